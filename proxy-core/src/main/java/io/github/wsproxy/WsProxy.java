@@ -1,0 +1,478 @@
+package io.github.wsproxy;
+
+import io.github.wsproxy.internal.ProxyServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
+ * address and relays each connection, frame by frame, to an upstream WebSocket server.
+ *
+ * <p>Build one with {@link #builder()}; the instance is immutable configuration plus a lifecycle.
+ * {@link #start()} binds and returns once the proxy is listening; {@link #close()} stops it
+ * gracefully. All relaying happens on a fixed number of event-loop threads ({@link
+ * Builder#eventLoops(int)}), whatever the number of connections.
+ *
+ * <pre>{@code
+ * WsProxy proxy = WsProxy.builder()
+ *     .listen(new InetSocketAddress("127.0.0.1", 8080))
+ *     .upstream("ws://127.0.0.1:8282")
+ *     .readTimeout(Duration.ofSeconds(300))
+ *     .sendTimeout(Duration.ofSeconds(300))
+ *     .build();
+ * proxy.start();
+ * // ...
+ * proxy.close();
+ * }</pre>
+ *
+ * <p>This class is thread-safe: {@code start}, {@code close} and the accessors may be called from
+ * any thread.
+ */
+public final class WsProxy implements AutoCloseable {
+
+  private final InetSocketAddress listenAddress;
+  private final URI upstream;
+  private final Duration readTimeout;
+  private final Duration sendTimeout;
+  private final Duration connectTimeout;
+  private final Duration handshakeTimeout;
+  private final Duration closeTimeout;
+  private final int maxHeaderBytes;
+  private final long maxMessageBytes;
+  private final boolean validateUtf8;
+  private final boolean preserveHost;
+  private final boolean permessageDeflate;
+  private final int nonUpgradeStatus;
+  private final int eventLoops;
+  private final int acceptBacklog;
+
+  private final Object lifecycleLock = new Object();
+  private ProxyServer server;
+  private boolean closed;
+
+  private WsProxy(Builder builder) {
+    this.listenAddress = builder.listenAddress;
+    this.upstream = builder.upstream;
+    this.readTimeout = builder.readTimeout;
+    this.sendTimeout = builder.sendTimeout;
+    this.connectTimeout = builder.connectTimeout;
+    this.handshakeTimeout = builder.handshakeTimeout;
+    this.closeTimeout = builder.closeTimeout;
+    this.maxHeaderBytes = builder.maxHeaderBytes;
+    this.maxMessageBytes = builder.maxMessageBytes;
+    this.validateUtf8 = builder.validateUtf8;
+    this.preserveHost = builder.preserveHost;
+    this.permessageDeflate = builder.permessageDeflate;
+    this.nonUpgradeStatus = builder.nonUpgradeStatus;
+    this.eventLoops = builder.eventLoops;
+    this.acceptBacklog = builder.acceptBacklog;
+  }
+
+  /** Returns a builder with the defaults documented on each of its setters. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns a builder initialised with this proxy's configuration, to derive another proxy. */
+  public Builder newBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Binds the listen address and starts the event loops; returns once the proxy accepts
+   * connections.
+   *
+   * @throws IOException if the address cannot be bound
+   * @throws IllegalStateException if the proxy was already started or closed
+   */
+  public void start() throws IOException {
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("proxy is closed");
+      }
+      if (server != null) {
+        throw new IllegalStateException("proxy is already started");
+      }
+      server = ProxyServer.start(this);
+    }
+  }
+
+  /**
+   * The port the proxy listens on: the configured one, or the one the system chose when the
+   * listen address had port 0.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public int port() {
+    return boundAddress().getPort();
+  }
+
+  /**
+   * The address the proxy listens on, with its actual port.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public InetSocketAddress boundAddress() {
+    synchronized (lifecycleLock) {
+      if (server == null) {
+        throw new IllegalStateException("proxy is not started");
+      }
+      return server.boundAddress();
+    }
+  }
+
+  /**
+   * Stops the proxy gracefully: stops accepting, sends every open connection's client and
+   * upstream a close frame with 1001 (Going Away), waits up to {@link #closeTimeout()} for the
+   * close handshakes, then closes every socket and joins the event-loop threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    ProxyServer toStop;
+    synchronized (lifecycleLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toStop = server;
+    }
+    if (toStop != null) {
+      toStop.shutdown();
+    }
+  }
+
+  /** The address to listen on, as configured (its port may be 0). */
+  public InetSocketAddress listenAddress() {
+    return listenAddress;
+  }
+
+  /** The upstream WebSocket URL; its path, if any, prefixes every request's path. */
+  public URI upstream() {
+    return upstream;
+  }
+
+  /** See {@link Builder#readTimeout(Duration)}. */
+  public Duration readTimeout() {
+    return readTimeout;
+  }
+
+  /** See {@link Builder#sendTimeout(Duration)}. */
+  public Duration sendTimeout() {
+    return sendTimeout;
+  }
+
+  /** See {@link Builder#connectTimeout(Duration)}. */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** See {@link Builder#handshakeTimeout(Duration)}. */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  /** See {@link Builder#closeTimeout(Duration)}. */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  /** See {@link Builder#maxHeaderBytes(int)}. */
+  public int maxHeaderBytes() {
+    return maxHeaderBytes;
+  }
+
+  /** See {@link Builder#maxMessageBytes(long)}. */
+  public long maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  /** See {@link Builder#validateUtf8(boolean)}. */
+  public boolean validateUtf8() {
+    return validateUtf8;
+  }
+
+  /** See {@link Builder#preserveHost(boolean)}. */
+  public boolean preserveHost() {
+    return preserveHost;
+  }
+
+  /** See {@link Builder#permessageDeflate(boolean)}. */
+  public boolean permessageDeflate() {
+    return permessageDeflate;
+  }
+
+  /** See {@link Builder#nonUpgradeStatus(int)}. */
+  public int nonUpgradeStatus() {
+    return nonUpgradeStatus;
+  }
+
+  /** See {@link Builder#eventLoops(int)}. */
+  public int eventLoops() {
+    return eventLoops;
+  }
+
+  /** See {@link Builder#acceptBacklog(int)}. */
+  public int acceptBacklog() {
+    return acceptBacklog;
+  }
+
+  @Override
+  public String toString() {
+    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
+  }
+
+  /**
+   * Collects a {@link WsProxy}'s configuration. Every setter validates its argument and throws
+   * {@link IllegalArgumentException} naming the setting; {@link #build()} checks what only the
+   * whole configuration can tell. Not thread-safe; the built proxy is immutable.
+   */
+  public static final class Builder {
+    private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
+    private URI upstream;
+    private Duration readTimeout = Duration.ofSeconds(60);
+    private Duration sendTimeout = Duration.ofSeconds(60);
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private int maxHeaderBytes = 16 * 1024;
+    private long maxMessageBytes = 16L * 1024 * 1024;
+    private boolean validateUtf8 = true;
+    private boolean preserveHost;
+    private boolean permessageDeflate = true;
+    private int nonUpgradeStatus = 426;
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private int acceptBacklog = 1024;
+
+    private Builder() {}
+
+    private Builder(WsProxy proxy) {
+      this.listenAddress = proxy.listenAddress;
+      this.upstream = proxy.upstream;
+      this.readTimeout = proxy.readTimeout;
+      this.sendTimeout = proxy.sendTimeout;
+      this.connectTimeout = proxy.connectTimeout;
+      this.handshakeTimeout = proxy.handshakeTimeout;
+      this.closeTimeout = proxy.closeTimeout;
+      this.maxHeaderBytes = proxy.maxHeaderBytes;
+      this.maxMessageBytes = proxy.maxMessageBytes;
+      this.validateUtf8 = proxy.validateUtf8;
+      this.preserveHost = proxy.preserveHost;
+      this.permessageDeflate = proxy.permessageDeflate;
+      this.nonUpgradeStatus = proxy.nonUpgradeStatus;
+      this.eventLoops = proxy.eventLoops;
+      this.acceptBacklog = proxy.acceptBacklog;
+    }
+
+    /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
+    public Builder listen(InetSocketAddress address) {
+      Objects.requireNonNull(address, "listen");
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("listen: address is unresolved: " + address);
+      }
+      this.listenAddress = address;
+      return this;
+    }
+
+    /**
+     * The upstream WebSocket server, as a {@code ws://host[:port][/path-prefix]} URL. The request
+     * path and query of each client are appended to the path prefix. Required.
+     *
+     * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
+     */
+    public Builder upstream(String url) {
+      Objects.requireNonNull(url, "upstream");
+      try {
+        return upstream(new URI(url));
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("upstream: not a URL: " + url + " (" + e.getReason() + ")");
+      }
+    }
+
+    /** Like {@link #upstream(String)}. */
+    public Builder upstream(URI url) {
+      Objects.requireNonNull(url, "upstream");
+      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      if (scheme.equals("wss")) {
+        throw new IllegalArgumentException(
+            "upstream: wss:// upstreams are not supported yet, use ws://: " + url);
+      }
+      if (!scheme.equals("ws")) {
+        throw new IllegalArgumentException("upstream: scheme must be ws://, was: " + url);
+      }
+      if (url.getHost() == null || url.getHost().isEmpty()) {
+        throw new IllegalArgumentException("upstream: URL has no host: " + url);
+      }
+      if (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+        throw new IllegalArgumentException(
+            "upstream: URL must not carry a query, fragment or user info: " + url);
+      }
+      this.upstream = url;
+      return this;
+    }
+
+    /**
+     * Closes a connection when no data has moved in either direction for this long, like nginx's
+     * {@code proxy_read_timeout} on an upgraded connection. Both the client and the upstream get a
+     * close frame with 1001 (Going Away) and reason "idle timeout". Default 60 s.
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = positive("readTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Closes a connection when a write to one side makes no progress for this long (the peer
+     * stopped reading), like nginx's {@code proxy_send_timeout}. The stalled side's TCP
+     * connection is closed (it cannot take a close frame); the other side gets a close frame:
+     * 1011 (Internal Error) when the upstream stalled, 1001 (Going Away) when the client stalled.
+     * Default 60 s.
+     */
+    public Builder sendTimeout(Duration timeout) {
+      this.sendTimeout = positive("sendTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Time allowed for connecting to the upstream and receiving its handshake answer; past it the
+     * client gets {@code 504 Gateway Timeout}. Default 10 s.
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive("connectTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Time allowed for a client to send its complete handshake request after connecting; a client
+     * that stalls longer (slowloris) is disconnected. Default 10 s.
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = positive("handshakeTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Time a closing connection waits for its peers' close frames before its sockets are closed
+     * anyway; also bounds the wait of {@link WsProxy#close()}. Default 5 s.
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive("closeTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The largest handshake request head (request line and headers) accepted from a client; a
+     * larger one gets {@code 431 Request Header Fields Too Large}. The same limit bounds the
+     * upstream's handshake answer. Default 16 KiB; at least 1 KiB.
+     */
+    public Builder maxHeaderBytes(int bytes) {
+      if (bytes < 1024 || bytes > 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "maxHeaderBytes must be between 1024 and 1048576, was " + bytes);
+      }
+      this.maxHeaderBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The largest message (sum of its frames' payloads) relayed in either direction; a larger one
+     * closes the connection with 1009 (Message Too Big) on both sides before any of the offending
+     * frame is relayed. Default 16 MiB.
+     */
+    public Builder maxMessageBytes(long bytes) {
+      if (bytes < 125) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 125, was " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Whether text messages are checked for valid UTF-8 as they pass; an invalid one closes the
+     * connection with 1007 on both sides. Compressed (permessage-deflate) messages are relayed
+     * without inflating them, so they are not checked: the receiving endpoint checks them after
+     * inflating. Default true.
+     */
+    public Builder validateUtf8(boolean validate) {
+      this.validateUtf8 = validate;
+      return this;
+    }
+
+    /**
+     * Whether the upstream receives the client's {@code Host} header (true) or the upstream URL's
+     * host and port (false, the default, like nginx's default {@code proxy_set_header Host
+     * $proxy_host}). The client's host is always sent as {@code X-Forwarded-Host}.
+     */
+    public Builder preserveHost(boolean preserve) {
+      this.preserveHost = preserve;
+      return this;
+    }
+
+    /**
+     * Whether a client's permessage-deflate offer is passed to the upstream (true, the default),
+     * so compressed frames flow end to end without the proxy inflating them; false strips the
+     * offer, so the connection is uncompressed.
+     */
+    public Builder permessageDeflate(boolean passThrough) {
+      this.permessageDeflate = passThrough;
+      return this;
+    }
+
+    /**
+     * The HTTP status answered to a request that is not a WebSocket upgrade. Default 426 (Upgrade
+     * Required); any 4xx status is accepted.
+     */
+    public Builder nonUpgradeStatus(int status) {
+      if (status < 400 || status > 499) {
+        throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
+      }
+      this.nonUpgradeStatus = status;
+      return this;
+    }
+
+    /**
+     * The number of event-loop threads that carry all connections; a connection and its upstream
+     * leg live on one loop for their whole life. Default: the number of available processors.
+     */
+    public Builder eventLoops(int threads) {
+      if (threads < 1 || threads > 256) {
+        throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
+      }
+      this.eventLoops = threads;
+      return this;
+    }
+
+    /** The listen socket's accept backlog. Default 1024. */
+    public Builder acceptBacklog(int backlog) {
+      if (backlog < 1) {
+        throw new IllegalArgumentException("acceptBacklog must be at least 1, was " + backlog);
+      }
+      this.acceptBacklog = backlog;
+      return this;
+    }
+
+    /**
+     * Returns the proxy, not yet started.
+     *
+     * @throws IllegalStateException naming the setting when the configuration is incomplete
+     */
+    public WsProxy build() {
+      if (upstream == null) {
+        throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
+      }
+      return new WsProxy(this);
+    }
+
+    private static Duration positive(String setting, Duration value) {
+      Objects.requireNonNull(value, setting);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(setting + " must be positive, was " + value);
+      }
+      return value;
+    }
+  }
+}

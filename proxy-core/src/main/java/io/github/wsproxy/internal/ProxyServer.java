@@ -1,0 +1,159 @@
+package io.github.wsproxy.internal;
+
+import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.relay.LoopConnections;
+import io.github.wsproxy.internal.relay.UpstreamResolver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running engine behind a {@link WsProxy}: the listen socket, accepted on the first event loop
+ * and handed round-robin to all loops, and the loops themselves.
+ */
+public final class ProxyServer {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+  private static final int MAX_ACCEPTS_PER_WAKEUP = 64;
+
+  private final WsProxy config;
+  private final ServerSocketChannel listener;
+  private final List<LoopConnections> loops = new ArrayList<>();
+  private final UpstreamResolver resolver;
+  private final InetSocketAddress boundAddress;
+  private int nextLoop;
+
+  private ProxyServer(WsProxy config) throws IOException {
+    this.config = config;
+    this.resolver = new UpstreamResolver(config.upstream());
+    this.listener = ServerSocketChannel.open();
+    try {
+      listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      listener.bind(config.listenAddress(), config.acceptBacklog());
+      listener.configureBlocking(false);
+      this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
+      for (int i = 0; i < config.eventLoops(); i++) {
+        EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
+        loops.add(new LoopConnections(config, loop, resolver));
+      }
+    } catch (IOException | RuntimeException e) {
+      listener.close();
+      resolver.shutdown();
+      throw e;
+    }
+  }
+
+  /** Binds, starts the loops and returns once the listen socket accepts connections. */
+  public static ProxyServer start(WsProxy config) throws IOException {
+    ProxyServer server = new ProxyServer(config);
+    for (LoopConnections loop : server.loops) {
+      loop.loop().start();
+    }
+    EventLoop acceptLoop = server.loops.get(0).loop();
+    CountDownLatch registered = new CountDownLatch(1);
+    acceptLoop.execute(() -> {
+      acceptLoop.register(server.listener, SelectionKey.OP_ACCEPT, key -> server.acceptAll());
+      registered.countDown();
+    });
+    try {
+      registered.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdown();
+      throw new IOException("interrupted while starting", e);
+    }
+    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstream());
+    return server;
+  }
+
+  public InetSocketAddress boundAddress() {
+    return boundAddress;
+  }
+
+  /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
+  public void shutdown() {
+    EventLoop acceptLoop = loops.get(0).loop();
+    acceptLoop.execute(this::closeListener);
+    for (LoopConnections connections : loops) {
+      connections.loop().execute(connections::goAway);
+    }
+    long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+    for (LoopConnections connections : loops) {
+      while (connections.count() > 0 && System.nanoTime() < deadline) {
+        awaitBriefly();
+      }
+    }
+    CountDownLatch aborted = new CountDownLatch(loops.size());
+    for (LoopConnections connections : loops) {
+      connections.loop().execute(() -> {
+        connections.abortAll();
+        aborted.countDown();
+      });
+    }
+    boolean interrupted = false;
+    try {
+      aborted.await(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      for (LoopConnections connections : loops) {
+        connections.loop().stop();
+      }
+      for (LoopConnections connections : loops) {
+        connections.loop().join();
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    closeListener();
+    resolver.shutdown();
+    log.info("WsProxy on {} stopped", boundAddress);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void acceptAll() {
+    for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
+      SocketChannel channel;
+      try {
+        channel = listener.accept();
+      } catch (IOException e) {
+        log.warn("accept failed: {}", e.toString());
+        return;
+      }
+      if (channel == null) {
+        return;
+      }
+      LoopConnections target = loops.get(nextLoop);
+      nextLoop = (nextLoop + 1) % loops.size();
+      if (target.loop().inLoop()) {
+        target.accept(channel);
+      } else {
+        target.loop().execute(() -> target.accept(channel));
+      }
+    }
+  }
+
+  private void closeListener() {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      log.debug("closing the listen socket", e);
+    }
+  }
+
+  private static void awaitBriefly() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,327 @@
+package io.github.wsproxy.internal.frame;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Walks the frames of one direction of a WebSocket connection as raw bytes stream through, without
+ * copying or reassembling them: it checks each frame header against RFC 6455, tracks message
+ * boundaries, the message size limit and UTF-8 of uncompressed text, and re-masks frames coming
+ * from a client with a fresh key (the proxy is the client of the upstream). Payload bytes are
+ * touched only to re-mask them or to validate text. Close frames are decoded so that the relay
+ * knows the close code.
+ *
+ * <p>One instance per direction, used only by its connection's event loop.
+ */
+public final class FrameScanner {
+
+  /** Why {@link #scan} stopped. */
+  public enum Stop {
+    /** Everything up to the returned index is ready; the rest needs more bytes. */
+    NEED_MORE,
+    /** A close frame ends at the returned index; bytes after it must be discarded. */
+    CLOSE,
+    /** A protocol violation: see {@link #violationCode()}; relay only up to the returned index. */
+    VIOLATION
+  }
+
+  private static final int OP_CONTINUATION = 0;
+  private static final int OP_TEXT = 1;
+  private static final int OP_BINARY = 2;
+  private static final int OP_CLOSE = 8;
+  private static final int OP_PING = 9;
+  private static final int OP_PONG = 10;
+  private static final int RSV1 = 4;
+
+  private final boolean fromClient;
+  private final long maxMessageBytes;
+  private final boolean validateUtf8;
+  private final Masking masking;
+  private final Utf8Validator utf8 = new Utf8Validator();
+  private boolean compressionNegotiated;
+
+  private long payloadRemaining;
+  private long payloadOffset;
+  private boolean frameFin;
+  private int unmaskKey;
+  private int remaskDelta;
+  private boolean validatingFrame;
+
+  private boolean messageInProgress;
+  private boolean messageText;
+  private boolean messageCompressed;
+  private long messageBytes;
+  private long messages;
+
+  private Stop stop = Stop.NEED_MORE;
+  private int frameStart;
+  private int violationCode;
+  private String violationReason;
+  private boolean violationMidFrame;
+  private int closeCode;
+  private String closeReason;
+
+  /**
+   * @param fromClient frames come from a client: they must be masked and are re-masked; otherwise
+   *     they come from an upstream and must not be masked
+   */
+  public FrameScanner(boolean fromClient, long maxMessageBytes, boolean validateUtf8, Masking masking) {
+    this.fromClient = fromClient;
+    this.maxMessageBytes = maxMessageBytes;
+    this.validateUtf8 = validateUtf8;
+    this.masking = masking;
+  }
+
+  /** Allows RSV1 on the first frame of a message: permessage-deflate was negotiated. */
+  public void allowCompression() {
+    this.compressionNegotiated = true;
+  }
+
+  /**
+   * Scans {@code buf[from, to)}, transforming frames in place, and returns the index up to which the
+   * bytes are complete, checked frames (or parts of a data frame's payload) ready to be relayed.
+   * {@link #stop()} tells why it returned.
+   */
+  public int scan(ByteBuffer buf, int from, int to) {
+    stop = Stop.NEED_MORE;
+    frameStart = payloadRemaining > 0 ? -1 : from;
+    int pos = from;
+    while (true) {
+      if (payloadRemaining > 0) {
+        int n = (int) Math.min(payloadRemaining, to - pos);
+        if (n == 0) {
+          return pos;
+        }
+        if (!payload(buf, pos, pos + n)) {
+          return violation(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8 in text message", from);
+        }
+        pos += n;
+        payloadOffset += n;
+        payloadRemaining -= n;
+        if (payloadRemaining > 0) {
+          return pos;
+        }
+        if (!endOfDataFrame()) {
+          return violation(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
+        }
+        continue;
+      }
+      frameStart = pos;
+      if (to - pos < 2) {
+        return pos;
+      }
+      int b0 = buf.get(pos) & 0xFF;
+      int b1 = buf.get(pos + 1) & 0xFF;
+      boolean fin = (b0 & 0x80) != 0;
+      int rsv = (b0 >> 4) & 7;
+      int opcode = b0 & 0xF;
+      boolean masked = (b1 & 0x80) != 0;
+      int length7 = b1 & 0x7F;
+      int headerLength = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + (masked ? 4 : 0);
+      String headerProblem = headerProblem(fin, rsv, opcode, masked, length7);
+      if (headerProblem != null) {
+        return violation(CloseCodes.PROTOCOL_ERROR, headerProblem, from);
+      }
+      if (to - pos < headerLength) {
+        return pos;
+      }
+      long length =
+          length7 < 126 ? length7 : length7 == 126 ? buf.getShort(pos + 2) & 0xFFFF : buf.getLong(pos + 2);
+      if (length < 0) {
+        return violation(CloseCodes.PROTOCOL_ERROR, "frame length has its most significant bit set", from);
+      }
+      int keyIndex = pos + headerLength - 4;
+      if (opcode >= OP_CLOSE) {
+        if (to - pos < headerLength + length) {
+          return pos;
+        }
+        int payloadStart = pos + headerLength;
+        int payloadEnd = payloadStart + (int) length;
+        if (fromClient) {
+          unmaskKey = buf.getInt(keyIndex);
+        }
+        if (opcode == OP_CLOSE) {
+          String problem = decodeClose(buf, payloadStart, payloadEnd);
+          if (problem != null) {
+            return violation(closeCode == CloseCodes.INVALID_PAYLOAD ? CloseCodes.INVALID_PAYLOAD
+                : CloseCodes.PROTOCOL_ERROR, problem, from);
+          }
+        }
+        if (fromClient) {
+          remask(buf, keyIndex);
+          Masking.xor(buf, payloadStart, payloadEnd, Masking.repeated(remaskDelta, 0));
+        }
+        pos = payloadEnd;
+        if (opcode == OP_CLOSE) {
+          stop = Stop.CLOSE;
+          return pos;
+        }
+        continue;
+      }
+      if (opcode == OP_CONTINUATION) {
+        if (!messageInProgress) {
+          return violation(CloseCodes.PROTOCOL_ERROR, "continuation frame without a message to continue", from);
+        }
+      } else {
+        if (messageInProgress) {
+          return violation(CloseCodes.PROTOCOL_ERROR, "new message before the previous one finished", from);
+        }
+        messageInProgress = true;
+        messageText = opcode == OP_TEXT;
+        messageCompressed = rsv == RSV1;
+        messageBytes = 0;
+        utf8.reset();
+      }
+      if (length > maxMessageBytes - messageBytes) {
+        return violation(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes", from);
+      }
+      messageBytes += length;
+      if (fromClient) {
+        unmaskKey = buf.getInt(keyIndex);
+        remask(buf, keyIndex);
+      }
+      validatingFrame = validateUtf8 && messageText && !messageCompressed;
+      frameFin = fin;
+      payloadOffset = 0;
+      payloadRemaining = length;
+      pos += headerLength;
+      if (length == 0 && !endOfDataFrame()) {
+        return violation(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
+      }
+    }
+  }
+
+  /** Why the last {@link #scan} returned. */
+  public Stop stop() {
+    return stop;
+  }
+
+  /** The close code to send both sides after a {@link Stop#VIOLATION}: 1002, 1007 or 1009. */
+  public int violationCode() {
+    return violationCode;
+  }
+
+  /** A short description of the violation, usable as a close reason. */
+  public String violationReason() {
+    return violationReason;
+  }
+
+  /**
+   * Whether the violation happened inside a frame part of which was already returned as ready: the
+   * receiving side's byte stream then ends mid-frame and cannot carry a close frame.
+   */
+  public boolean violationMidFrame() {
+    return violationMidFrame;
+  }
+
+  /** The code of the last close frame scanned; {@link CloseCodes#NO_CODE} if it carried none. */
+  public int closeCode() {
+    return closeCode;
+  }
+
+  /** The reason of the last close frame scanned. */
+  public String closeReason() {
+    return closeReason;
+  }
+
+  /** Whether the stream is at a frame boundary, so a frame of the proxy's own can be inserted. */
+  public boolean atFrameBoundary() {
+    return payloadRemaining == 0;
+  }
+
+  /** Complete data messages scanned so far. */
+  public long messages() {
+    return messages;
+  }
+
+  private String headerProblem(boolean fin, int rsv, int opcode, boolean masked, int length7) {
+    if (masked != fromClient) {
+      return fromClient ? "client frame is not masked" : "upstream frame is masked";
+    }
+    if ((rsv & ~RSV1) != 0) {
+      return "reserved bits RSV2/RSV3 set";
+    }
+    switch (opcode) {
+      case OP_CLOSE:
+      case OP_PING:
+      case OP_PONG:
+        if (!fin) {
+          return "fragmented control frame";
+        }
+        if (length7 > 125) {
+          return "control frame payload over 125 bytes";
+        }
+        return rsv != 0 ? "RSV1 set on a control frame" : null;
+      case OP_CONTINUATION:
+        return rsv != 0 ? "RSV1 set on a continuation frame" : null;
+      case OP_TEXT:
+      case OP_BINARY:
+        return rsv != 0 && !compressionNegotiated ? "RSV1 set but no compression was negotiated" : null;
+      default:
+        return "reserved opcode " + opcode;
+    }
+  }
+
+  private boolean payload(ByteBuffer buf, int from, int to) {
+    if (validatingFrame
+        && !utf8.update(buf, from, to, fromClient ? Masking.repeated(unmaskKey, payloadOffset) : 0)) {
+      return false;
+    }
+    if (fromClient) {
+      Masking.xor(buf, from, to, Masking.repeated(remaskDelta, payloadOffset));
+    }
+    return true;
+  }
+
+  private boolean endOfDataFrame() {
+    if (!frameFin) {
+      return true;
+    }
+    messageInProgress = false;
+    messages++;
+    return !validatingFrame || utf8.isComplete();
+  }
+
+  private void remask(ByteBuffer buf, int keyIndex) {
+    int fresh = masking.nextKey();
+    remaskDelta = unmaskKey ^ fresh;
+    buf.putInt(keyIndex, fresh);
+  }
+
+  private String decodeClose(ByteBuffer buf, int from, int to) {
+    closeReason = "";
+    if (to == from) {
+      closeCode = CloseCodes.NO_CODE;
+      return null;
+    }
+    byte[] payload = new byte[to - from];
+    long key = fromClient ? Masking.repeated(unmaskKey, 0) : 0;
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (buf.get(from + i) ^ (key >>> (56 - (i & 7) * 8)));
+    }
+    closeCode = 0;
+    if (payload.length == 1) {
+      return "close frame payload of 1 byte";
+    }
+    int code = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+    if (!CloseCodes.isValidOnWire(code)) {
+      return "invalid close code " + code;
+    }
+    Utf8Validator reasonCheck = new Utf8Validator();
+    if (!reasonCheck.update(payload, 2, payload.length) || !reasonCheck.isComplete()) {
+      closeCode = CloseCodes.INVALID_PAYLOAD;
+      return "close reason is not valid UTF-8";
+    }
+    closeCode = code;
+    closeReason = new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+    return null;
+  }
+
+  private int violation(int code, String reason, int from) {
+    stop = Stop.VIOLATION;
+    violationCode = code;
+    violationReason = reason;
+    violationMidFrame = frameStart < 0;
+    return frameStart < 0 ? from : frameStart;
+  }
+}

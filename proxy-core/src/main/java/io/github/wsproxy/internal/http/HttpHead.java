@@ -1,0 +1,162 @@
+package io.github.wsproxy.internal.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A parsed HTTP/1.1 request or response head: the three parts of the start line and the header
+ * fields in order, duplicates kept. Parsing is strict (RFC 9112): anything ambiguous is rejected
+ * with {@link MalformedHttpException} rather than guessed at.
+ */
+public final class HttpHead {
+
+  /** One header field as received. */
+  public record Field(String name, String value) {}
+
+  private final String first;
+  private final String second;
+  private final String third;
+  private final List<Field> fields;
+
+  private HttpHead(String first, String second, String third, List<Field> fields) {
+    this.first = first;
+    this.second = second;
+    this.third = third;
+    this.fields = Collections.unmodifiableList(fields);
+  }
+
+  /**
+   * Parses {@code bytes[0, length)}, a head that ends with CRLF CRLF (the terminator included).
+   *
+   * @throws MalformedHttpException when the start line or a header field is malformed
+   */
+  public static HttpHead parse(byte[] bytes, int length, boolean response) throws MalformedHttpException {
+    String text = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+    String[] lines = text.substring(0, text.length() - 4).split("\r\n", -1);
+    String start = lines[0];
+    int sp1 = start.indexOf(' ');
+    int sp2 = sp1 < 0 ? -1 : start.indexOf(' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 < 0 || (!response && start.indexOf(' ', sp2 + 1) >= 0)) {
+      throw new MalformedHttpException("malformed start line");
+    }
+    String a = start.substring(0, sp1);
+    String b = start.substring(sp1 + 1, sp2);
+    String c = start.substring(sp2 + 1);
+    if (response ? !a.startsWith("HTTP/1.") || !b.matches("[1-5][0-9][0-9]") : !isToken(a) || b.isEmpty()) {
+      throw new MalformedHttpException("malformed start line");
+    }
+    List<Field> fields = new ArrayList<>(lines.length);
+    for (int i = 1; i < lines.length; i++) {
+      String line = lines[i];
+      int colon = line.indexOf(':');
+      if (colon <= 0 || !isToken(line.substring(0, colon))) {
+        throw new MalformedHttpException("malformed header line " + i);
+      }
+      String value = line.substring(colon + 1).strip();
+      if (!isFieldValue(value)) {
+        throw new MalformedHttpException("invalid characters in header " + line.substring(0, colon));
+      }
+      fields.add(new Field(line.substring(0, colon), value));
+    }
+    return new HttpHead(a, b, c, fields);
+  }
+
+  /** Request method, or the HTTP version of a response. */
+  public String first() {
+    return first;
+  }
+
+  /** Request target, or the status code of a response. */
+  public String second() {
+    return second;
+  }
+
+  /** HTTP version of a request, or the reason phrase of a response. */
+  public String third() {
+    return third;
+  }
+
+  public List<Field> fields() {
+    return fields;
+  }
+
+  /** The first value of a header (case-insensitive name), or null. */
+  public String value(String name) {
+    for (Field field : fields) {
+      if (field.name().equalsIgnoreCase(name)) {
+        return field.value();
+      }
+    }
+    return null;
+  }
+
+  /** How many times a header occurs. */
+  public int count(String name) {
+    int n = 0;
+    for (Field field : fields) {
+      if (field.name().equalsIgnoreCase(name)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The comma-separated elements of every occurrence of a header, trimmed and lower-cased. */
+  public List<String> tokens(String name) {
+    List<String> tokens = new ArrayList<>();
+    for (Field field : fields) {
+      if (field.name().equalsIgnoreCase(name)) {
+        for (String element : field.value().split(",")) {
+          String token = element.strip();
+          if (!token.isEmpty()) {
+            tokens.add(token.toLowerCase(Locale.ROOT));
+          }
+        }
+      }
+    }
+    return tokens;
+  }
+
+  /** The raw comma-separated elements of every occurrence of a header, trimmed. */
+  public List<String> elements(String name) {
+    List<String> elements = new ArrayList<>();
+    for (Field field : fields) {
+      if (field.name().equalsIgnoreCase(name)) {
+        for (String element : field.value().split(",")) {
+          if (!element.isBlank()) {
+            elements.add(element.strip());
+          }
+        }
+      }
+    }
+    return elements;
+  }
+
+  static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(ch) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isFieldValue(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if ((ch < 0x20 && ch != '\t') || ch == 0x7F) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

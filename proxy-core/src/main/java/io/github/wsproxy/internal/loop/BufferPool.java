@@ -1,0 +1,33 @@
+package io.github.wsproxy.internal.loop;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * Direct buffers of one size, recycled within one event loop (not thread-safe). A connection holds
+ * a buffer only while it has bytes in flight, so idle connections cost no buffer memory.
+ */
+public final class BufferPool {
+  private final int bufferSize;
+  private final int maxIdle;
+  private final ArrayDeque<ByteBuffer> idle = new ArrayDeque<>();
+
+  public BufferPool(int bufferSize, int maxIdle) {
+    this.bufferSize = bufferSize;
+    this.maxIdle = maxIdle;
+  }
+
+  /** A cleared buffer. */
+  public ByteBuffer acquire() {
+    ByteBuffer buffer = idle.pollFirst();
+    return buffer != null ? buffer : ByteBuffer.allocateDirect(bufferSize);
+  }
+
+  /** Returns a buffer for reuse; the caller must not touch it afterwards. */
+  public void release(ByteBuffer buffer) {
+    if (idle.size() < maxIdle) {
+      buffer.clear();
+      idle.addFirst(buffer);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package io.github.wsproxy.internal.loop;
+
+import io.github.wsproxy.internal.frame.Masking;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread, one selector: runs the I/O of every channel registered with it, tasks submitted from
+ * other threads, and a periodic tick for timeouts. Everything a connection does happens here, so
+ * connection state needs no locks. Nothing run here may block.
+ */
+public final class EventLoop implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+  private static final long TICK_NANOS = 100_000_000L;
+  public static final int BUFFER_SIZE = 64 * 1024;
+
+  private final Selector selector;
+  private final Thread thread;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final List<LongConsumer> tickListeners = new ArrayList<>();
+  private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 64);
+  private final Masking masking = new Masking();
+  private volatile boolean running = true;
+  private long nextTick;
+
+  public EventLoop(String name) throws IOException {
+    this.selector = Selector.open();
+    this.thread = new Thread(this, name);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  public boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Runs a task on this loop, soon; callable from any thread. */
+  public void execute(Runnable task) {
+    tasks.add(task);
+    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  /** Registers a channel with this loop's selector; call on this loop. */
+  public SelectionKey register(SelectableChannel channel, int ops, Readiness handler) {
+    try {
+      return channel.register(selector, ops, handler);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Calls the listener with the current {@link System#nanoTime()} about every 100 ms; on this loop. */
+  public void onTick(LongConsumer listener) {
+    tickListeners.add(listener);
+  }
+
+  public BufferPool buffers() {
+    return buffers;
+  }
+
+  public Masking masking() {
+    return masking;
+  }
+
+  /** Asks the loop to finish its queued tasks and exit; the caller then {@link #join}s. */
+  public void stop() {
+    running = false;
+    selector.wakeup();
+  }
+
+  public void join() throws InterruptedException {
+    thread.join();
+  }
+
+  @Override
+  public void run() {
+    nextTick = System.nanoTime() + TICK_NANOS;
+    try {
+      while (running) {
+        long waitMillis = Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
+        if (tasks.isEmpty()) {
+          selector.select(this::dispatch, waitMillis);
+        } else {
+          selector.selectNow(this::dispatch);
+        }
+        wakeupPending.set(false);
+        runTasks();
+        long now = System.nanoTime();
+        if (now - nextTick >= 0) {
+          nextTick = now + TICK_NANOS;
+          for (int i = 0; i < tickListeners.size(); i++) {
+            tickListeners.get(i).accept(now);
+          }
+        }
+      }
+      runTasks();
+    } catch (IOException | RuntimeException | Error e) {
+      log.error("event loop {} failed", thread.getName(), e);
+    } finally {
+      try {
+        selector.close();
+      } catch (IOException e) {
+        log.debug("closing selector", e);
+      }
+    }
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.error("task failed on {}", thread.getName(), e);
+      }
+    }
+  }
+
+  private void dispatch(SelectionKey key) {
+    if (!key.isValid()) {
+      return;
+    }
+    try {
+      ((Readiness) key.attachment()).onReady(key);
+    } catch (RuntimeException e) {
+      log.error("connection handler failed on {}", thread.getName(), e);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.github.wsproxy.internal.relay;
+
+import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.loop.EventLoop;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The connection pairs living on one event loop, and their periodic timeout checks. */
+public final class LoopConnections {
+  private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
+
+  private final WsProxy config;
+  private final EventLoop loop;
+  private final UpstreamResolver resolver;
+  private final Set<ConnectionPair> pairs = new HashSet<>();
+  private volatile int count;
+
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver) {
+    this.config = config;
+    this.loop = loop;
+    this.resolver = resolver;
+    loop.onTick(this::tick);
+  }
+
+  /** Takes over an accepted client socket; call on this loop. */
+  public void accept(SocketChannel channel) {
+    try {
+      channel.configureBlocking(false);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      pairs.add(new ConnectionPair(this, channel));
+      count = pairs.size();
+    } catch (IOException e) {
+      log.debug("dropping a client that could not be set up", e);
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+  }
+
+  /** Sends every open connection 1001 and ends the others; call on this loop. */
+  public void goAway() {
+    for (ConnectionPair pair : new ArrayList<>(pairs)) {
+      pair.goAway();
+    }
+  }
+
+  /** Ends every connection at once; call on this loop. */
+  public void abortAll() {
+    for (ConnectionPair pair : new ArrayList<>(pairs)) {
+      pair.finish();
+    }
+  }
+
+  /** Connections on this loop; readable from any thread. */
+  public int count() {
+    return count;
+  }
+
+  public EventLoop loop() {
+    return loop;
+  }
+
+  WsProxy config() {
+    return config;
+  }
+
+  UpstreamResolver resolver() {
+    return resolver;
+  }
+
+  void remove(ConnectionPair pair) {
+    pairs.remove(pair);
+    count = pairs.size();
+  }
+
+  private void tick(long now) {
+    if (pairs.isEmpty()) {
+      return;
+    }
+    for (ConnectionPair pair : new ArrayList<>(pairs)) {
+      pair.onTick(now);
+    }
+  }
+}

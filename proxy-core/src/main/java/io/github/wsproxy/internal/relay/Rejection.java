@@ -1,0 +1,16 @@
+package io.github.wsproxy.internal.relay;
+
+import io.github.wsproxy.internal.http.HttpResponses;
+import java.util.List;
+
+/** An HTTP error the proxy answers a handshake with, and why (for the log). */
+record Rejection(int status, List<String> headers, String reason) {
+
+  static Rejection of(int status, String reason, String... headers) {
+    return new Rejection(status, List.of(headers), reason);
+  }
+
+  byte[] toBytes() {
+    return HttpResponses.error(status, headers, HttpResponses.reason(status) + ": " + reason);
+  }
+}
