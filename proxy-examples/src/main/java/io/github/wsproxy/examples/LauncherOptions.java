@@ -1,0 +1,184 @@
+package io.github.wsproxy.examples;
+
+import io.github.wsproxy.WsProxy;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The launcher's command line: every flag maps onto one {@link WsProxy.Builder} setting. Parsing
+ * reports the first bad flag as an {@link IllegalArgumentException} whose message names it.
+ */
+public final class LauncherOptions {
+
+  private record Flag(String argument, String description, BiConsumer<LauncherOptions, String> apply) {}
+
+  private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
+
+  static {
+    flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
+        (o, v) -> o.builder.listen(address(v)));
+    flag("--upstream", "URL", "upstream ws:// URL, path prefix allowed (default: a built-in echo server)",
+        (o, v) -> {
+          o.builder.upstream(v);
+          o.upstreamGiven = true;
+        });
+    flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
+        (o, v) -> o.builder.readTimeout(duration(v)));
+    flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
+        (o, v) -> o.builder.sendTimeout(duration(v)));
+    flag("--connect-timeout", "DURATION", "limit for the upstream's connect and handshake, then 504 (default 10s)",
+        (o, v) -> o.builder.connectTimeout(duration(v)));
+    flag("--handshake-timeout", "DURATION", "limit for a client's handshake request (default 10s)",
+        (o, v) -> o.builder.handshakeTimeout(duration(v)));
+    flag("--close-timeout", "DURATION", "wait for close handshakes and for shutdown (default 5s)",
+        (o, v) -> o.builder.closeTimeout(duration(v)));
+    flag("--max-header-bytes", "SIZE", "largest handshake head, else 431 (default 16KiB)",
+        (o, v) -> o.builder.maxHeaderBytes((int) Math.min(Integer.MAX_VALUE, size(v))));
+    flag("--max-message-bytes", "SIZE", "largest message, else close 1009 (default 16MiB)",
+        (o, v) -> o.builder.maxMessageBytes(size(v)));
+    flag("--event-loops", "N", "event-loop threads (default: number of processors)",
+        (o, v) -> o.builder.eventLoops(integer(v)));
+    flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests (default 426)",
+        (o, v) -> o.builder.nonUpgradeStatus(integer(v)));
+    flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",
+        (o, v) -> o.builder.preserveHost(true));
+    flag("--no-permessage-deflate", null, "strip the client's permessage-deflate offer",
+        (o, v) -> o.builder.permessageDeflate(false));
+    flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
+        (o, v) -> o.builder.validateUtf8(false));
+    flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
+        (o, v) -> o.clientUrl = v);
+    flag("--help", null, "print this help", (o, v) -> o.help = true);
+  }
+
+  private final WsProxy.Builder builder = WsProxy.builder();
+  private boolean upstreamGiven;
+  private boolean help;
+  private String clientUrl;
+
+  private LauncherOptions() {}
+
+  /**
+   * Parses the command line.
+   *
+   * @throws IllegalArgumentException naming the flag, for an unknown flag or a bad value
+   */
+  public static LauncherOptions parse(String... args) {
+    LauncherOptions options = new LauncherOptions();
+    for (int i = 0; i < args.length; i++) {
+      Flag flag = FLAGS.get(args[i]);
+      if (flag == null) {
+        throw new IllegalArgumentException(args[i] + ": unknown flag (see --help)");
+      }
+      String value = null;
+      if (flag.argument() != null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(args[i] + ": missing " + flag.argument());
+        }
+        value = args[++i];
+      }
+      try {
+        flag.apply().accept(options, value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(args[i - (value == null ? 0 : 1)] + ": " + e.getMessage(), e);
+      }
+    }
+    return options;
+  }
+
+  /** The usage text listing every flag. */
+  public static String help() {
+    StringBuilder out = new StringBuilder("usage: java -jar wsproxy.jar [flags]\n\n");
+    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-34s %s%n",
+        flag.argument() == null ? name : name + " " + flag.argument(), flag.description())));
+    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n");
+    return out.toString();
+  }
+
+  /** The builder with every flag applied; the upstream still missing when {@link #upstreamGiven()} is false. */
+  public WsProxy.Builder builder() {
+    return builder;
+  }
+
+  public boolean upstreamGiven() {
+    return upstreamGiven;
+  }
+
+  public boolean helpRequested() {
+    return help;
+  }
+
+  /** The URL given to --client, or null when running the proxy. */
+  public String clientUrl() {
+    return clientUrl;
+  }
+
+  private static void flag(String name, String argument, String description,
+      BiConsumer<LauncherOptions, String> apply) {
+    FLAGS.put(name, new Flag(argument, description, apply));
+  }
+
+  static Duration duration(String value) {
+    String v = value.strip().toLowerCase(Locale.ROOT);
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("expected a duration like 500ms, 30s or 5m, got \"" + value + "\"");
+  }
+
+  static long size(String value) {
+    String v = value.strip().toLowerCase(Locale.ROOT);
+    long unit = 1;
+    for (String[] suffix : new String[][] {{"kib", "1024"}, {"mib", "1048576"}, {"k", "1024"}, {"m", "1048576"}}) {
+      if (v.endsWith(suffix[0])) {
+        unit = Long.parseLong(suffix[1]);
+        v = v.substring(0, v.length() - suffix[0].length());
+        break;
+      }
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(v), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException("expected a size like 65536, 64K or 16MiB, got \"" + value + "\"");
+    }
+  }
+
+  private static int integer(String value) {
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a number, got \"" + value + "\"");
+    }
+  }
+
+  private static InetSocketAddress address(String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("expected HOST:PORT, got \"" + value + "\"");
+    }
+    String host = value.substring(0, colon);
+    int port = integer(value.substring(colon + 1));
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535, got " + port);
+    }
+    InetSocketAddress address = new InetSocketAddress(host.replace("[", "").replace("]", ""), port);
+    if (address.isUnresolved()) {
+      throw new IllegalArgumentException("cannot resolve host \"" + host + "\"");
+    }
+    return address;
+  }
+}

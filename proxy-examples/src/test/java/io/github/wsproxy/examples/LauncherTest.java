@@ -1,0 +1,94 @@
+package io.github.wsproxy.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.RecordedClose;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class LauncherTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  @Test
+  void mapsEveryFlagOntoTheBuilder() {
+    WsProxy proxy = LauncherOptions.parse(
+        "--listen", "127.0.0.1:0", "--upstream", "ws://127.0.0.1:8282/base",
+        "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
+        "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
+        "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
+        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation").builder().build();
+
+    assertThat(proxy.listenAddress().getPort()).isZero();
+    assertThat(proxy.upstream()).hasToString("ws://127.0.0.1:8282/base");
+    assertThat(proxy.readTimeout()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(proxy.sendTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(proxy.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(proxy.handshakeTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(proxy.closeTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(proxy.maxHeaderBytes()).isEqualTo(8192);
+    assertThat(proxy.maxMessageBytes()).isEqualTo(1 << 20);
+    assertThat(proxy.eventLoops()).isEqualTo(3);
+    assertThat(proxy.nonUpgradeStatus()).isEqualTo(404);
+    assertThat(proxy.preserveHost()).isTrue();
+    assertThat(proxy.permessageDeflate()).isFalse();
+    assertThat(proxy.validateUtf8()).isFalse();
+  }
+
+  @Test
+  void rejectsBadFlagsWithOneLineNamingTheFlagAndExitCode2() {
+    String[][] cases = {
+        {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
+        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"}};
+    for (String[] args : cases) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+      String message = err.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(message.strip()).as(String.join(" ", args)).startsWith("wsproxy: " + args[0]).doesNotContain("\n");
+    }
+  }
+
+  @Test
+  void helpListsEveryFlag() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = Launcher.run(new String[] {"--help"}, new PrintStream(out, true), System.err);
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
+        "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
+        "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
+        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help");
+  }
+
+  @Test
+  void parsesDurationsAndSizes() {
+    assertThat(LauncherOptions.duration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(LauncherOptions.duration("3m")).isEqualTo(Duration.ofMinutes(3));
+    assertThat(LauncherOptions.size("64KiB")).isEqualTo(65536);
+    assertThat(LauncherOptions.size("2M")).isEqualTo(2 << 20);
+    assertThatThrownBy(() -> LauncherOptions.duration("5h")).hasMessageContaining("\"5h\"");
+    assertThatThrownBy(() -> LauncherOptions.size("-")).hasMessageContaining("\"-\"");
+  }
+
+  @Test
+  void withoutUpstreamRunsTheDemoEchoServerBehindTheProxy() throws Exception {
+    LauncherOptions options = LauncherOptions.parse("--listen", "127.0.0.1:0");
+    try (Launcher.Running running = Launcher.start(options);
+        JdkTestClient client = JdkTestClient.connect(running.proxyUri())) {
+      client.sendText("hello through the proxy");
+      assertThat(client.awaitText(DEADLINE)).isEqualTo("hello through the proxy");
+      assertThat(running.banner()).contains("--client " + running.proxyUri());
+
+      running.close();
+
+      RecordedClose close = client.awaitClose(DEADLINE);
+      assertThat(close.code()).isEqualTo(1001);
+    }
+  }
+}
