@@ -106,17 +106,8 @@ public final class HttpHead {
 
   /** The comma-separated elements of every occurrence of a header, trimmed and lower-cased. */
   public List<String> tokens(String name) {
-    List<String> tokens = new ArrayList<>();
-    for (Field field : fields) {
-      if (field.name().equalsIgnoreCase(name)) {
-        for (String element : field.value().split(",")) {
-          String token = element.strip();
-          if (!token.isEmpty()) {
-            tokens.add(token.toLowerCase(Locale.ROOT));
-          }
-        }
-      }
-    }
+    List<String> tokens = elements(name);
+    tokens.replaceAll(token -> token.toLowerCase(Locale.ROOT));
     return tokens;
   }
 
