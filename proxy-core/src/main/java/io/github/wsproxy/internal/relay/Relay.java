@@ -70,7 +70,8 @@ final class Relay {
       }
       src.pair.touch();
       bytes += n;
-      if (!process() || !flush() || n < space) {
+      boolean relaying = process();
+      if (!flush() || !relaying || n < space) {
         return;
       }
     }
@@ -86,9 +87,8 @@ final class Relay {
     }
     buf.put(early);
     bytes += early.length;
-    if (process()) {
-      flush();
-    }
+    process();
+    flush();
   }
 
   /** Checks the newly read bytes; false when the direction stopped (violation). */
