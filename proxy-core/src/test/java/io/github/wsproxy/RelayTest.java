@@ -140,6 +140,23 @@ class RelayTest {
   }
 
   @Test
+  void relaysFramesWhoseHeadersArriveInPieces() throws Exception {
+    RawClient client = echo.connectRaw();
+    assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+    byte[] frame = WireFrame.text("split header").encode(WireFrame.randomMaskKey());
+    byte[] ping = WireFrame.ping(new byte[100]).encode(WireFrame.randomMaskKey());
+
+    client.sendRaw(java.util.Arrays.copyOfRange(frame, 0, 1));
+    client.sendRaw(java.util.Arrays.copyOfRange(frame, 1, 4));
+    client.sendRaw(java.util.Arrays.copyOfRange(frame, 4, frame.length));
+    client.sendRaw(java.util.Arrays.copyOfRange(ping, 0, 50));
+    client.sendRaw(java.util.Arrays.copyOfRange(ping, 50, ping.length));
+
+    assertThat(client.readFrame(DEADLINE).payloadText()).isEqualTo("split header");
+    assertThat(echo.upstream().awaitFrames(2, DEADLINE).get(1)).isEqualTo(WireFrame.ping(new byte[100]));
+  }
+
+  @Test
   void closesBothSidesWith1009WhenAMessageIsOverTheLimit() throws Exception {
     try (WsProxy proxy = startProxy(WsProxy.builder().upstream(echo.upstream().uri()).maxMessageBytes(1024));
         JwsTestClient client = JwsTestClient.connect(uri(proxy, "/"));

@@ -17,6 +17,8 @@ import java.nio.channels.SelectionKey;
  */
 final class Relay {
   private static final int MAX_READS_PER_WAKEUP = 4;
+  /** Longest incomplete frame head: a 14-byte header, or a control frame of 6 + 125 bytes. */
+  private static final int MAX_STASH = 131;
 
   final Leg src;
   final Leg dst;
@@ -32,6 +34,8 @@ final class Relay {
   /** The output ends with a close frame; when it is flushed the close has been sent to dst. */
   private boolean closeInOutput;
   private long stalledSinceNanos;
+  /** An incomplete frame head kept while no buffer is held. */
+  private byte[] stash;
   long bytes;
 
   Relay(Leg src, Leg dst, FrameScanner scanner, BufferPool pool) {
@@ -48,9 +52,7 @@ final class Relay {
         src.interest(SelectionKey.OP_READ, false);
         return;
       }
-      if (buf == null) {
-        buf = pool.acquire();
-      }
+      acquireBuffer();
       int space = buf.remaining();
       int n;
       try {
@@ -82,9 +84,7 @@ final class Relay {
     if (early.length == 0) {
       return;
     }
-    if (buf == null) {
-      buf = pool.acquire();
-    }
+    acquireBuffer();
     buf.put(early);
     bytes += early.length;
     process();
@@ -244,10 +244,30 @@ final class Relay {
     releaseIfEmpty();
   }
 
+  /**
+   * Returns the buffer to the pool when nothing checked is waiting to be written; an incomplete
+   * frame head left over (at most a header and a control frame) is kept in a small array instead,
+   * so a peer that sends a few bytes and stalls does not pin a pooled buffer.
+   */
   private void releaseIfEmpty() {
-    if (buf != null && buf.position() == 0 && sent == 0 && ready == 0) {
-      pool.release(buf);
-      buf = null;
+    if (buf == null || sent != 0 || ready != 0 || buf.position() > MAX_STASH) {
+      return;
+    }
+    if (buf.position() > 0) {
+      stash = new byte[buf.position()];
+      buf.get(0, stash);
+    }
+    pool.release(buf);
+    buf = null;
+  }
+
+  private void acquireBuffer() {
+    if (buf == null) {
+      buf = pool.acquire();
+      if (stash != null) {
+        buf.put(stash);
+        stash = null;
+      }
     }
   }
 
