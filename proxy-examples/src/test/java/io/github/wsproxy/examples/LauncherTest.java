@@ -22,7 +22,10 @@ class LauncherTest {
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
-        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation").builder().build();
+        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
+        "--interceptor-timeout", "2s").builder().build();
 
     assertThat(proxy.listenAddress().getPort()).isZero();
     assertThat(proxy.upstream()).hasToString("ws://127.0.0.1:8282/base");
@@ -38,13 +41,18 @@ class LauncherTest {
     assertThat(proxy.preserveHost()).isTrue();
     assertThat(proxy.permessageDeflate()).isFalse();
     assertThat(proxy.validateUtf8()).isFalse();
+    assertThat(proxy.interceptors()).extracting(i -> i.getClass().getSimpleName())
+        .containsExactly("RequestIdHeader", "MessageStats");
+    assertThat(proxy.interceptorTimeout()).isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test
   void rejectsBadFlagsWithOneLineNamingTheFlagAndExitCode2() {
     String[][] cases = {
         {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
-        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"}};
+        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
+        {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
+        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -63,7 +71,8 @@ class LauncherTest {
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
         "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
-        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help");
+        "--no-permessage-deflate", "--no-utf8-validation", "--interceptor", "--interceptor-timeout", "--client",
+        "--help");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -18,13 +19,15 @@ public final class LoopConnections {
   private final WsProxy config;
   private final EventLoop loop;
   private final UpstreamResolver resolver;
+  private final InterceptorChain chain;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, InterceptorChain chain) {
     this.config = config;
     this.loop = loop;
     this.resolver = resolver;
+    this.chain = chain;
     loop.onTick(this::tick);
   }
 
@@ -70,6 +73,10 @@ public final class LoopConnections {
 
   WsProxy config() {
     return config;
+  }
+
+  InterceptorChain chain() {
+    return chain;
   }
 
   UpstreamResolver resolver() {
