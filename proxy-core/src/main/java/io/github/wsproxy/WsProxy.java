@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -54,6 +55,15 @@ public final class WsProxy implements AutoCloseable {
   private final int acceptBacklog;
   private final List<Interceptor> interceptors;
   private final Duration interceptorTimeout;
+  private final int maxConnections;
+  private final int maxConnectionsPerIp;
+  private final int maxHandshakesPerSecondPerIp;
+  private final long maxFrameBytes;
+  private final List<String> allowedOrigins;
+  private final List<String> trustedProxies;
+  private final Duration clientPingInterval;
+  private final Duration upstreamPingInterval;
+  private final Duration pongTimeout;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
@@ -77,6 +87,15 @@ public final class WsProxy implements AutoCloseable {
     this.acceptBacklog = builder.acceptBacklog;
     this.interceptors = List.copyOf(builder.interceptors);
     this.interceptorTimeout = builder.interceptorTimeout;
+    this.maxConnections = builder.maxConnections;
+    this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
+    this.maxHandshakesPerSecondPerIp = builder.maxHandshakesPerSecondPerIp;
+    this.maxFrameBytes = builder.maxFrameBytes;
+    this.allowedOrigins = builder.allowedOrigins;
+    this.trustedProxies = builder.trustedProxies;
+    this.clientPingInterval = builder.clientPingInterval;
+    this.upstreamPingInterval = builder.upstreamPingInterval;
+    this.pongTimeout = builder.pongTimeout;
   }
 
   /** Returns a builder with the defaults documented on each of its setters. */
@@ -237,6 +256,51 @@ public final class WsProxy implements AutoCloseable {
     return interceptorTimeout;
   }
 
+  /** See {@link Builder#maxConnections}. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** See {@link Builder#maxConnectionsPerIp}. */
+  public int maxConnectionsPerIp() {
+    return maxConnectionsPerIp;
+  }
+
+  /** See {@link Builder#maxHandshakesPerSecondPerIp}. */
+  public int maxHandshakesPerSecondPerIp() {
+    return maxHandshakesPerSecondPerIp;
+  }
+
+  /** See {@link Builder#maxFrameBytes}. */
+  public long maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** See {@link Builder#allowedOrigins}. */
+  public List<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** See {@link Builder#trustedProxies}. */
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
+  /** See {@link Builder#clientPingInterval}. */
+  public Duration clientPingInterval() {
+    return clientPingInterval;
+  }
+
+  /** See {@link Builder#upstreamPingInterval}. */
+  public Duration upstreamPingInterval() {
+    return upstreamPingInterval;
+  }
+
+  /** See {@link Builder#pongTimeout}. */
+  public Duration pongTimeout() {
+    return pongTimeout;
+  }
+
   @Override
   public String toString() {
     return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
@@ -265,6 +329,15 @@ public final class WsProxy implements AutoCloseable {
     private int acceptBacklog = 1024;
     private final List<Interceptor> interceptors = new ArrayList<>();
     private Duration interceptorTimeout = Duration.ofSeconds(10);
+    private int maxConnections = 10_000;
+    private int maxConnectionsPerIp = Integer.MAX_VALUE;
+    private int maxHandshakesPerSecondPerIp = 0;
+    private long maxFrameBytes = 16L * 1024 * 1024;
+    private List<String> allowedOrigins = List.of();
+    private List<String> trustedProxies = List.of();
+    private Duration clientPingInterval = Duration.ZERO;
+    private Duration upstreamPingInterval = Duration.ZERO;
+    private Duration pongTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -286,6 +359,15 @@ public final class WsProxy implements AutoCloseable {
       this.acceptBacklog = proxy.acceptBacklog;
       this.interceptors.addAll(proxy.interceptors);
       this.interceptorTimeout = proxy.interceptorTimeout;
+      this.maxConnections = proxy.maxConnections;
+      this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
+      this.maxHandshakesPerSecondPerIp = proxy.maxHandshakesPerSecondPerIp;
+      this.maxFrameBytes = proxy.maxFrameBytes;
+      this.allowedOrigins = proxy.allowedOrigins;
+      this.trustedProxies = proxy.trustedProxies;
+      this.clientPingInterval = proxy.clientPingInterval;
+      this.upstreamPingInterval = proxy.upstreamPingInterval;
+      this.pongTimeout = proxy.pongTimeout;
     }
 
     /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
@@ -485,6 +567,115 @@ public final class WsProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The most client connections open at once (handshaking or relaying); one more gets {@code 503
+     * Service Unavailable} at once. Each connection holds two sockets. Default 10,000.
+     */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = atLeastOne("maxConnections", connections);
+      return this;
+    }
+
+    /**
+     * The most connections open at once from one client IP address; one more gets {@code 429 Too
+     * Many Requests}. Default: no limit, since behind a load balancer or a NAT many clients share
+     * an address.
+     */
+    public Builder maxConnectionsPerIp(int connections) {
+      this.maxConnectionsPerIp = atLeastOne("maxConnectionsPerIp", connections);
+      return this;
+    }
+
+    /**
+     * The most new connections per second from one client IP address (a token bucket allowing
+     * bursts of that size); more get {@code 429 Too Many Requests}. 0, the default, means no limit.
+     */
+    public Builder maxHandshakesPerSecondPerIp(int handshakes) {
+      if (handshakes < 0) {
+        throw new IllegalArgumentException("maxHandshakesPerSecondPerIp must be 0 (off) or more, was " + handshakes);
+      }
+      this.maxHandshakesPerSecondPerIp = handshakes;
+      return this;
+    }
+
+    /**
+     * The largest single frame relayed in either direction; a larger one closes the connection with
+     * 1009 on both sides before any of it is relayed. Default 16 MiB.
+     */
+    public Builder maxFrameBytes(long bytes) {
+      if (bytes < 125) {
+        throw new IllegalArgumentException("maxFrameBytes must be at least 125, was " + bytes);
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The only {@code Origin} values a handshake may carry (exact, case-insensitive matches such as
+     * {@code https://app.example}); another origin gets {@code 403 Forbidden}. Requests without an
+     * {@code Origin} header (non-browser clients) are let through: browsers always send it, and it
+     * is browsers that cross-site WebSocket hijacking abuses. Empty, the default, allows any origin.
+     */
+    public Builder allowedOrigins(List<String> origins) {
+      List<String> copy = List.copyOf(origins);
+      for (String origin : copy) {
+        if (origin.isBlank() || origin.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7F)) {
+          throw new IllegalArgumentException("allowedOrigins: not an origin: \"" + origin + "\"");
+        }
+      }
+      this.allowedOrigins = copy;
+      return this;
+    }
+
+    /**
+     * The addresses (IP literals or CIDR blocks, e.g. {@code 10.0.0.0/8}) of proxies in front of
+     * this one whose {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code
+     * X-Forwarded-Host} are believed: for them the client's address is appended to their {@code
+     * X-Forwarded-For}. From any other peer those headers are replaced, so a client cannot spoof
+     * its address. Default: none.
+     *
+     * @throws IllegalArgumentException naming {@code trustedProxies} for an entry that is not an IP
+     *     literal or CIDR block
+     */
+    public Builder trustedProxies(List<String> addresses) {
+      List<String> copy = List.copyOf(addresses);
+      for (String address : copy) {
+        try {
+          AddressRange.parse(address);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
+        }
+      }
+      this.trustedProxies = copy;
+      return this;
+    }
+
+    /**
+     * How long the client leg may be silent before the proxy sends it a ping of its own; a client
+     * that then sends nothing (no pong, no data) within {@link #pongTimeout} is treated as vanished:
+     * its socket is closed and the upstream gets 1001. The pongs that answer the proxy's pings are
+     * not relayed. {@link Duration#ZERO}, the default, sends no pings.
+     */
+    public Builder clientPingInterval(Duration interval) {
+      this.clientPingInterval = zeroOrPositive("clientPingInterval", interval);
+      return this;
+    }
+
+    /**
+     * Like {@link #clientPingInterval} for the upstream leg: an upstream that does not answer is
+     * treated as vanished, and the client gets 1011. Default {@link Duration#ZERO}: off.
+     */
+    public Builder upstreamPingInterval(Duration interval) {
+      this.upstreamPingInterval = zeroOrPositive("upstreamPingInterval", interval);
+      return this;
+    }
+
+    /** How long a peer has to answer the proxy's own ping. Default 10 s. */
+    public Builder pongTimeout(Duration timeout) {
+      this.pongTimeout = positive("pongTimeout", timeout);
+      return this;
+    }
+
     /** The listen socket's accept backlog. Default 1024. */
     public Builder acceptBacklog(int backlog) {
       if (backlog < 1) {
@@ -504,6 +695,18 @@ public final class WsProxy implements AutoCloseable {
         throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
       }
       return new WsProxy(this);
+    }
+
+    private static Duration zeroOrPositive(String setting, Duration value) {
+      Objects.requireNonNull(value, setting);
+      return value.isZero() ? value : positive(setting, value);
+    }
+
+    private static int atLeastOne(String setting, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(setting + " must be at least 1, was " + value);
+      }
+      return value;
     }
 
     private static Duration positive(String setting, Duration value) {

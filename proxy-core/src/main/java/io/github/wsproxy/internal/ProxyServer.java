@@ -2,6 +2,7 @@ package io.github.wsproxy.internal;
 
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.relay.UpstreamResolver;
@@ -43,9 +44,11 @@ public final class ProxyServer {
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
       InterceptorChain chain = new InterceptorChain(config.interceptors());
+      ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
+          config.maxHandshakesPerSecondPerIp());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, resolver, chain));
+        loops.add(new LoopConnections(config, loop, resolver, chain, limits));
       }
     } catch (IOException | RuntimeException e) {
       listener.close();

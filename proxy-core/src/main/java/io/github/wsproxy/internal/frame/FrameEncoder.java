@@ -8,6 +8,7 @@ public final class FrameEncoder {
   public static final int OP_TEXT = 1;
   public static final int OP_BINARY = 2;
   public static final int OP_CLOSE = 8;
+  public static final int OP_PING = 9;
 
   private FrameEncoder() {}
 

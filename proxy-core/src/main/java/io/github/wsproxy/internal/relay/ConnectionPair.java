@@ -12,6 +12,7 @@ import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
@@ -47,6 +48,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
+  /** The payload of the proxy's own keepalive pings; pongs carrying it are not relayed. */
+  private static final byte[] KEEPALIVE = "wsproxy-keepalive".getBytes(StandardCharsets.US_ASCII);
 
   private enum State {
     READING_REQUEST, INTERCEPTING, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
@@ -67,6 +70,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private int hookIndex;
   private boolean opened;
   private CloseInfo.Initiator closedBy;
+  /** Whether the client was counted in by the proxy's limits (and must be counted out). */
+  private boolean admitted;
   private State state = State.READING_REQUEST;
   private long deadlineNanos;
   private long lastActivityNanos;
@@ -92,6 +97,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
+  }
+
+  /** Counts the client in by the proxy's limits, or answers 503/429; call once it is tracked. */
+  void admit() {
+    ClientLimits.Refusal refusal = owner.limits().admit(clientAddress.getAddress());
+    admitted = refusal == null;
+    if (refusal == ClientLimits.Refusal.PROXY_FULL) {
+      reject(Rejection.of(503, "the proxy holds its maximum of " + config.maxConnections() + " connections",
+          "Retry-After: 1"));
+    } else if (refusal == ClientLimits.Refusal.ADDRESS_FULL) {
+      reject(Rejection.of(429, "too many connections from this address", "Retry-After: 1"));
+    } else if (refusal == ClientLimits.Refusal.TOO_FAST) {
+      reject(Rejection.of(429, "too many new connections per second from this address", "Retry-After: 1"));
+    }
   }
 
   /** A readiness event on one of the pair's sockets. */
@@ -539,6 +558,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     boolean decoded = chain.decodes(src.isClient);
     FrameScanner scanner = new FrameScanner(src.isClient, config.maxMessageBytes(), config.validateUtf8(),
         decoded ? null : loop.masking());
+    scanner.limitFrames(config.maxFrameBytes());
+    boolean pinged = !(src.isClient ? config.clientPingInterval() : config.upstreamPingInterval()).isZero();
+    if (pinged) {
+      scanner.recognisePongs(KEEPALIVE);
+    }
     MessagePipeline pipeline = decoded ? new MessagePipeline(this, handle, chain, src.isClient) : null;
     return new Relay(src, dst, scanner, loop.buffers(), pipeline, bytes -> handle.released(bytes));
   }
@@ -712,6 +736,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void checkRelayTimeouts(long now) {
     toUpstream.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
     toClient.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
+    checkKeepalive(client, config.clientPingInterval(), now);
+    checkKeepalive(upstream, config.upstreamPingInterval(), now);
     if (state != State.OPEN) {
       return;
     }
@@ -732,6 +758,28 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "idle timeout");
     }
     finishIfBothClosed();
+  }
+
+  /**
+   * Pings a leg that has been silent for {@code interval}, and treats it as vanished when it sends
+   * nothing within the pong timeout after a ping.
+   */
+  private void checkKeepalive(Leg leg, Duration interval, long now) {
+    if (interval.isZero() || state != State.OPEN || leg.closed) {
+      return;
+    }
+    if (leg.pingSentNanos != 0) {
+      if (leg.lastReadNanos - leg.pingSentNanos > 0) {
+        leg.pingAnswered();
+      } else if (now - leg.pingSentNanos > config.pongTimeout().toNanos()) {
+        note = leg.name() + " did not answer a ping within " + config.pongTimeout();
+        vanished(leg, true);
+      }
+    } else if (now - leg.lastReadNanos > interval.toNanos()) {
+      leg.pingSentNanos = now;
+      relayTowards(leg).sendPing(FrameEncoder.encode(FrameEncoder.OP_PING, true, KEEPALIVE, 0, KEEPALIVE.length,
+          !leg.isClient, leg.isClient ? 0 : loop.masking().nextKey()));
+    }
   }
 
   private static boolean stalledLongerThan(Relay relay, long now, long timeout) {
@@ -763,6 +811,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       toClient.release();
     }
     owner.remove(this);
+    if (admitted) {
+      owner.limits().release(clientAddress.getAddress());
+    }
     logAccess();
     if (opened) {
       notifyClose();

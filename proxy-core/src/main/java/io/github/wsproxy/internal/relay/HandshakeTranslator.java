@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.WebSocketKeys;
+import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ final class HandshakeTranslator {
   private final WsProxy config;
   private final HttpHead client;
   private final boolean offerDeflate;
+  private final List<AddressRange> trustedProxies;
   private final String upstreamKey = WebSocketKeys.newKey();
   private List<String> offeredProtocols = List.of();
   private String offeredDeflate;
@@ -42,6 +44,7 @@ final class HandshakeTranslator {
     this.config = config;
     this.client = clientRequest;
     this.offerDeflate = offerDeflate && config.permessageDeflate();
+    this.trustedProxies = config.trustedProxies().stream().map(AddressRange::parse).toList();
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
@@ -71,6 +74,11 @@ final class HandshakeTranslator {
     }
     if (!"13".equals(client.value("sec-websocket-version"))) {
       return Rejection.of(426, "only WebSocket version 13 is supported", "Sec-WebSocket-Version: 13");
+    }
+    String origin = client.value("origin");
+    if (origin != null && !config.allowedOrigins().isEmpty()
+        && config.allowedOrigins().stream().noneMatch(origin::equalsIgnoreCase)) {
+      return Rejection.of(403, "origin " + origin + " is not allowed");
     }
     return null;
   }
@@ -112,13 +120,17 @@ final class HandshakeTranslator {
         out.append("Sec-WebSocket-Extensions: ").append(offeredDeflate).append("\r\n");
       }
     }
-    String priorForwarded = client.value("x-forwarded-for");
+    boolean trusted = isTrustedProxy(clientAddress);
+    List<String> priorForwarded = trusted ? client.elements("x-forwarded-for") : List.of();
     String clientIp = clientAddress.getAddress().getHostAddress();
+    String proto = trusted ? client.value("x-forwarded-proto") : null;
+    String forwardedHost = trusted ? client.value("x-forwarded-host") : null;
     out.append("X-Forwarded-For: ")
-        .append(priorForwarded == null ? clientIp : String.join(", ", client.elements("x-forwarded-for")) + ", " + clientIp)
+        .append(priorForwarded.isEmpty() ? clientIp : String.join(", ", priorForwarded) + ", " + clientIp)
         .append("\r\n")
-        .append("X-Forwarded-Proto: http\r\n")
-        .append("X-Forwarded-Host: ").append(client.value("host")).append("\r\n\r\n");
+        .append("X-Forwarded-Proto: ").append(proto != null ? proto : "http").append("\r\n")
+        .append("X-Forwarded-Host: ").append(forwardedHost != null ? forwardedHost : client.value("host"))
+        .append("\r\n\r\n");
     return out.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
@@ -204,6 +216,15 @@ final class HandshakeTranslator {
     int semicolon = extension.indexOf(';');
     String name = semicolon < 0 ? extension : extension.substring(0, semicolon);
     return name.strip().equalsIgnoreCase("permessage-deflate");
+  }
+
+  private boolean isTrustedProxy(InetSocketAddress peer) {
+    for (AddressRange range : trustedProxies) {
+      if (range.contains(peer.getAddress())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String upstreamTarget(String prefix, String target) {

@@ -16,6 +16,10 @@ final class Leg implements Readiness {
   private int ops;
   /** Handshake bytes still to write on this leg (the upstream request, a response). */
   ByteBuffer handshakeOut;
+  /** When bytes last arrived on this leg (nanotime). */
+  long lastReadNanos = System.nanoTime();
+  /** When the proxy's own ping to this leg was sent and not yet answered; 0 when none is. */
+  long pingSentNanos;
   boolean closeSent;
   boolean closeReceived;
   boolean closed;
@@ -43,6 +47,11 @@ final class Leg implements Readiness {
       ops = wanted;
       key.interestOps(wanted);
     }
+  }
+
+  /** The peer answered the proxy's ping. */
+  void pingAnswered() {
+    pingSentNanos = 0;
   }
 
   String name() {

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -20,14 +21,17 @@ public final class LoopConnections {
   private final EventLoop loop;
   private final UpstreamResolver resolver;
   private final InterceptorChain chain;
+  private final ClientLimits limits;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, InterceptorChain chain) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, InterceptorChain chain,
+      ClientLimits limits) {
     this.config = config;
     this.loop = loop;
     this.resolver = resolver;
     this.chain = chain;
+    this.limits = limits;
     loop.onTick(this::tick);
   }
 
@@ -36,8 +40,10 @@ public final class LoopConnections {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      pairs.add(new ConnectionPair(this, channel));
+      ConnectionPair pair = new ConnectionPair(this, channel);
+      pairs.add(pair);
       count = pairs.size();
+      pair.admit();
     } catch (IOException e) {
       log.debug("dropping a client that could not be set up", e);
       try {
@@ -73,6 +79,10 @@ public final class LoopConnections {
 
   WsProxy config() {
     return config;
+  }
+
+  ClientLimits limits() {
+    return limits;
   }
 
   InterceptorChain chain() {

@@ -48,6 +48,8 @@ final class Relay {
   private final ArrayDeque<Integer> injectedSizes = new ArrayDeque<>();
   private final IntConsumer injectedWritten;
   private final ByteBuffer[] gather = new ByteBuffer[16];
+  /** A ping of the proxy's own to dst, written at the next frame boundary. */
+  private ByteBuffer ping;
   /** An incomplete frame head kept while no buffer is held. */
   private byte[] stash;
   long bytes;
@@ -87,7 +89,7 @@ final class Relay {
         releaseIfEmpty();
         return;
       }
-      src.pair.touch();
+      src.lastReadNanos = System.nanoTime();
       bytes += n;
       boolean relaying = process();
       if (!flush() || !relaying || n < space) {
@@ -114,6 +116,17 @@ final class Relay {
     int start = ready;
     int end = scanner.scan(buf, ready, filled);
     FrameScanner.Stop stop = scanner.stop();
+    while (stop == FrameScanner.Stop.OWN_PONG) {
+      int pongEnd = scanner.ownPongEnd();
+      moveTo(pongEnd, end, filled - pongEnd);
+      filled -= pongEnd - end;
+      src.pingAnswered();
+      end = scanner.scan(buf, end, filled);
+      stop = scanner.stop();
+    }
+    if (end > start) {
+      src.pair.touch();
+    }
     if (stop != FrameScanner.Stop.NEED_MORE) {
       filled = end;
     }
@@ -166,7 +179,7 @@ final class Relay {
         }
       }
       compact();
-      if (!writeQueue(pipeline == null ? null : pipeline.out, false) || !writeInjected()) {
+      if (!writeQueue(pipeline == null ? null : pipeline.out, false) || !writePing() || !writeInjected()) {
         return false;
       }
       if (control != null) {
@@ -239,6 +252,15 @@ final class Relay {
     flush();
   }
 
+  /** Sends dst a ping of the proxy's own (keepalive), between frames. */
+  void sendPing(ByteBuffer frame) {
+    if (discarding || dst.closed) {
+      return;
+    }
+    ping = frame;
+    flush();
+  }
+
   /** Fails the connection when an interceptor has kept a message of this direction too long. */
   void checkInterceptorTimeout(long now, long timeoutNanos) {
     if (pipeline != null) {
@@ -291,6 +313,20 @@ final class Relay {
         return false;
       }
     }
+    return true;
+  }
+
+  /** Writes the proxy's own ping once the output is at a frame boundary; false on a short write. */
+  private boolean writePing() throws IOException {
+    if (ping == null || (pipeline == null && !scanner.atFrameBoundary())) {
+      return true;
+    }
+    int written = dst.channel.write(ping);
+    if (ping.hasRemaining()) {
+      stalled(written);
+      return false;
+    }
+    ping = null;
     return true;
   }
 
