@@ -1,9 +1,12 @@
 package io.github.wsproxy.internal;
 
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
-import io.github.wsproxy.internal.relay.UpstreamResolver;
+import io.github.wsproxy.internal.upstream.HealthChecker;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -28,13 +31,15 @@ public final class ProxyServer {
   private final WsProxy config;
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
-  private final UpstreamResolver resolver;
+  private final UpstreamResolver resolver = new UpstreamResolver();
+  private final UpstreamPool upstreams;
+  private final HealthChecker healthChecker;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
-    this.resolver = new UpstreamResolver(config.upstream());
+    this.upstreams = new UpstreamPool(config.upstreamGroup(), resolver);
     this.listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -43,8 +48,10 @@ public final class ProxyServer {
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, resolver));
+        loops.add(new LoopConnections(config, loop, upstreams));
       }
+      this.healthChecker = config.upstreamGroup().healthCheck() == null
+          ? null : new HealthChecker(upstreams, loops.get(0).loop());
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
@@ -71,7 +78,7 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstream());
+    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstreamGroup());
     return server;
   }
 
@@ -79,10 +86,18 @@ public final class ProxyServer {
     return boundAddress;
   }
 
+  /** Snapshots of the upstream servers' state. */
+  public List<UpstreamState> upstreamStates() {
+    return upstreams.states();
+  }
+
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
   public void shutdown() {
     EventLoop acceptLoop = loops.get(0).loop();
     acceptLoop.execute(this::closeListener);
+    if (healthChecker != null) {
+      acceptLoop.execute(healthChecker::stop);
+    }
     for (LoopConnections connections : loops) {
       connections.loop().execute(connections::goAway);
     }

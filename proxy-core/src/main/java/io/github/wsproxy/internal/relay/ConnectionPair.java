@@ -9,6 +9,8 @@ import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -45,7 +47,7 @@ public final class ConnectionPair {
   private final WsProxy config;
   private final EventLoop loop;
   private final Leg client = new Leg(this, true);
-  private final Leg upstream = new Leg(this, false);
+  private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
   private State state = State.READING_REQUEST;
@@ -56,6 +58,7 @@ public final class ConnectionPair {
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
+  private UpstreamSelection upstreams;
   private InetSocketAddress upstreamAddress;
   private Relay toUpstream;
   private Relay toClient;
@@ -142,7 +145,7 @@ public final class ConnectionPair {
     } else if (state == State.RELAYING_REJECTION) {
       respondWithUpstreamRejection();
     } else {
-      reject(Rejection.of(502, "upstream closed the connection during the handshake"));
+      upstreamFailed(Rejection.of(502, "upstream closed the connection during the handshake"));
     }
   }
 
@@ -151,7 +154,7 @@ public final class ConnectionPair {
       note = "client failed during the handshake: " + e.getMessage();
       finish();
     } else {
-      reject(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
     }
   }
 
@@ -182,8 +185,41 @@ public final class ConnectionPair {
     client.interest(SelectionKey.OP_READ, false);
     state = State.CONNECTING;
     deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
-    owner.resolver().resolve(loop, this::connect,
-        e -> reject(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+    upstreams = owner.upstreams().select(request, clientAddress);
+    ServerState first = upstreams.first();
+    if (first == null) {
+      reject(Rejection.of(upstreams.unavailableStatus(), upstreams.unavailableReason()));
+      return;
+    }
+    connectTo(first);
+  }
+
+  private void connectTo(ServerState server) {
+    owner.upstreams().resolve(server, loop, this::connect,
+        e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+  }
+
+  /** The current upstream server failed: the next one is tried, or the client gets the rejection. */
+  private void upstreamFailed(Rejection rejection) {
+    if (!retryUpstream(rejection.reason())) {
+      reject(rejection);
+    }
+  }
+
+  /** The current upstream server failed: true when the next one is being tried. */
+  private boolean retryUpstream(String reason) {
+    if (state != State.CONNECTING && state != State.UPSTREAM_HANDSHAKE) {
+      return false;
+    }
+    ServerState next = upstreams.failed(reason);
+    if (next == null) {
+      return false;
+    }
+    upstream.close(true);
+    upstream = new Leg(this, false);
+    state = State.CONNECTING;
+    connectTo(next);
+    return true;
   }
 
   private void connect(InetSocketAddress address) {
@@ -201,7 +237,7 @@ public final class ConnectionPair {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
@@ -211,7 +247,7 @@ public final class ConnectionPair {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
@@ -220,7 +256,7 @@ public final class ConnectionPair {
     head = new HeadReader(config.maxHeaderBytes());
     upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
-    upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(clientAddress));
+    upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(upstreams.current().url(), clientAddress));
     flushHandshake(upstream);
   }
 
@@ -235,7 +271,7 @@ public final class ConnectionPair {
       return;
     }
     if (head.overLimit()) {
-      reject(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
+      upstreamFailed(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
       return;
     }
     if (!head.complete()) {
@@ -245,10 +281,13 @@ public final class ConnectionPair {
     try {
       answer = head.parse(true);
     } catch (MalformedHttpException e) {
-      reject(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
       return;
     }
     if (!answer.second().equals("101")) {
+      if (answer.second().startsWith("5") && retryUpstream("answered " + answer.second())) {
+        return;
+      }
       upstreamAnswer = answer;
       state = State.RELAYING_REJECTION;
       status = Integer.parseInt(answer.second());
@@ -261,9 +300,10 @@ public final class ConnectionPair {
     try {
       switching = translator.clientSwitchingProtocols(answer);
     } catch (BadUpstreamException e) {
-      reject(Rejection.of(502, e.getMessage()));
+      upstreamFailed(Rejection.of(502, e.getMessage()));
       return;
     }
+    upstreams.succeeded();
     status = 101;
     state = State.SWITCHING;
     upstream.interest(SelectionKey.OP_READ, false);
@@ -503,6 +543,9 @@ public final class ConnectionPair {
       case RELAYING_REJECTION:
       case SWITCHING:
         if (now - deadlineNanos > 0) {
+          if (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE) {
+            upstreams.timedOut();
+          }
           reject(Rejection.of(504, "upstream did not complete the handshake within " + config.connectTimeout()));
         }
         break;
@@ -566,6 +609,9 @@ public final class ConnectionPair {
       toUpstream.release();
       toClient.release();
     }
+    if (upstreams != null) {
+      upstreams.release();
+    }
     owner.remove(this);
     logAccess();
   }
@@ -577,12 +623,14 @@ public final class ConnectionPair {
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
-            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"",
+            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
         status == 0 ? "-" : status, millis,
         toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
         toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages(),
-        code(clientCloseCode), code(upstreamCloseCode), note);
+        code(clientCloseCode), code(upstreamCloseCode), note,
+        upstreams == null || upstreams.failures().isEmpty() ? ""
+            : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
   }
 
   private static String code(int code) {

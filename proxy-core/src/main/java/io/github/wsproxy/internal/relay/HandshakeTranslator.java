@@ -67,9 +67,8 @@ final class HandshakeTranslator {
     return null;
   }
 
-  /** The request head to send upstream. */
-  byte[] upstreamRequest(InetSocketAddress clientAddress) {
-    URI upstream = config.upstream();
+  /** The request head to send to the upstream server {@code upstream}. */
+  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress) {
     StringBuilder out = new StringBuilder(512)
         .append("GET ").append(upstreamTarget(upstream.getRawPath(), client.second())).append(" HTTP/1.1\r\n")
         .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")

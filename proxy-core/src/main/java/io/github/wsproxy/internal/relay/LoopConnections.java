@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -17,14 +18,14 @@ public final class LoopConnections {
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamResolver resolver;
+  private final UpstreamPool upstreams;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPool upstreams) {
     this.config = config;
     this.loop = loop;
-    this.resolver = resolver;
+    this.upstreams = upstreams;
     loop.onTick(this::tick);
   }
 
@@ -72,8 +73,8 @@ public final class LoopConnections {
     return config;
   }
 
-  UpstreamResolver resolver() {
-    return resolver;
+  UpstreamPool upstreams() {
+    return upstreams;
   }
 
   void remove(ConnectionPair pair) {
