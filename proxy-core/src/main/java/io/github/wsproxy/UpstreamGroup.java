@@ -217,6 +217,11 @@ public final class UpstreamGroup {
     }
 
     /** Adds a backup server with a weight among the backups (1-1000). */
+    public Builder backup(String url, int weight) {
+      return backup(parseUrl(url), weight);
+    }
+
+    /** Adds a backup server with a weight among the backups (1-1000). */
     public Builder backup(URI url, int weight) {
       return add(new Server(checkUrl(url), weight, true));
     }

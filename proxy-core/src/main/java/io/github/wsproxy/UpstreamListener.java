@@ -3,7 +3,8 @@ package io.github.wsproxy;
 /**
  * Hears about the health of an {@link UpstreamGroup}'s servers; register it with {@link
  * UpstreamGroup.Builder#listener(UpstreamListener)} and override what you need (every method has
- * a no-op default). Called on an event-loop thread: return quickly and never block.
+ * a no-op default). Called on one of the proxy's event-loop threads: return quickly and never
+ * block.
  */
 public interface UpstreamListener {
 

@@ -50,6 +50,7 @@ public final class ProxyServer {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
         loops.add(new LoopConnections(config, loop, upstreams));
       }
+      loops.get(0).loop().onTick(upstreams::tick);
       this.healthChecker = config.upstreamGroup().healthCheck() == null
           ? null : new HealthChecker(upstreams, loops.get(0).loop());
     } catch (IOException | RuntimeException e) {

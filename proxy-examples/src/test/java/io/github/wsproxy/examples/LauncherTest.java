@@ -3,11 +3,14 @@ package io.github.wsproxy.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.Balance;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedClose;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -41,10 +44,45 @@ class LauncherTest {
   }
 
   @Test
+  void mapsRepeatedUpstreamsAndGroupFlagsOntoAnUpstreamGroup() {
+    UpstreamGroup group = LauncherOptions.parse(
+        "--upstream", "ws://127.0.0.1:8281;weight=3", "--upstream", "ws://127.0.0.1:8282",
+        "--upstream", "ws://127.0.0.1:8289;backup", "--balance", "hash:cookie:sid", "--max-connections", "5",
+        "--max-tries", "2", "--max-fails", "3", "--fail-timeout", "2s", "--health-check", "ws:/health",
+        "--health-interval", "1s", "--health-timeout", "300ms").builder().build().upstreamGroup();
+
+    assertThat(group.servers()).containsExactly(
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8281"), 3, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8282"), 1, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8289"), 1, true));
+    assertThat(group.balance()).isEqualTo(Balance.hashCookie("sid"));
+    assertThat(group.maxConnections()).isEqualTo(5);
+    assertThat(group.maxTries()).isEqualTo(2);
+    assertThat(group.maxFails()).isEqualTo(3);
+    assertThat(group.failTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(group.healthCheck().path()).isEqualTo("/health");
+    assertThat(group.healthCheck().interval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(group.healthCheck().timeout()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void parsesEveryBalancePolicy() {
+    assertThat(LauncherOptions.balance("round-robin")).isEqualTo(Balance.roundRobin());
+    assertThat(LauncherOptions.balance("least-conn")).isEqualTo(Balance.leastConnections());
+    assertThat(LauncherOptions.balance("hash:ip")).isEqualTo(Balance.hashClientIp());
+    assertThat(LauncherOptions.balance("hash:header:X-User")).isEqualTo(Balance.hashHeader("X-User"));
+    assertThat(LauncherOptions.balance("hash:query:room")).isEqualTo(Balance.hashQuery("room"));
+    assertThatThrownBy(() -> LauncherOptions.balance("hash:header:")).hasMessageContaining("hashHeader");
+  }
+
+  @Test
   void rejectsBadFlagsWithOneLineNamingTheFlagAndExitCode2() {
     String[][] cases = {
         {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
-        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"}};
+        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
+        {"--balance", "random"}, {"--upstream", "ws://127.0.0.1:1;heavy"}, {"--upstream", "ws://127.0.0.1:1;weight=0"},
+        {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
+        {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -63,7 +101,9 @@ class LauncherTest {
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
         "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
-        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help");
+        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help", "--balance",
+        "--max-connections", "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval",
+        "--health-timeout", ";weight=N", ";backup");
   }
 
   @Test

@@ -122,9 +122,9 @@ public final class ServerState {
       failedUntilNanos = now + failTimeoutNanos;
       failed = true;
     }
-    log.warn("upstream {} failed {} time(s) within {} ms: skipped for {} ms", url(), maxFails,
-        failTimeoutNanos / 1_000_000, failTimeoutNanos / 1_000_000);
-    listener.onHealthChanged(snapshot(System.nanoTime()));
+    log.warn("upstream {} failed {} time(s) within its fail timeout: skipped for {} ms", url(), maxFails,
+        failTimeoutNanos / 1_000_000);
+    tellListener();
   }
 
   /** A successful handshake: the failure count starts over. */
@@ -140,7 +140,7 @@ public final class ServerState {
       failed = false;
     }
     log.info("upstream {} is back after its fail timeout", url());
-    listener.onHealthChanged(snapshot(System.nanoTime()));
+    tellListener();
   }
 
   /** The active health check's verdict. */
@@ -154,7 +154,15 @@ public final class ServerState {
     } else {
       log.warn("upstream {} is down: health check failed: {}", url(), why);
     }
-    listener.onHealthChanged(snapshot(System.nanoTime()));
+    tellListener();
+  }
+
+  private void tellListener() {
+    try {
+      listener.onHealthChanged(snapshot(System.nanoTime()));
+    } catch (RuntimeException e) {
+      log.warn("upstream listener failed", e);
+    }
   }
 
   UpstreamState snapshot(long now) {

@@ -60,10 +60,16 @@ public final class UpstreamPool {
     long now = System.nanoTime();
     List<UpstreamState> states = new ArrayList<>(all.length);
     for (ServerState server : all) {
-      server.healthy(now);
       states.add(server.snapshot(now));
     }
     return List.copyOf(states);
+  }
+
+  /** Ends the failure period of servers whose fail timeout is over, even without traffic; on a loop's tick. */
+  public void tick(long now) {
+    for (ServerState server : all) {
+      server.healthy(now);
+    }
   }
 
   UpstreamGroup group() {
