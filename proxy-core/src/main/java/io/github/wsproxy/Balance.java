@@ -1,6 +1,5 @@
 package io.github.wsproxy;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -26,17 +25,23 @@ public final class Balance {
   /** What a {@link Balance} decides by. */
   public enum Policy {
     /** Smooth weighted round-robin. */
-    ROUND_ROBIN,
+    ROUND_ROBIN("round-robin"),
     /** Fewest open connections per weight. */
-    LEAST_CONNECTIONS,
+    LEAST_CONNECTIONS("least-conn"),
     /** Consistent hash of the client's IP address. */
-    HASH_IP,
+    HASH_IP("hash:ip"),
     /** Consistent hash of a request header's value. */
-    HASH_HEADER,
+    HASH_HEADER("hash:header"),
     /** Consistent hash of a cookie's value. */
-    HASH_COOKIE,
+    HASH_COOKIE("hash:cookie"),
     /** Consistent hash of a query parameter's (raw, undecoded) value. */
-    HASH_QUERY
+    HASH_QUERY("hash:query");
+
+    private final String label;
+
+    Policy(String label) {
+      this.label = label;
+    }
   }
 
   private static final Balance ROUND_ROBIN = new Balance(Policy.ROUND_ROBIN, null);
@@ -106,10 +111,10 @@ public final class Balance {
     return Objects.hash(policy, key);
   }
 
+  /** The policy as the launcher's {@code --balance} flag spells it: {@code round-robin}, {@code hash:cookie:sid}... */
   @Override
   public String toString() {
-    String name = policy.name().toLowerCase(Locale.ROOT);
-    return key == null ? name : name + ":" + key;
+    return key == null ? policy.label : policy.label + ":" + key;
   }
 
   private static String token(String setting, String name) {

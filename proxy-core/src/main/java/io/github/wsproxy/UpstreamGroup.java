@@ -52,7 +52,7 @@ public final class UpstreamGroup {
   private final List<Server> servers;
   private final Balance balance;
   private final int maxConnections;
-  private final int maxTries;
+  private final int requestedMaxTries;
   private final int maxFails;
   private final Duration failTimeout;
   private final HealthCheck healthCheck;
@@ -62,7 +62,7 @@ public final class UpstreamGroup {
     this.servers = List.copyOf(builder.servers);
     this.balance = builder.balance;
     this.maxConnections = builder.maxConnections;
-    this.maxTries = builder.maxTries == 0 ? servers.size() : Math.min(builder.maxTries, servers.size());
+    this.requestedMaxTries = builder.maxTries;
     this.maxFails = builder.maxFails;
     this.failTimeout = builder.failTimeout;
     this.healthCheck = builder.healthCheck;
@@ -101,7 +101,7 @@ public final class UpstreamGroup {
 
   /** See {@link Builder#maxTries(int)}; never more than the number of servers. */
   public int maxTries() {
-    return maxTries;
+    return requestedMaxTries == 0 ? servers.size() : Math.min(requestedMaxTries, servers.size());
   }
 
   /** See {@link Builder#maxFails(int)}. */
@@ -189,7 +189,7 @@ public final class UpstreamGroup {
       this.servers.addAll(group.servers);
       this.balance = group.balance;
       this.maxConnections = group.maxConnections;
-      this.maxTries = group.maxTries;
+      this.maxTries = group.requestedMaxTries;
       this.maxFails = group.maxFails;
       this.failTimeout = group.failTimeout;
       this.healthCheck = group.healthCheck;

@@ -145,6 +145,33 @@ class UpstreamGroupTest {
   }
 
   @Test
+  void failsOverWhenAServerClosesTheConnectionDuringTheHandshake() throws Exception {
+    RawUpstream hangingUp = track(RawUpstream.start(conn -> conn.readRequest()));
+    WsProxy proxy = proxy(g -> g.server(hangingUp.uri(), 1).server(a.uri(), 1).maxFails(0));
+
+    for (int i = 0; i < 2; i++) {
+      connect(proxy, "/").close();
+    }
+
+    assertThat(hangingUp.requests()).hasSize(1);
+    assertThat(a.handshakes()).hasSize(2);
+  }
+
+  @Test
+  void answers504WhenTheConnectTimeoutRunsOutWhateverTriesAreLeft() throws Exception {
+    RawUpstream silent = track(RawUpstream.start(RawUpstream.silent()));
+    UpstreamGroup group = UpstreamGroup.builder().server(silent.uri(), 1).server(a.uri(), 1).build();
+    WsProxy proxy = track(WsProxy.builder().listen(new InetSocketAddress("127.0.0.1", 0)).upstream(group)
+        .connectTimeout(Duration.ofMillis(300)).build());
+    proxy.start();
+
+    assertThat(JdkTestClient.handshakeFailureStatus(uri(proxy, "/"))).isEqualTo(504);
+    assertThat(silent.connectionCount()).isEqualTo(1);
+    assertThat(a.handshakes()).isEmpty();
+    assertThat(proxy.upstreamStates().get(0).health()).as("a timeout counts as a failure").isEqualTo(UpstreamState.Health.FAILED);
+  }
+
+  @Test
   void relaysA403WithoutTryingAnotherServer() throws Exception {
     RawUpstream forbidding = track(RawUpstream.start(RawUpstream.rejecting(403, "Forbidden", Map.of(), "no")));
     WsProxy proxy = proxy(g -> g.server(forbidding.uri(), 1).server(a.uri(), 1));

@@ -217,6 +217,7 @@ public final class ConnectionPair {
     }
     upstream.close(true);
     upstream = new Leg(this, false);
+    upstreamAddress = null;
     state = State.CONNECTING;
     connectTo(next);
     return true;
