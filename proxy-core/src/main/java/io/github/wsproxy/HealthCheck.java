@@ -18,6 +18,7 @@ import java.util.Objects;
  * </ul>
  */
 public final class HealthCheck {
+  private static final Duration TICK = Duration.ofMillis(100);
   private final String path;
   private final Duration interval;
   private final Duration timeout;
@@ -44,12 +45,12 @@ public final class HealthCheck {
 
   /** A copy probing every {@code interval} (at least 100 ms: the event loops' tick). */
   public HealthCheck interval(Duration interval) {
-    return new HealthCheck(path, atLeastATick("healthCheck interval", interval), timeout);
+    return new HealthCheck(path, Checks.atLeast("healthCheck interval", TICK, interval), timeout);
   }
 
   /** A copy whose probes fail when not answered within {@code timeout} (at least 100 ms). */
   public HealthCheck timeout(Duration timeout) {
-    return new HealthCheck(path, interval, atLeastATick("healthCheck timeout", timeout));
+    return new HealthCheck(path, interval, Checks.atLeast("healthCheck timeout", TICK, timeout));
   }
 
   /** The handshake path, or null for a TCP check. */
@@ -75,13 +76,5 @@ public final class HealthCheck {
   @Override
   public String toString() {
     return (path == null ? "tcp" : "ws:" + path) + " every " + interval + " timeout " + timeout;
-  }
-
-  private static Duration atLeastATick(String setting, Duration value) {
-    Objects.requireNonNull(value, setting);
-    if (value.compareTo(Duration.ofMillis(100)) < 0) {
-      throw new IllegalArgumentException(setting + " must be at least 100ms, was " + value);
-    }
-    return value;
   }
 }

@@ -49,6 +49,8 @@ public final class UpstreamGroup {
    */
   public record Server(URI url, int weight, boolean backup) {}
 
+  private static final int MAX_WEIGHT = 1000;
+
   private final List<Server> servers;
   private final Balance balance;
   private final int maxConnections;
@@ -230,7 +232,7 @@ public final class UpstreamGroup {
     public Builder add(Server server) {
       Objects.requireNonNull(server, "server");
       checkUrl(server.url());
-      if (server.weight() < 1 || server.weight() > 1000) {
+      if (server.weight() < 1 || server.weight() > MAX_WEIGHT) {
         throw new IllegalArgumentException("weight must be between 1 and 1000, was " + server.weight()
             + " for " + server.url());
       }
@@ -255,10 +257,7 @@ public final class UpstreamGroup {
      * 503 Service Unavailable}. Default 0: no cap.
      */
     public Builder maxConnections(int connections) {
-      if (connections < 0) {
-        throw new IllegalArgumentException("maxConnections must be 0 (no cap) or more, was " + connections);
-      }
-      this.maxConnections = connections;
+      this.maxConnections = Checks.atLeast("maxConnections", 0, connections);
       return this;
     }
 
@@ -267,10 +266,7 @@ public final class UpstreamGroup {
      * proxy_next_upstream_tries}); each server is tried at most once. Default: every server.
      */
     public Builder maxTries(int tries) {
-      if (tries < 1) {
-        throw new IllegalArgumentException("maxTries must be at least 1, was " + tries);
-      }
-      this.maxTries = tries;
+      this.maxTries = Checks.atLeast("maxTries", 1, tries);
       return this;
     }
 
@@ -280,10 +276,7 @@ public final class UpstreamGroup {
      * or failed connect, a broken or timed-out handshake, or a 5xx answer. Default 1.
      */
     public Builder maxFails(int fails) {
-      if (fails < 0) {
-        throw new IllegalArgumentException("maxFails must be 0 (disabled) or more, was " + fails);
-      }
-      this.maxFails = fails;
+      this.maxFails = Checks.atLeast("maxFails", 0, fails);
       return this;
     }
 
@@ -292,11 +285,7 @@ public final class UpstreamGroup {
      * then skipped (nginx's {@code fail_timeout}). Default 10 s.
      */
     public Builder failTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "failTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("failTimeout must be positive, was " + timeout);
-      }
-      this.failTimeout = timeout;
+      this.failTimeout = Checks.atLeast("failTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 
