@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -49,6 +51,8 @@ public final class WsProxy implements AutoCloseable {
   private final int nonUpgradeStatus;
   private final int eventLoops;
   private final int acceptBacklog;
+  private final List<Interceptor> interceptors;
+  private final Duration interceptorTimeout;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
@@ -70,6 +74,8 @@ public final class WsProxy implements AutoCloseable {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
+    this.interceptors = List.copyOf(builder.interceptors);
+    this.interceptorTimeout = builder.interceptorTimeout;
   }
 
   /** Returns a builder with the defaults documented on each of its setters. */
@@ -239,6 +245,16 @@ public final class WsProxy implements AutoCloseable {
     return acceptBacklog;
   }
 
+  /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
+  public List<Interceptor> interceptors() {
+    return interceptors;
+  }
+
+  /** See {@link Builder#interceptorTimeout(Duration)}. */
+  public Duration interceptorTimeout() {
+    return interceptorTimeout;
+  }
+
   @Override
   public String toString() {
     return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
@@ -265,6 +281,8 @@ public final class WsProxy implements AutoCloseable {
     private int nonUpgradeStatus = 426;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
+    private final List<Interceptor> interceptors = new ArrayList<>();
+    private Duration interceptorTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -284,6 +302,8 @@ public final class WsProxy implements AutoCloseable {
       this.nonUpgradeStatus = proxy.nonUpgradeStatus;
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
+      this.interceptors.addAll(proxy.interceptors);
+      this.interceptorTimeout = proxy.interceptorTimeout;
     }
 
     /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
@@ -445,6 +465,25 @@ public final class WsProxy implements AutoCloseable {
         throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
       }
       this.eventLoops = threads;
+      return this;
+    }
+
+    /**
+     * Adds an interceptor to the chain; interceptors are called in the order they were added. One
+     * instance serves every connection. See {@link Interceptor} for what it may do and its
+     * threading rules.
+     */
+    public Builder interceptor(Interceptor interceptor) {
+      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Time an interceptor's asynchronous answer may take: a handshake stage still outstanding after
+     * it gets the client {@code 504}; a message stage, close code 1011 on both sides. Default 10 s.
+     */
+    public Builder interceptorTimeout(Duration timeout) {
+      this.interceptorTimeout = positive("interceptorTimeout", timeout);
       return this;
     }
 

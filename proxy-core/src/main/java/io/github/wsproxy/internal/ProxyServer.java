@@ -2,6 +2,7 @@ package io.github.wsproxy.internal;
 
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.upstream.HealthChecker;
@@ -46,9 +47,10 @@ public final class ProxyServer {
       listener.bind(config.listenAddress(), config.acceptBacklog());
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
+      InterceptorChain chain = new InterceptorChain(config.interceptors());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, upstreams));
+        loops.add(new LoopConnections(config, loop, upstreams, chain));
       }
       loops.get(0).loop().onTick(upstreams::tick);
       this.healthChecker = config.upstreamGroup().healthCheck() == null

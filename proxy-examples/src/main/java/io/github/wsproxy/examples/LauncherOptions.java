@@ -2,6 +2,7 @@ package io.github.wsproxy.examples;
 
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.HealthCheck;
+import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import java.net.InetSocketAddress;
@@ -72,6 +73,10 @@ public final class LauncherOptions {
         (o, v) -> o.builder.permessageDeflate(false));
     flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
         (o, v) -> o.builder.validateUtf8(false));
+    flag("--interceptor", "CLASS", "add an Interceptor subclass with a public no-argument constructor (repeatable)",
+        (o, v) -> o.builder.interceptor(interceptor(v)));
+    flag("--interceptor-timeout", "DURATION", "limit for an interceptor's asynchronous answer (default 10s)",
+        (o, v) -> o.builder.interceptorTimeout(duration(v)));
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
     flag("--help", null, "print this help", (o, v) -> o.help = true);
@@ -271,6 +276,22 @@ public final class LauncherOptions {
       return Integer.parseInt(value.strip());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a number, got \"" + value + "\"");
+    }
+  }
+
+  private static Interceptor interceptor(String className) {
+    try {
+      Class<?> type = Class.forName(className.strip());
+      if (!Interceptor.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException(className + " is not an " + Interceptor.class.getName());
+      }
+      return (Interceptor) type.getConstructor().newInstance();
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("no class " + className + " on the class path");
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(className + " has no public no-argument constructor");
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("cannot create " + className + ": " + e.getCause());
     }
   }
 

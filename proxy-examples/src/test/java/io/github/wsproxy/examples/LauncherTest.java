@@ -25,7 +25,10 @@ class LauncherTest {
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
-        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation").builder().build();
+        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
+        "--interceptor-timeout", "2s").builder().build();
 
     assertThat(proxy.listenAddress().getPort()).isZero();
     assertThat(proxy.upstream()).hasToString("ws://127.0.0.1:8282/base");
@@ -41,6 +44,9 @@ class LauncherTest {
     assertThat(proxy.preserveHost()).isTrue();
     assertThat(proxy.permessageDeflate()).isFalse();
     assertThat(proxy.validateUtf8()).isFalse();
+    assertThat(proxy.interceptors()).extracting(i -> i.getClass().getSimpleName())
+        .containsExactly("RequestIdHeader", "MessageStats");
+    assertThat(proxy.interceptorTimeout()).isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test
@@ -82,7 +88,9 @@ class LauncherTest {
         {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
         {"--balance", "random"}, {"--upstream", "ws://127.0.0.1:1;heavy"}, {"--upstream", "ws://127.0.0.1:1;weight=0"},
         {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
-        {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"}};
+        {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"},
+        {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
+        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -101,9 +109,9 @@ class LauncherTest {
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
         "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
-        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help", "--balance",
-        "--max-connections", "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval",
-        "--health-timeout", ";weight=N", ";backup");
+        "--no-permessage-deflate", "--no-utf8-validation", "--interceptor", "--interceptor-timeout", "--client",
+        "--help", "--balance", "--max-connections", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
+        "--health-interval", "--health-timeout", ";weight=N", ";backup");
   }
 
   @Test

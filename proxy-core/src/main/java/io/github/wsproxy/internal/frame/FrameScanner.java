@@ -64,6 +64,8 @@ public final class FrameScanner {
   /**
    * @param fromClient frames come from a client: they must be masked and are re-masked; otherwise
    *     they come from an upstream and must not be masked
+   * @param masking fresh keys for re-masking client frames; null unmasks them instead (key 0), for
+   *     a direction the proxy decodes
    */
   public FrameScanner(boolean fromClient, long maxMessageBytes, boolean validateUtf8, Masking masking) {
     this.fromClient = fromClient;
@@ -229,6 +231,11 @@ public final class FrameScanner {
     return payloadRemaining == 0;
   }
 
+  /** Whether the stream is between messages, so a message of the proxy's own can be inserted. */
+  public boolean atMessageBoundary() {
+    return payloadRemaining == 0 && !messageInProgress;
+  }
+
   /** Complete data messages scanned so far. */
   public long messages() {
     return messages;
@@ -283,7 +290,7 @@ public final class FrameScanner {
   }
 
   private void remask(ByteBuffer buf, int keyIndex) {
-    int fresh = masking.nextKey();
+    int fresh = masking == null ? 0 : masking.nextKey();
     remaskDelta = unmaskKey ^ fresh;
     buf.putInt(keyIndex, fresh);
   }

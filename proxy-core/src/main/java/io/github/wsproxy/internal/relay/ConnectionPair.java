@@ -1,9 +1,17 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.CloseInfo;
+import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.Message;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
+import io.github.wsproxy.internal.frame.FrameEncoder;
 import io.github.wsproxy.internal.frame.FrameScanner;
+import io.github.wsproxy.internal.intercept.ConnectionHandle;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.intercept.Outcome;
+import io.github.wsproxy.internal.intercept.RequestHandshake;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
@@ -14,10 +22,15 @@ import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +45,14 @@ import org.slf4j.LoggerFactory;
  * Then two {@link Relay}s move frames, and the close handshake is relayed or, when the proxy ends
  * the connection itself, performed by the proxy on both legs.
  */
-public final class ConnectionPair {
+public final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger accessLog = LoggerFactory.getLogger("io.github.wsproxy.access");
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
 
   private enum State {
-    READING_REQUEST, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
+    READING_REQUEST, INTERCEPTING, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
   }
 
   private final long id = IDS.incrementAndGet();
@@ -50,6 +63,13 @@ public final class ConnectionPair {
   private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
+  private final InterceptorChain chain;
+  /** What interceptors see of this connection; null when there are none. */
+  private ConnectionHandle handle;
+  private RequestHandshake handshake;
+  private int hookIndex;
+  private boolean opened;
+  private CloseInfo.Initiator closedBy;
   private State state = State.READING_REQUEST;
   private long deadlineNanos;
   private long lastActivityNanos;
@@ -72,6 +92,7 @@ public final class ConnectionPair {
     this.config = owner.config();
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
+    this.chain = owner.chain();
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
@@ -176,13 +197,137 @@ public final class ConnectionPair {
       return;
     }
     earlyClientBytes = head.remainder();
-    translator = new HandshakeTranslator(config, request);
+    translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
     Rejection rejection = translator.check();
     if (rejection != null) {
       reject(rejection);
       return;
     }
     client.interest(SelectionKey.OP_READ, false);
+    if (chain.isEmpty()) {
+      startConnecting();
+      return;
+    }
+    handle = new ConnectionHandle(id, clientAddress, request.second(), config.maxMessageBytes());
+    handle.bind(this);
+    handshake = new RequestHandshake(handle, request, translator.forwardedFields());
+    state = State.INTERCEPTING;
+    deadlineNanos = System.nanoTime() + config.interceptorTimeout().toNanos();
+    runHandshakeHooks(0);
+  }
+
+  // ---------------------------------------------------------------- interceptors
+
+  /** Runs the handshake hooks from {@code index} on; stops at an outstanding stage. */
+  private void runHandshakeHooks(int index) {
+    List<Interceptor> interceptors = chain.all();
+    for (int i = index; i < interceptors.size() && !handshake.isRejected(); i++) {
+      Interceptor interceptor = interceptors.get(i);
+      hookIndex = i;
+      Outcome<Void> outcome;
+      try {
+        CompletionStage<Void> stage = interceptor.onHandshake(handshake);
+        int hook = i;
+        outcome = Outcome.of(stage, (ignored, failure) -> loop.execute(() -> handshakeHookDone(hook, failure)));
+      } catch (RuntimeException e) {
+        handshakeHookFailed(interceptor, e);
+        return;
+      }
+      if (!outcome.isDone()) {
+        return;
+      }
+      if (outcome.failure() != null) {
+        handshakeHookFailed(interceptor, Outcome.unwrap(outcome.failure()));
+        return;
+      }
+    }
+    RequestHandshake.Rejection chosen = handshake.rejection();
+    if (chosen != null) {
+      List<String> lines = new ArrayList<>();
+      chosen.headers().forEach((name, value) -> lines.add(name + ": " + value));
+      reject(new Rejection(chosen.status(), lines, "rejected by interceptor " + interceptors.get(hookIndex), chosen.body()));
+      return;
+    }
+    startConnecting();
+  }
+
+  private void handshakeHookDone(int hook, Throwable failure) {
+    if (state != State.INTERCEPTING || hookIndex != hook) {
+      return;
+    }
+    if (failure != null) {
+      handshakeHookFailed(chain.all().get(hook), Outcome.unwrap(failure));
+    } else {
+      runHandshakeHooks(hook + 1);
+    }
+  }
+
+  private void handshakeHookFailed(Interceptor interceptor, Throwable failure) {
+    log.error("connection {}: interceptor {} failed in onHandshake", id, interceptor, failure);
+    notifyError(failure);
+    reject(Rejection.of(500, "interceptor " + interceptor + " failed"));
+  }
+
+  /** An interceptor threw or timed out after the handshake: this connection ends with 1011. */
+  void interceptorFailed(Interceptor interceptor, Throwable failure) {
+    if (state != State.OPEN) {
+      return;
+    }
+    log.error("connection {}: interceptor {} failed", id, interceptor, failure);
+    notifyError(failure);
+    note = "interceptor " + interceptor + " failed: " + failure;
+    closedBy = CloseInfo.Initiator.PROXY;
+    closeBoth(CloseCodes.INTERNAL_ERROR, CloseCodes.INTERNAL_ERROR, "interceptor failed");
+  }
+
+  /** An interceptor's stage completed and the pipeline moved on: write what it produced. */
+  void pipelineProgressed(boolean fromClient) {
+    if (state == State.OPEN || state == State.CLOSING) {
+      (fromClient ? toUpstream : toClient).flush();
+    }
+  }
+
+  private void notifyError(Throwable failure) {
+    for (Interceptor interceptor : chain.all()) {
+      try {
+        interceptor.onError(handle, failure);
+      } catch (RuntimeException e) {
+        log.warn("connection {}: interceptor {} failed in onError", id, interceptor, e);
+      }
+    }
+  }
+
+  EventLoop loop() {
+    return loop;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    loop.execute(task);
+  }
+
+  @Override
+  public void inject(boolean towardsClient, Message message, int bytes) {
+    if (state != State.OPEN) {
+      handle.released(bytes);
+      return;
+    }
+    byte[] payload = message.bytes();
+    int opcode = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
+    ByteBuffer frame = FrameEncoder.encode(opcode, true, payload, 0, payload.length, !towardsClient,
+        towardsClient ? 0 : loop.masking().nextKey());
+    (towardsClient ? toClient : toUpstream).inject(frame, bytes);
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    if (state == State.OPEN) {
+      closedBy = CloseInfo.Initiator.PROXY;
+      closeBoth(code, code, reason);
+    }
+  }
+
+  private void startConnecting() {
     state = State.CONNECTING;
     deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
     upstreams = owner.upstreams().select(request, clientAddress);
@@ -257,7 +402,11 @@ public final class ConnectionPair {
     head = new HeadReader(config.maxHeaderBytes());
     upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
-    upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(upstreams.current().url(), clientAddress));
+    URI server = upstreams.current().url();
+    byte[] requestHead = handshake == null
+        ? translator.upstreamRequest(server, clientAddress, request.second(), translator.forwardedFields())
+        : translator.upstreamRequest(server, clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
+    upstream.handshakeOut = ByteBuffer.wrap(requestHead);
     flushHandshake(upstream);
   }
 
@@ -397,11 +546,8 @@ public final class ConnectionPair {
   private void open() {
     state = State.OPEN;
     lastActivityNanos = System.nanoTime();
-    BufferPool pool = loop.buffers();
-    toUpstream = new Relay(client, upstream,
-        new FrameScanner(true, config.maxMessageBytes(), config.validateUtf8(), loop.masking()), pool);
-    toClient = new Relay(upstream, client,
-        new FrameScanner(false, config.maxMessageBytes(), config.validateUtf8(), loop.masking()), pool);
+    toUpstream = newRelay(client, upstream);
+    toClient = newRelay(upstream, client);
     if (translator.compressionNegotiated()) {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
@@ -410,11 +556,34 @@ public final class ConnectionPair {
     head = null;
     client.interest(SelectionKey.OP_READ, true);
     upstream.interest(SelectionKey.OP_READ, true);
+    if (handle != null) {
+      opened = true;
+      handle.opened(translator.chosenProtocol());
+      for (Interceptor interceptor : chain.all()) {
+        try {
+          interceptor.onOpen(handle);
+        } catch (RuntimeException e) {
+          interceptorFailed(interceptor, e);
+          break;
+        }
+      }
+    }
+    if (state != State.OPEN) {
+      return;
+    }
     toClient.feed(earlyUpstreamBytes);
     if (state == State.OPEN || state == State.CLOSING) {
       toUpstream.feed(earlyClientBytes);
     }
     earlyClientBytes = null;
+  }
+
+  private Relay newRelay(Leg src, Leg dst) {
+    boolean decoded = chain.decodes(src.isClient);
+    FrameScanner scanner = new FrameScanner(src.isClient, config.maxMessageBytes(), config.validateUtf8(),
+        decoded ? null : loop.masking());
+    MessagePipeline pipeline = decoded ? new MessagePipeline(this, handle, chain, src.isClient) : null;
+    return new Relay(src, dst, scanner, loop.buffers(), pipeline, bytes -> handle.released(bytes));
   }
 
   // ---------------------------------------------------------------- relay events
@@ -424,6 +593,9 @@ public final class ConnectionPair {
   }
 
   void onCloseFrame(Leg from, int code, String reason) {
+    if (closedBy == null) {
+      closedBy = from.isClient ? CloseInfo.Initiator.CLIENT : CloseInfo.Initiator.UPSTREAM;
+    }
     if (from.isClient) {
       clientCloseCode = code;
     } else {
@@ -448,6 +620,7 @@ public final class ConnectionPair {
     }
     String reason = relay.src.name() + " " + scanner.violationReason();
     note = reason;
+    closedBy = CloseInfo.Initiator.PROXY;
     if (scanner.violationMidFrame()) {
       relay.dst.close(true);
     }
@@ -469,6 +642,9 @@ public final class ConnectionPair {
   }
 
   private void vanished(Leg leg, boolean reset) {
+    if (closedBy == null) {
+      closedBy = leg.isClient ? CloseInfo.Initiator.CLIENT : CloseInfo.Initiator.UPSTREAM;
+    }
     if (leg.isClient) {
       clientCloseCode = clientCloseCode < 0 ? CloseCodes.ABNORMAL : clientCloseCode;
     } else {
@@ -488,6 +664,9 @@ public final class ConnectionPair {
 
   /** The proxy ends the connection itself: both legs get a close frame. */
   private void closeBoth(int clientCode, int upstreamCode, String reason) {
+    if (closedBy == null) {
+      closedBy = CloseInfo.Initiator.PROXY;
+    }
     if (note.isEmpty()) {
       note = reason;
     }
@@ -510,6 +689,9 @@ public final class ConnectionPair {
   }
 
   private void startClosing() {
+    if (handle != null) {
+      handle.closing();
+    }
     if (state == State.OPEN) {
       state = State.CLOSING;
       deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
@@ -539,6 +721,14 @@ public final class ConnectionPair {
           reject(Rejection.of(408, "handshake not completed within " + config.handshakeTimeout()));
         }
         break;
+      case INTERCEPTING:
+        if (now - deadlineNanos > 0) {
+          Interceptor late = chain.all().get(hookIndex);
+          log.error("connection {}: interceptor {} did not answer onHandshake within {}", id, late,
+              config.interceptorTimeout());
+          reject(Rejection.of(504, "interceptor " + late + " did not answer within " + config.interceptorTimeout()));
+        }
+        break;
       case CONNECTING:
       case UPSTREAM_HANDSHAKE:
       case RELAYING_REJECTION:
@@ -566,14 +756,21 @@ public final class ConnectionPair {
   }
 
   private void checkRelayTimeouts(long now) {
+    toUpstream.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
+    toClient.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
+    if (state != State.OPEN) {
+      return;
+    }
     long sendTimeout = config.sendTimeout().toNanos();
     if (stalledLongerThan(toClient, now, sendTimeout)) {
       note = "send timeout: client stopped reading";
+      closedBy = CloseInfo.Initiator.PROXY;
       client.close(true);
       clientCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toUpstream, CloseCodes.GOING_AWAY, "client send timeout");
     } else if (stalledLongerThan(toUpstream, now, sendTimeout)) {
       note = "send timeout: upstream stopped reading";
+      closedBy = CloseInfo.Initiator.PROXY;
       upstream.close(true);
       upstreamCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream send timeout");
@@ -591,6 +788,7 @@ public final class ConnectionPair {
   /** The proxy is shutting down: open connections get 1001 on both legs, others end now. */
   void goAway() {
     if (state == State.OPEN) {
+      closedBy = CloseInfo.Initiator.PROXY;
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "proxy shutting down");
     } else if (state != State.CLOSING && state != State.DONE) {
       note = "proxy shutting down";
@@ -615,6 +813,24 @@ public final class ConnectionPair {
     }
     owner.remove(this);
     logAccess();
+    if (opened) {
+      notifyClose();
+    }
+  }
+
+  private void notifyClose() {
+    handle.closing();
+    CloseInfo info = new CloseInfo(closedBy == null ? CloseInfo.Initiator.PROXY : closedBy,
+        clientCloseCode, upstreamCloseCode, note,
+        toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages(),
+        Duration.ofNanos(System.nanoTime() - startNanos));
+    for (Interceptor interceptor : chain.all()) {
+      try {
+        interceptor.onClose(handle, info);
+      } catch (RuntimeException e) {
+        log.warn("connection {}: interceptor {} failed in onClose", id, interceptor, e);
+      }
+    }
   }
 
   private void logAccess() {

@@ -6,6 +6,7 @@ import io.github.wsproxy.internal.http.WebSocketKeys;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -26,14 +27,21 @@ final class HandshakeTranslator {
 
   private final WsProxy config;
   private final HttpHead client;
+  private final boolean offerDeflate;
   private final String upstreamKey = WebSocketKeys.newKey();
   private List<String> offeredProtocols = List.of();
   private String offeredDeflate;
   private boolean compressionNegotiated;
+  private String chosenProtocol;
 
-  HandshakeTranslator(WsProxy config, HttpHead clientRequest) {
+  /**
+   * @param offerDeflate whether the client's permessage-deflate offer may go upstream (not when the
+   *     proxy decodes frames for interceptors)
+   */
+  HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate) {
     this.config = config;
     this.client = clientRequest;
+    this.offerDeflate = offerDeflate && config.permessageDeflate();
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
@@ -67,23 +75,38 @@ final class HandshakeTranslator {
     return null;
   }
 
-  /** The request head to send to the upstream server {@code upstream}. */
-  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress) {
+  /** The client's headers that go upstream: all but hop-by-hop, per-leg and forwarding ones. */
+  List<HttpHead.Field> forwardedFields() {
+    List<String> connectionOptions = client.tokens("connection");
+    List<HttpHead.Field> forwarded = new ArrayList<>(client.fields().size());
+    for (HttpHead.Field field : client.fields()) {
+      String name = field.name().toLowerCase(Locale.ROOT);
+      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
+        forwarded.add(field);
+      }
+    }
+    return forwarded;
+  }
+
+  /**
+   * The request head to send upstream.
+   *
+   * @param upstream the upstream server chosen for this try
+   * @param target the request target (path and query) before the upstream's path prefix
+   * @param fields the headers to forward (see {@link #forwardedFields()})
+   */
+  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
-        .append("GET ").append(upstreamTarget(upstream.getRawPath(), client.second())).append(" HTTP/1.1\r\n")
+        .append("GET ").append(upstreamTarget(upstream.getRawPath(), target)).append(" HTTP/1.1\r\n")
         .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")
         .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
         .append("Sec-WebSocket-Key: ").append(upstreamKey).append("\r\n")
         .append("Sec-WebSocket-Version: 13\r\n");
-    List<String> connectionOptions = client.tokens("connection");
-    for (HttpHead.Field field : client.fields()) {
-      String name = field.name().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
-        out.append(field.name()).append(": ").append(field.value()).append("\r\n");
-      }
+    for (HttpHead.Field field : fields) {
+      out.append(field.name()).append(": ").append(field.value()).append("\r\n");
     }
     offeredProtocols = client.elements("sec-websocket-protocol");
-    if (config.permessageDeflate()) {
+    if (offerDeflate) {
       offeredDeflate = deflateOffer();
       if (offeredDeflate != null) {
         out.append("Sec-WebSocket-Extensions: ").append(offeredDeflate).append("\r\n");
@@ -115,6 +138,7 @@ final class HandshakeTranslator {
     if (protocols.size() > 1 || (protocols.size() == 1 && !offeredProtocols.contains(protocols.get(0)))) {
       throw new BadUpstreamException("upstream chose a subprotocol the client did not offer: " + protocols);
     }
+    chosenProtocol = protocols.isEmpty() ? null : protocols.get(0);
     List<String> extensions = answer.elements("sec-websocket-extensions");
     if (!extensions.isEmpty()) {
       if (offeredDeflate == null || extensions.size() != 1 || !isDeflate(extensions.get(0))) {
@@ -130,6 +154,11 @@ final class HandshakeTranslator {
     }
     appendForwardableFields(answer, out);
     return out.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The subprotocol the upstream chose, or null. */
+  String chosenProtocol() {
+    return chosenProtocol;
   }
 
   /** Whether permessage-deflate was negotiated: RSV1 is then legal on data frames. */

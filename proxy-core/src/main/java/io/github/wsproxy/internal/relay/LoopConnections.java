@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import java.io.IOException;
@@ -19,13 +20,15 @@ public final class LoopConnections {
   private final WsProxy config;
   private final EventLoop loop;
   private final UpstreamPool upstreams;
+  private final InterceptorChain chain;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPool upstreams) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPool upstreams, InterceptorChain chain) {
     this.config = config;
     this.loop = loop;
     this.upstreams = upstreams;
+    this.chain = chain;
     loop.onTick(this::tick);
   }
 
@@ -71,6 +74,10 @@ public final class LoopConnections {
 
   WsProxy config() {
     return config;
+  }
+
+  InterceptorChain chain() {
+    return chain;
   }
 
   UpstreamPool upstreams() {
