@@ -45,7 +45,8 @@ public final class UpstreamGroup {
    *
    * @param url {@code ws://host[:port][/path-prefix]}; the client's path and query are appended
    * @param weight its share of connections relative to the others (1-1000)
-   * @param backup whether it is used only when no primary server is available
+   * @param backup whether it is used only when no primary server is available (every primary is
+   *     down, failed, already tried by this connection, or at its connection cap)
    */
   public record Server(URI url, int weight, boolean backup) {}
 
