@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class MessagePipeline {
   private static final int OP_CLOSE = 8;
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Encoded frames ready to write to the destination, in order. */
   final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
@@ -53,7 +54,7 @@ final class MessagePipeline {
   private boolean firstFrame;
   private byte[] frame = new byte[0];
   private int frameLength;
-  private byte[] message = new byte[0];
+  private byte[] message = NO_BYTES;
   private int messageLength;
 
   /** An assembled message, with the bytes it arrived as (re-sent as they are if nobody replaces it). */
@@ -156,6 +157,9 @@ final class MessagePipeline {
     if (opcode == FrameEncoder.OP_TEXT || opcode == FrameEncoder.OP_BINARY) {
       messageText = opcode == FrameEncoder.OP_TEXT;
       messageLength = 0;
+      if (fin && assembles) {
+        message = new byte[(int) remaining];
+      }
     }
     frameLength = 0;
     if (collectsWholeFrame() && frame.length < remaining) {
@@ -188,7 +192,8 @@ final class MessagePipeline {
       messageLength += frameLength;
     }
     if (fin) {
-      byte[] bytes = Arrays.copyOf(message, messageLength);
+      byte[] bytes = messageLength == message.length ? message : Arrays.copyOf(message, messageLength);
+      message = NO_BYTES;
       Message whole = messageText
           ? Message.text(new String(bytes, StandardCharsets.UTF_8))
           : Message.binary(ByteBuffer.wrap(bytes));

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -46,6 +47,7 @@ final class Relay {
   private final ArrayDeque<ByteBuffer> injected = new ArrayDeque<>();
   private final ArrayDeque<Integer> injectedSizes = new ArrayDeque<>();
   private final IntConsumer injectedWritten;
+  private final ByteBuffer[] gather = new ByteBuffer[16];
   /** An incomplete frame head kept while no buffer is held. */
   private byte[] stash;
   long bytes;
@@ -264,18 +266,29 @@ final class Relay {
     return (buf != null && sent < ready) || (pipeline != null && (!pipeline.out.isEmpty() || pipeline.holding()));
   }
 
-  /** Writes the frames of {@code queue}; false on a short write (dst is full). */
+  /** Writes the frames of {@code queue}, several per system call; false on a short write (dst is full). */
   private boolean writeQueue(ArrayDeque<ByteBuffer> queue, boolean injectedFrames) throws IOException {
     while (queue != null && !queue.isEmpty()) {
-      ByteBuffer frame = queue.peek();
-      int written = dst.channel.write(frame);
-      if (frame.hasRemaining()) {
-        stalled(written);
-        return false;
+      int count = 0;
+      long total = 0;
+      for (ByteBuffer frame : queue) {
+        gather[count++] = frame;
+        total += frame.remaining();
+        if (count == gather.length) {
+          break;
+        }
       }
-      queue.poll();
-      if (injectedFrames) {
-        injectedWritten.accept(injectedSizes.poll());
+      long written = dst.channel.write(gather, 0, count);
+      Arrays.fill(gather, 0, count, null);
+      while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
+        queue.poll();
+        if (injectedFrames) {
+          injectedWritten.accept(injectedSizes.poll());
+        }
+      }
+      if (written < total) {
+        stalled((int) Math.min(written, 1));
+        return false;
       }
     }
     return true;
