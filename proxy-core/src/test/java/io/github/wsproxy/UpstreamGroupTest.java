@@ -218,7 +218,7 @@ class UpstreamGroupTest {
     RawUpstream failing = track(RawUpstream.start(RawUpstream.rejecting(503, "Service Unavailable", Map.of(), "x")));
     List<UpstreamState> events = new CopyOnWriteArrayList<>();
     WsProxy proxy = proxy(g -> g.server(failing.uri(), 1).server(a.uri(), 1)
-        .maxFails(2).failTimeout(Duration.ofMillis(1000)).listener(recordingInto(events)));
+        .maxFails(2).failTimeout(Duration.ofMillis(2000)).listener(recordingInto(events)));
 
     for (int i = 0; i < 10 && failing.requests().size() < 2; i++) {
       connect(proxy, "/").close();
