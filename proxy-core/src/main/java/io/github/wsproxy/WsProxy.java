@@ -5,7 +5,6 @@ import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,7 @@ import java.util.Objects;
 public final class WsProxy implements AutoCloseable {
 
   private final InetSocketAddress listenAddress;
-  private final URI upstream;
+  private final UpstreamGroup upstream;
   private final Duration readTimeout;
   private final Duration sendTimeout;
   private final Duration connectTimeout;
@@ -176,9 +175,28 @@ public final class WsProxy implements AutoCloseable {
     return listenAddress;
   }
 
-  /** The upstream WebSocket URL; its path, if any, prefixes every request's path. */
+  /** The upstream WebSocket URL (the group's first server); its path, if any, prefixes every request's path. */
   public URI upstream() {
+    return upstream.servers().get(0).url();
+  }
+
+  /** The upstream servers and how they are balanced. */
+  public UpstreamGroup upstreamGroup() {
     return upstream;
+  }
+
+  /**
+   * A snapshot of every upstream server's health and connection count, in the group's order.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<UpstreamState> upstreamStates() {
+    synchronized (lifecycleLock) {
+      if (server == null) {
+        throw new IllegalStateException("proxy is not started");
+      }
+      return server.upstreamStates();
+    }
   }
 
   /** See {@link Builder#readTimeout(Duration)}. */
@@ -313,7 +331,7 @@ public final class WsProxy implements AutoCloseable {
    */
   public static final class Builder {
     private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
-    private URI upstream;
+    private UpstreamGroup upstream;
     private Duration readTimeout = Duration.ofSeconds(60);
     private Duration sendTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -387,33 +405,17 @@ public final class WsProxy implements AutoCloseable {
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
     public Builder upstream(String url) {
-      Objects.requireNonNull(url, "upstream");
-      try {
-        return upstream(new URI(url));
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("upstream: not a URL: " + url + " (" + e.getReason() + ")");
-      }
+      return upstream(UpstreamGroup.parseUrl(url));
     }
 
     /** Like {@link #upstream(String)}. */
     public Builder upstream(URI url) {
-      Objects.requireNonNull(url, "upstream");
-      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-      if (scheme.equals("wss")) {
-        throw new IllegalArgumentException(
-            "upstream: wss:// upstreams are not supported yet, use ws://: " + url);
-      }
-      if (!scheme.equals("ws")) {
-        throw new IllegalArgumentException("upstream: scheme must be ws://, was: " + url);
-      }
-      if (url.getHost() == null || url.getHost().isEmpty()) {
-        throw new IllegalArgumentException("upstream: URL has no host: " + url);
-      }
-      if (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-        throw new IllegalArgumentException(
-            "upstream: URL must not carry a query, fragment or user info: " + url);
-      }
-      this.upstream = url;
+      return upstream(UpstreamGroup.of(url));
+    }
+
+    /** Several upstream servers, balanced and failed over as the group says; replaces any earlier upstream. */
+    public Builder upstream(UpstreamGroup group) {
+      this.upstream = Objects.requireNonNull(group, "upstream");
       return this;
     }
 

@@ -1,11 +1,14 @@
 package io.github.wsproxy.internal;
 
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
-import io.github.wsproxy.internal.relay.UpstreamResolver;
+import io.github.wsproxy.internal.upstream.HealthChecker;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -30,13 +33,15 @@ public final class ProxyServer {
   private final WsProxy config;
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
-  private final UpstreamResolver resolver;
+  private final UpstreamResolver resolver = new UpstreamResolver();
+  private final UpstreamPool upstreams;
+  private final HealthChecker healthChecker;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
-    this.resolver = new UpstreamResolver(config.upstream());
+    this.upstreams = new UpstreamPool(config.upstreamGroup(), resolver);
     this.listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -48,8 +53,11 @@ public final class ProxyServer {
           config.maxHandshakesPerSecondPerIp());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, resolver, chain, limits));
+        loops.add(new LoopConnections(config, loop, upstreams, chain, limits));
       }
+      loops.get(0).loop().onTick(upstreams::tick);
+      this.healthChecker = config.upstreamGroup().healthCheck() == null
+          ? null : new HealthChecker(upstreams, loops.get(0).loop());
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
@@ -76,7 +84,7 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstream());
+    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstreamGroup());
     return server;
   }
 
@@ -84,10 +92,18 @@ public final class ProxyServer {
     return boundAddress;
   }
 
+  /** Snapshots of the upstream servers' state. */
+  public List<UpstreamState> upstreamStates() {
+    return upstreams.states();
+  }
+
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
   public void shutdown() {
     EventLoop acceptLoop = loops.get(0).loop();
     acceptLoop.execute(this::closeListener);
+    if (healthChecker != null) {
+      acceptLoop.execute(healthChecker::stop);
+    }
     for (LoopConnections connections : loops) {
       connections.loop().execute(connections::goAway);
     }

@@ -3,11 +3,14 @@ package io.github.wsproxy.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.Balance;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedClose;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,7 +28,10 @@ class LauncherTest {
         "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
         "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
         "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
-        "--interceptor-timeout", "2s").builder().build();
+        "--interceptor-timeout", "2s", "--max-connections", "500", "--max-connections-per-ip", "20",
+        "--max-handshakes-per-second-per-ip", "7", "--max-frame-bytes", "64K", "--allowed-origin", "https://a.example",
+        "--allowed-origin", "https://b.example", "--trusted-proxy", "10.0.0.0/8", "--client-ping-interval", "30s",
+        "--upstream-ping-interval", "20s", "--pong-timeout", "3s").builder().build();
 
     assertThat(proxy.listenAddress().getPort()).isZero();
     assertThat(proxy.upstream()).hasToString("ws://127.0.0.1:8282/base");
@@ -44,6 +50,47 @@ class LauncherTest {
     assertThat(proxy.interceptors()).extracting(i -> i.getClass().getSimpleName())
         .containsExactly("RequestIdHeader", "MessageStats");
     assertThat(proxy.interceptorTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(proxy.maxConnections()).isEqualTo(500);
+    assertThat(proxy.maxConnectionsPerIp()).isEqualTo(20);
+    assertThat(proxy.maxHandshakesPerSecondPerIp()).isEqualTo(7);
+    assertThat(proxy.maxFrameBytes()).isEqualTo(65536);
+    assertThat(proxy.allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+    assertThat(proxy.trustedProxies()).containsExactly("10.0.0.0/8");
+    assertThat(proxy.clientPingInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(proxy.upstreamPingInterval()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(proxy.pongTimeout()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void mapsRepeatedUpstreamsAndGroupFlagsOntoAnUpstreamGroup() {
+    UpstreamGroup group = LauncherOptions.parse(
+        "--upstream", "ws://127.0.0.1:8281;weight=3", "--upstream", "ws://127.0.0.1:8282",
+        "--upstream", "ws://127.0.0.1:8289;backup", "--balance", "hash:cookie:sid", "--upstream-max-connections", "5",
+        "--max-tries", "2", "--max-fails", "3", "--fail-timeout", "2s", "--health-check", "ws:/health",
+        "--health-interval", "1s", "--health-timeout", "300ms").builder().build().upstreamGroup();
+
+    assertThat(group.servers()).containsExactly(
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8281"), 3, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8282"), 1, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8289"), 1, true));
+    assertThat(group.balance()).isEqualTo(Balance.hashCookie("sid"));
+    assertThat(group.maxConnections()).isEqualTo(5);
+    assertThat(group.maxTries()).isEqualTo(2);
+    assertThat(group.maxFails()).isEqualTo(3);
+    assertThat(group.failTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(group.healthCheck().path()).isEqualTo("/health");
+    assertThat(group.healthCheck().interval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(group.healthCheck().timeout()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void parsesEveryBalancePolicy() {
+    assertThat(LauncherOptions.balance("round-robin")).isEqualTo(Balance.roundRobin());
+    assertThat(LauncherOptions.balance("least-conn")).isEqualTo(Balance.leastConnections());
+    assertThat(LauncherOptions.balance("hash:ip")).isEqualTo(Balance.hashClientIp());
+    assertThat(LauncherOptions.balance("hash:header:X-User")).isEqualTo(Balance.hashHeader("X-User"));
+    assertThat(LauncherOptions.balance("hash:query:room")).isEqualTo(Balance.hashQuery("room"));
+    assertThatThrownBy(() -> LauncherOptions.balance("hash:header:")).hasMessageContaining("hashHeader");
   }
 
   @Test
@@ -51,6 +98,9 @@ class LauncherTest {
     String[][] cases = {
         {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
         {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
+        {"--balance", "random"}, {"--upstream", "ws://127.0.0.1:1;heavy"}, {"--upstream", "ws://127.0.0.1:1;weight=0"},
+        {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
+        {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"},
         {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
         {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
     for (String[] args : cases) {
@@ -72,7 +122,10 @@ class LauncherTest {
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
         "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
         "--no-permessage-deflate", "--no-utf8-validation", "--interceptor", "--interceptor-timeout", "--client",
-        "--help");
+        "--help", "--balance", "--upstream-max-connections", "--max-connections", "--max-connections-per-ip",
+        "--max-handshakes-per-second-per-ip", "--max-frame-bytes", "--allowed-origin", "--trusted-proxy",
+        "--client-ping-interval", "--upstream-ping-interval", "--pong-timeout", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
+        "--health-interval", "--health-timeout", ";weight=N", ";backup");
   }
 
   @Test

@@ -18,9 +18,12 @@ import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -60,7 +63,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private final WsProxy config;
   private final EventLoop loop;
   private final Leg client = new Leg(this, true);
-  private final Leg upstream = new Leg(this, false);
+  private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
   private final InterceptorChain chain;
@@ -80,6 +83,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
+  private UpstreamSelection upstreams;
   private InetSocketAddress upstreamAddress;
   private Relay toUpstream;
   private Relay toClient;
@@ -181,7 +185,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     } else if (state == State.RELAYING_REJECTION) {
       respondWithUpstreamRejection();
     } else {
-      reject(Rejection.of(502, "upstream closed the connection during the handshake"));
+      upstreamFailed(Rejection.of(502, "upstream closed the connection during the handshake"));
     }
   }
 
@@ -190,7 +194,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       note = "client failed during the handshake: " + e.getMessage();
       finish();
     } else {
-      reject(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
     }
   }
 
@@ -345,8 +349,42 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void startConnecting() {
     state = State.CONNECTING;
     deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
-    owner.resolver().resolve(loop, this::connect,
-        e -> reject(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+    upstreams = owner.upstreams().select(request, clientAddress);
+    ServerState first = upstreams.first();
+    if (first == null) {
+      reject(Rejection.of(upstreams.unavailableStatus(), upstreams.unavailableReason()));
+      return;
+    }
+    connectTo(first);
+  }
+
+  private void connectTo(ServerState server) {
+    owner.upstreams().resolve(server, loop, this::connect,
+        e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+  }
+
+  /** The current upstream server failed: the next one is tried, or the client gets the rejection. */
+  private void upstreamFailed(Rejection rejection) {
+    if (!retryUpstream(rejection.reason())) {
+      reject(rejection);
+    }
+  }
+
+  /** The current upstream server failed: true when the next one is being tried. */
+  private boolean retryUpstream(String reason) {
+    if (state != State.CONNECTING && state != State.UPSTREAM_HANDSHAKE) {
+      return false;
+    }
+    ServerState next = upstreams.failed(reason);
+    if (next == null) {
+      return false;
+    }
+    upstream.close(true);
+    upstream = new Leg(this, false);
+    upstreamAddress = null;
+    state = State.CONNECTING;
+    connectTo(next);
+    return true;
   }
 
   private void connect(InetSocketAddress address) {
@@ -364,7 +402,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
@@ -374,7 +412,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
@@ -383,9 +421,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     head = new HeadReader(config.maxHeaderBytes());
     upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
+    URI server = upstreams.current().url();
     byte[] requestHead = handshake == null
-        ? translator.upstreamRequest(clientAddress, request.second(), translator.forwardedFields())
-        : translator.upstreamRequest(clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
+        ? translator.upstreamRequest(server, clientAddress, request.second(), translator.forwardedFields())
+        : translator.upstreamRequest(server, clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
     upstream.handshakeOut = ByteBuffer.wrap(requestHead);
     flushHandshake(upstream);
   }
@@ -401,7 +440,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     if (head.overLimit()) {
-      reject(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
+      upstreamFailed(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
       return;
     }
     if (!head.complete()) {
@@ -411,10 +450,13 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     try {
       answer = head.parse(true);
     } catch (MalformedHttpException e) {
-      reject(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
       return;
     }
     if (!answer.second().equals("101")) {
+      if (answer.second().startsWith("5") && retryUpstream("answered " + answer.second())) {
+        return;
+      }
       upstreamAnswer = answer;
       state = State.RELAYING_REJECTION;
       status = Integer.parseInt(answer.second());
@@ -427,9 +469,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     try {
       switching = translator.clientSwitchingProtocols(answer);
     } catch (BadUpstreamException e) {
-      reject(Rejection.of(502, e.getMessage()));
+      upstreamFailed(Rejection.of(502, e.getMessage()));
       return;
     }
+    upstreams.succeeded();
     status = 101;
     state = State.SWITCHING;
     upstream.interest(SelectionKey.OP_READ, false);
@@ -715,6 +758,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       case RELAYING_REJECTION:
       case SWITCHING:
         if (now - deadlineNanos > 0) {
+          if (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE) {
+            upstreams.timedOut();
+          }
           reject(Rejection.of(504, "upstream did not complete the handshake within " + config.connectTimeout()));
         }
         break;
@@ -810,6 +856,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       toUpstream.release();
       toClient.release();
     }
+    if (upstreams != null) {
+      upstreams.release();
+    }
     owner.remove(this);
     if (admitted) {
       owner.limits().release(clientAddress.getAddress());
@@ -842,12 +891,14 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
-            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"",
+            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
         status == 0 ? "-" : status, millis,
         toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
         toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages(),
-        code(clientCloseCode), code(upstreamCloseCode), note);
+        code(clientCloseCode), code(upstreamCloseCode), note,
+        upstreams == null || upstreams.failures().isEmpty() ? ""
+            : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
   }
 
   private static String code(int code) {

@@ -99,11 +99,11 @@ final class HandshakeTranslator {
   /**
    * The request head to send upstream.
    *
+   * @param upstream the upstream server chosen for this try
    * @param target the request target (path and query) before the upstream's path prefix
    * @param fields the headers to forward (see {@link #forwardedFields()})
    */
-  byte[] upstreamRequest(InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
-    URI upstream = config.upstream();
+  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
         .append("GET ").append(upstreamTarget(upstream.getRawPath(), target)).append(" HTTP/1.1\r\n")
         .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")

@@ -4,6 +4,7 @@ import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -19,17 +20,17 @@ public final class LoopConnections {
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamResolver resolver;
+  private final UpstreamPool upstreams;
   private final InterceptorChain chain;
   private final ClientLimits limits;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, InterceptorChain chain,
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPool upstreams, InterceptorChain chain,
       ClientLimits limits) {
     this.config = config;
     this.loop = loop;
-    this.resolver = resolver;
+    this.upstreams = upstreams;
     this.chain = chain;
     this.limits = limits;
     loop.onTick(this::tick);
@@ -89,8 +90,8 @@ public final class LoopConnections {
     return chain;
   }
 
-  UpstreamResolver resolver() {
-    return resolver;
+  UpstreamPool upstreams() {
+    return upstreams;
   }
 
   void remove(ConnectionPair pair) {
