@@ -90,6 +90,18 @@ public interface Handshake {
     reject(status, Map.of(), body);
   }
 
+  /**
+   * Sends this connection to another upstream group than the proxy's own: picked by path, a
+   * header, a token's tenant… The group balances, fails over and keeps passive health as the
+   * proxy's own does (active health checks run only for the proxy's own group). Create each group
+   * once and reuse the instance: the proxy keeps its state per instance, and refuses (500) more
+   * than 1024 distinct ones.
+   */
+  Handshake setUpstream(UpstreamGroup group);
+
+  /** The group chosen with {@link #setUpstream}, or null for the proxy's own. */
+  UpstreamGroup upstream();
+
   /** Whether some interceptor has rejected this handshake. */
   boolean isRejected();
 }

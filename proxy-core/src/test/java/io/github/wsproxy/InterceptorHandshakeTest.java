@@ -8,7 +8,11 @@ import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RecordedHandshake;
+import io.github.wsproxy.testing.TestUpstream;
 import io.github.wsproxy.testing.WsProxyExtension;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.List;
@@ -172,5 +176,43 @@ class InterceptorHandshakeTest {
         .isThrownBy(() -> captured[0].setHeader("Sec-WebSocket-Key", "x"));
     assertThatIllegalArgumentException()
         .isThrownBy(() -> captured[0].reject(200, "ok"));
+  }
+
+  /** Sends {@code /b...} to its own group. */
+  static final class PathRouter extends Interceptor {
+    final UpstreamGroup b;
+
+    PathRouter(UpstreamGroup b) {
+      this.b = b;
+    }
+
+    @Override
+    public CompletionStage<Void> onHandshake(Handshake handshake) {
+      if (handshake.path().startsWith("/b")) {
+        handshake.setUpstream(b);
+      }
+      return PROCEED;
+    }
+  }
+
+  @Test
+  void anInterceptorPicksTheUpstreamForItsConnection() throws Exception {
+    try (TestUpstream other = TestUpstream.startEcho();
+        WsProxy routed = WsProxy.builder()
+            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .upstream(proxy.upstream().uri())
+            .interceptor(new PathRouter(UpstreamGroup.builder().server(other.uri().toString(), 1).build()))
+            .build()) {
+      routed.start();
+      for (String path : List.of("/a", "/b/1", "/b/2")) {
+        try (JdkTestClient client = JdkTestClient.connect(URI.create("ws://127.0.0.1:" + routed.port() + path))) {
+          client.sendText(path);
+          assertThat(client.awaitText(DEADLINE)).isEqualTo(path);
+        }
+      }
+      assertThat(other.awaitHandshakes(2, DEADLINE)).extracting(RecordedHandshake::resource)
+          .containsExactly("/b/1", "/b/2");
+      assertThat(proxy.upstream().handshakes()).extracting(RecordedHandshake::resource).containsExactly("/a");
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.upstream.HealthChecker;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamPools;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,13 +50,14 @@ public final class ProxyServer {
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
       InterceptorChain chain = new InterceptorChain(config.interceptors());
+      UpstreamPools pools = new UpstreamPools(upstreams, resolver);
       ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
           config.maxHandshakesPerSecondPerIp());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, upstreams, chain, limits));
+        loops.add(new LoopConnections(config, loop, pools, chain, limits));
       }
-      loops.get(0).loop().onTick(upstreams::tick);
+      loops.get(0).loop().onTick(pools::tick);
       this.healthChecker = config.upstreamGroup().healthCheck() == null
           ? null : new HealthChecker(upstreams, loops.get(0).loop());
     } catch (IOException | RuntimeException e) {

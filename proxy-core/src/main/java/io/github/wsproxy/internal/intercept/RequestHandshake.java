@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.intercept;
 
 import io.github.wsproxy.Handshake;
 import io.github.wsproxy.ProxyConnection;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.http.HttpHead;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -30,6 +32,7 @@ public final class RequestHandshake implements Handshake {
   private final List<Map.Entry<String, String>> upstreamHeaders;
   private String upstreamTarget;
   private Rejection rejection;
+  private UpstreamGroup upstream;
 
   /** An interceptor's answer to a handshake: an HTTP response. */
   public record Rejection(int status, Map<String, String> headers, String body) {}
@@ -167,6 +170,17 @@ public final class RequestHandshake implements Handshake {
       copy.put(name, value);
     });
     this.rejection = new Rejection(status, Collections.unmodifiableMap(copy), body == null ? "" : body);
+  }
+
+  @Override
+  public synchronized Handshake setUpstream(UpstreamGroup group) {
+    this.upstream = Objects.requireNonNull(group, "group");
+    return this;
+  }
+
+  @Override
+  public synchronized UpstreamGroup upstream() {
+    return upstream;
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
@@ -19,6 +20,7 @@ import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -73,6 +75,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private int hookIndex;
   private boolean opened;
   private CloseInfo.Initiator closedBy;
+  /** The upstream group serving this connection: the proxy's, or the one an interceptor chose. */
+  private UpstreamPool pool;
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
   private State state = State.READING_REQUEST;
@@ -349,7 +353,15 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void startConnecting() {
     state = State.CONNECTING;
     deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
-    upstreams = owner.upstreams().select(request, clientAddress);
+    UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
+    try {
+      pool = chosen == null ? owner.upstreams().configured() : owner.upstreams().of(chosen);
+    } catch (IllegalStateException e) {
+      log.error("connection {}: {}", id, e.getMessage());
+      reject(Rejection.of(500, e.getMessage()));
+      return;
+    }
+    upstreams = pool.select(request, clientAddress);
     ServerState first = upstreams.first();
     if (first == null) {
       reject(Rejection.of(upstreams.unavailableStatus(), upstreams.unavailableReason()));
@@ -359,7 +371,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void connectTo(ServerState server) {
-    owner.upstreams().resolve(server, loop, this::connect,
+    pool.resolve(server, loop, this::connect,
         e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
   }
 

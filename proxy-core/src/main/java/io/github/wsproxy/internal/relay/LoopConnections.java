@@ -4,7 +4,7 @@ import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
-import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamPools;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -20,13 +20,13 @@ public final class LoopConnections {
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamPool upstreams;
+  private final UpstreamPools upstreams;
   private final InterceptorChain chain;
   private final ClientLimits limits;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPool upstreams, InterceptorChain chain,
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPools upstreams, InterceptorChain chain,
       ClientLimits limits) {
     this.config = config;
     this.loop = loop;
@@ -90,7 +90,7 @@ public final class LoopConnections {
     return chain;
   }
 
-  UpstreamPool upstreams() {
+  UpstreamPools upstreams() {
     return upstreams;
   }
 
