@@ -7,9 +7,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -38,7 +41,11 @@ import java.util.Objects;
 public final class WsProxy implements AutoCloseable {
 
   private final InetSocketAddress listenAddress;
-  private final UpstreamGroup upstream;
+  /** Replaced by {@link #reconfigure}; null when every route has its own group. */
+  private volatile UpstreamGroup upstream;
+  private volatile List<Route> routes;
+  private final Duration drainTimeout;
+  private final Duration closeSpread;
   private final Duration readTimeout;
   private final Duration sendTimeout;
   private final Duration connectTimeout;
@@ -71,6 +78,9 @@ public final class WsProxy implements AutoCloseable {
   private WsProxy(Builder builder) {
     this.listenAddress = builder.listenAddress;
     this.upstream = builder.upstream;
+    this.routes = List.copyOf(builder.routes);
+    this.drainTimeout = builder.drainTimeout;
+    this.closeSpread = builder.closeSpread;
     this.readTimeout = builder.readTimeout;
     this.sendTimeout = builder.sendTimeout;
     this.connectTimeout = builder.connectTimeout;
@@ -127,6 +137,72 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * Replaces the proxy's upstream group and routes at once, on a running proxy too: every
+   * connection accepted from now on is routed by the new configuration, connections already open
+   * stay on their upstream untouched. Servers that remain (the same URL in the proxy's own group,
+   * or in the route of the same name) keep their connection counts and health. Connections to a
+   * server that is gone are drained: closed with 1001 after {@link Builder#drainTimeout} if one is
+   * set (spread over {@link Builder#closeSpread}), otherwise left to end by themselves. Health
+   * checks of the old groups stop, those of the new ones start.
+   *
+   * @param upstream the proxy's own group; may be null when every route has its own
+   * @throws IllegalArgumentException when the configuration is incomplete (as {@link Builder#build()} says)
+   * @throws IllegalStateException when the proxy is closed
+   */
+  public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
+    List<Route> copy = Builder.checkRouting(upstream, routes, IllegalArgumentException::new);
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("proxy is closed");
+      }
+      this.upstream = upstream;
+      this.routes = copy;
+      if (server != null) {
+        server.reconfigure(upstream, copy);
+      }
+    }
+  }
+
+  /** Replaces the proxy's own upstream group, keeping the routes; see {@link #reconfigure}. */
+  public void replaceUpstream(UpstreamGroup group) {
+    synchronized (lifecycleLock) {
+      reconfigure(Objects.requireNonNull(group, "upstream"), routes);
+    }
+  }
+
+  /** Replaces the routes, keeping the proxy's own upstream group; see {@link #reconfigure}. */
+  public void replaceRoutes(List<Route> routes) {
+    synchronized (lifecycleLock) {
+      reconfigure(upstream, routes);
+    }
+  }
+
+  /**
+   * Stops the proxy, letting connections finish: stops accepting at once (new clients are refused),
+   * waits up to {@code grace} for open connections to end by themselves, then sends the rest 1001
+   * (Going Away), spread over {@link Builder#closeSpread} if set, waits up to {@link #closeTimeout()}
+   * for their close handshakes, closes every socket and joins the event-loop threads. Returns when
+   * done; {@code shutdown(Duration.ZERO)} is {@link #close()}. Idempotent, like {@code close()}.
+   */
+  public void shutdown(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative, was " + grace);
+    }
+    ProxyServer toStop;
+    synchronized (lifecycleLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toStop = server;
+    }
+    if (toStop != null) {
+      toStop.shutdown(grace.toNanos(), grace.isZero() ? 0 : closeSpread.toNanos());
+    }
+  }
+
+  /**
    * The port the proxy listens on: the configured one, or the one the system chose when the
    * listen address had port 0.
    *
@@ -157,17 +233,7 @@ public final class WsProxy implements AutoCloseable {
    */
   @Override
   public void close() {
-    ProxyServer toStop;
-    synchronized (lifecycleLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toStop = server;
-    }
-    if (toStop != null) {
-      toStop.shutdown();
-    }
+    shutdown(Duration.ZERO);
   }
 
   /** The address to listen on, as configured (its port may be 0). */
@@ -175,27 +241,57 @@ public final class WsProxy implements AutoCloseable {
     return listenAddress;
   }
 
-  /** The upstream WebSocket URL (the group's first server); its path, if any, prefixes every request's path. */
+  /**
+   * The upstream WebSocket URL (the current group's first server), or null when the proxy has no
+   * group of its own (every route has one); its path, if any, prefixes every request's path.
+   */
   public URI upstream() {
-    return upstream.servers().get(0).url();
+    UpstreamGroup group = upstream;
+    return group == null ? null : group.servers().get(0).url();
   }
 
-  /** The upstream servers and how they are balanced. */
+  /** The proxy's own upstream servers and how they are balanced (the current ones); null when only routes have groups. */
   public UpstreamGroup upstreamGroup() {
     return upstream;
   }
 
+  /** The routes (the current ones), in the order they were added; empty: the upstream serves every request. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /** See {@link Builder#drainTimeout}. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** See {@link Builder#closeSpread}. */
+  public Duration closeSpread() {
+    return closeSpread;
+  }
+
   /**
-   * A snapshot of every upstream server's health and connection count, in the group's order.
+   * A snapshot of the health and connection count of every server of the proxy's own upstream
+   * group, in the group's order; empty when it has none.
    *
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates() {
+    return upstreamStates("");
+  }
+
+  /**
+   * Like {@link #upstreamStates()} for the group of the route with this name (the proxy's own
+   * group for a route without one, and for {@code ""}); empty for an unknown name.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<UpstreamState> upstreamStates(String route) {
     synchronized (lifecycleLock) {
       if (server == null) {
         throw new IllegalStateException("proxy is not started");
       }
-      return server.upstreamStates();
+      return server.upstreamStates(route);
     }
   }
 
@@ -321,7 +417,7 @@ public final class WsProxy implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
+    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + (routes.isEmpty() ? "" : ", routes=" + routes) + "}";
   }
 
   /**
@@ -332,6 +428,9 @@ public final class WsProxy implements AutoCloseable {
   public static final class Builder {
     private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
     private UpstreamGroup upstream;
+    private final List<Route> routes = new ArrayList<>();
+    private Duration drainTimeout = Duration.ZERO;
+    private Duration closeSpread = Duration.ZERO;
     private Duration readTimeout = Duration.ofSeconds(60);
     private Duration sendTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -362,6 +461,9 @@ public final class WsProxy implements AutoCloseable {
     private Builder(WsProxy proxy) {
       this.listenAddress = proxy.listenAddress;
       this.upstream = proxy.upstream;
+      this.routes.addAll(proxy.routes);
+      this.drainTimeout = proxy.drainTimeout;
+      this.closeSpread = proxy.closeSpread;
       this.readTimeout = proxy.readTimeout;
       this.sendTimeout = proxy.sendTimeout;
       this.connectTimeout = proxy.connectTimeout;
@@ -416,6 +518,44 @@ public final class WsProxy implements AutoCloseable {
     /** Several upstream servers, balanced and failed over as the group says; replaces any earlier upstream. */
     public Builder upstream(UpstreamGroup group) {
       this.upstream = Objects.requireNonNull(group, "upstream");
+      return this;
+    }
+
+    /**
+     * Adds a route (repeatable): requests for its hosts and path go to its upstream group, with its
+     * timeouts and interceptors; see {@link Route} for how a route is chosen. Once there are
+     * routes, a request no route matches gets {@code 404}; without routes the proxy's upstream
+     * serves every request. Route names must be unique.
+     */
+    public Builder route(Route route) {
+      Objects.requireNonNull(route, "route");
+      if (routes.stream().anyMatch(existing -> existing.name().equals(route.name()))) {
+        throw new IllegalArgumentException("route: the name " + route.name() + " is already used");
+      }
+      routes.add(route);
+      return this;
+    }
+
+    /**
+     * What happens to the open connections of an upstream server that a {@link
+     * WsProxy#reconfigure} removed: {@link Duration#ZERO} (the default) leaves them open until they
+     * end by themselves; a positive duration closes them with 1001 (Going Away) that long after the
+     * removal, spread over {@link #closeSpread}. New connections never go to a removed server.
+     */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = zeroOrPositive("drainTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The window over which the proxy spreads its own 1001 closes of many connections (draining a
+     * removed server, the end of {@link WsProxy#shutdown(Duration)}'s grace period), evenly, so
+     * their clients do not all reconnect to the remaining servers at once (HAProxy's {@code
+     * close-spread-time}). Default {@link Duration#ZERO}: all at once. {@link WsProxy#close()}
+     * never waits for it.
+     */
+    public Builder closeSpread(Duration window) {
+      this.closeSpread = zeroOrPositive("closeSpread", window);
       return this;
     }
 
@@ -693,10 +833,28 @@ public final class WsProxy implements AutoCloseable {
      * @throws IllegalStateException naming the setting when the configuration is incomplete
      */
     public WsProxy build() {
-      if (upstream == null) {
-        throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
-      }
+      checkRouting(upstream, routes, IllegalStateException::new);
       return new WsProxy(this);
+    }
+
+    /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
+    static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
+        Function<String, E> error) {
+      List<Route> copy = List.copyOf(routes);
+      if (upstream == null && copy.isEmpty()) {
+        throw error.apply("upstream is required: call upstream(\"ws://host:port\")");
+      }
+      Set<String> names = new HashSet<>();
+      for (Route route : copy) {
+        if (!names.add(route.name())) {
+          throw error.apply("route: the name " + route.name() + " is used twice");
+        }
+        if (upstream == null && route.upstream() == null) {
+          throw error.apply("upstream is required: route " + route.name()
+              + " has no upstream of its own, and the proxy has none");
+        }
+      }
+      return copy;
     }
 
     private static Duration zeroOrPositive(String setting, Duration value) {

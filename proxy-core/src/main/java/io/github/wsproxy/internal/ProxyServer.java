@@ -1,14 +1,14 @@
 package io.github.wsproxy.internal;
 
+import io.github.wsproxy.Route;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
-import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
-import io.github.wsproxy.internal.upstream.HealthChecker;
-import io.github.wsproxy.internal.upstream.UpstreamPool;
-import io.github.wsproxy.internal.upstream.UpstreamPools;
+import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,7 +17,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,31 +37,28 @@ public final class ProxyServer {
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver = new UpstreamResolver();
-  private final UpstreamPool upstreams;
-  private final HealthChecker healthChecker;
+  private final Routing routing;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
-    this.upstreams = new UpstreamPool(config.upstreamGroup(), resolver);
     this.listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(config.listenAddress(), config.acceptBacklog());
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
-      InterceptorChain chain = new InterceptorChain(config.interceptors());
-      UpstreamPools pools = new UpstreamPools(upstreams, resolver);
       ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
           config.maxHandshakesPerSecondPerIp());
+      List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
-        EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, pools, chain, limits));
+        eventLoops.add(new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i));
       }
-      loops.get(0).loop().onTick(pools::tick);
-      this.healthChecker = config.upstreamGroup().healthCheck() == null
-          ? null : new HealthChecker(upstreams, loops.get(0).loop());
+      this.routing = new Routing(config, resolver, eventLoops.get(0));
+      for (EventLoop loop : eventLoops) {
+        loops.add(new LoopConnections(config, loop, routing, limits));
+      }
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
@@ -86,7 +85,8 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstreamGroup());
+    log.info("WsProxy listening on {} -> {}", server.boundAddress,
+        config.routes().isEmpty() ? config.upstreamGroup() : config.routes());
     return server;
   }
 
@@ -94,27 +94,49 @@ public final class ProxyServer {
     return boundAddress;
   }
 
-  /** Snapshots of the upstream servers' state. */
-  public List<UpstreamState> upstreamStates() {
-    return upstreams.states();
+  /** Snapshots of the state of a route's servers ({@code ""}: the proxy's own upstream). */
+  public List<UpstreamState> upstreamStates(String route) {
+    return routing.states(route);
+  }
+
+  /**
+   * Swaps in new routes and upstream for new connections; connections to servers that are gone
+   * are closed with 1001 after the drain timeout, if one is configured, spread over the close
+   * spread window.
+   */
+  public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
+    Set<ServerState> removed = new HashSet<>(routing.replace(upstream, routes));
+    log.info("WsProxy on {} reconfigured: {}", boundAddress, routes.isEmpty() ? upstream : routes);
+    if (removed.isEmpty() || config.drainTimeout().isZero()) {
+      return;
+    }
+    long start = System.nanoTime() + config.drainTimeout().toNanos();
+    long window = config.closeSpread().toNanos();
+    for (LoopConnections connections : loops) {
+      connections.loop().execute(() -> connections.drain(removed, start, window));
+    }
   }
 
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
   public void shutdown() {
+    shutdown(0, 0);
+  }
+
+  /**
+   * Stops accepting and lets connections end by themselves for {@code graceNanos}; then sends the
+   * rest 1001, spread over {@code spreadNanos}, waits up to the close timeout for their close
+   * handshakes, and stops the loops.
+   */
+  public void shutdown(long graceNanos, long spreadNanos) {
     EventLoop acceptLoop = loops.get(0).loop();
     acceptLoop.execute(this::closeListener);
-    if (healthChecker != null) {
-      acceptLoop.execute(healthChecker::stop);
-    }
+    acceptLoop.execute(routing::stop);
+    awaitNoConnections(System.nanoTime() + graceNanos);
+    long now = System.nanoTime();
     for (LoopConnections connections : loops) {
-      connections.loop().execute(connections::goAway);
+      connections.loop().execute(() -> connections.goAway(now, spreadNanos));
     }
-    long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-    for (LoopConnections connections : loops) {
-      while (connections.count() > 0 && System.nanoTime() < deadline) {
-        awaitBriefly();
-      }
-    }
+    awaitNoConnections(now + spreadNanos + config.closeTimeout().toNanos());
     CountDownLatch aborted = new CountDownLatch(loops.size());
     for (LoopConnections connections : loops) {
       connections.loop().execute(() -> {
@@ -169,6 +191,14 @@ public final class ProxyServer {
       listener.close();
     } catch (IOException e) {
       log.debug("closing the listen socket", e);
+    }
+  }
+
+  private void awaitNoConnections(long deadline) {
+    for (LoopConnections connections : loops) {
+      while (connections.count() > 0 && System.nanoTime() - deadline < 0) {
+        awaitBriefly();
+      }
     }
   }
 

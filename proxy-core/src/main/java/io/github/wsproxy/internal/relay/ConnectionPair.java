@@ -19,6 +19,9 @@ import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.route.ActiveRoute;
+import io.github.wsproxy.internal.route.RouteTable;
+import io.github.wsproxy.internal.route.Timeouts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
@@ -68,7 +71,12 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
-  private final InterceptorChain chain;
+  /** The route's interceptors; set with the route, once the request head is parsed. */
+  private InterceptorChain chain;
+  /** The routing table current when the request head was parsed, and the route chosen from it. */
+  private RouteTable table;
+  private ActiveRoute route;
+  private Timeouts timeouts;
   /** What interceptors see of this connection; null when there are none. */
   private ConnectionHandle handle;
   private RequestHandshake handshake;
@@ -101,7 +109,6 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     this.config = owner.config();
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
-    this.chain = owner.chain();
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
@@ -220,6 +227,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     earlyClientBytes = head.remainder();
+    if (!chooseRoute()) {
+      return;
+    }
     translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
     Rejection rejection = translator.check();
     if (rejection != null) {
@@ -237,6 +247,19 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     state = State.INTERCEPTING;
     deadlineNanos = System.nanoTime() + config.interceptorTimeout().toNanos();
     runHandshakeHooks(0);
+  }
+
+  /** Takes the route, its interceptors and timeouts from the current table; false after a 404. */
+  private boolean chooseRoute() {
+    table = owner.routing().current();
+    route = table.match(request.value("host"), request.second());
+    if (route == null) {
+      reject(Rejection.of(404, "no route for host " + request.value("host") + " and path " + request.second()));
+      return false;
+    }
+    chain = route.chain();
+    timeouts = route.timeouts();
+    return true;
   }
 
   // ---------------------------------------------------------------- interceptors
@@ -352,10 +375,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private void startConnecting() {
     state = State.CONNECTING;
-    deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
+    deadlineNanos = System.nanoTime() + timeouts.connect().toNanos();
     UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
     try {
-      pool = chosen == null ? owner.upstreams().configured() : owner.upstreams().of(chosen);
+      pool = chosen == null ? route.pool() : owner.routing().poolOf(table, chosen);
     } catch (IllegalStateException e) {
       log.error("connection {}: {}", id, e.getMessage());
       reject(Rejection.of(500, e.getMessage()));
@@ -773,7 +796,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
           if (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE) {
             upstreams.timedOut();
           }
-          reject(Rejection.of(504, "upstream did not complete the handshake within " + config.connectTimeout()));
+          reject(Rejection.of(504, "upstream did not complete the handshake within " + timeouts.connect()));
         }
         break;
       case OPEN:
@@ -799,7 +822,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     if (state != State.OPEN) {
       return;
     }
-    long sendTimeout = config.sendTimeout().toNanos();
+    long sendTimeout = timeouts.send().toNanos();
     if (stalledLongerThan(toClient, now, sendTimeout)) {
       note = "send timeout: client stopped reading";
       closedBy = CloseInfo.Initiator.PROXY;
@@ -812,7 +835,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       upstream.close(true);
       upstreamCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream send timeout");
-    } else if (now - lastActivityNanos > config.readTimeout().toNanos()) {
+    } else if (now - lastActivityNanos > timeouts.read().toNanos()) {
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "idle timeout");
     }
     finishIfBothClosed();
@@ -845,15 +868,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     return since != 0 && now - since > timeout;
   }
 
-  /** The proxy is shutting down: open connections get 1001 on both legs, others end now. */
-  void goAway() {
+  /** The proxy ends this connection (shutdown, draining): when open, 1001 on both legs; else it ends now. */
+  void goAway(String reason) {
     if (state == State.OPEN) {
       closedBy = CloseInfo.Initiator.PROXY;
-      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "proxy shutting down");
+      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, reason);
     } else if (state != State.CLOSING && state != State.DONE) {
-      note = "proxy shutting down";
+      note = reason;
       finish();
     }
+  }
+
+  /** The upstream server this connection uses or is trying; null before one is chosen or after the end. */
+  ServerState server() {
+    return upstreams == null ? null : upstreams.current();
   }
 
   /** Closes whatever is still open, returns buffers, and writes the access log line. */

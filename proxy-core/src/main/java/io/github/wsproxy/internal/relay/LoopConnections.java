@@ -1,37 +1,45 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
-import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
-import io.github.wsproxy.internal.upstream.UpstreamPools;
+import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.upstream.ServerState;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The connection pairs living on one event loop, and their periodic timeout checks. */
+/**
+ * The connection pairs living on one event loop, their periodic timeout checks, and the closes the
+ * proxy scheduled for them (draining, shutdown), spread over a window so that their clients do
+ * not all reconnect at once.
+ */
 public final class LoopConnections {
+  private record ScheduledClose(long atNanos, String reason) {}
+
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamPools upstreams;
-  private final InterceptorChain chain;
+  private final Routing routing;
   private final ClientLimits limits;
   private final Set<ConnectionPair> pairs = new HashSet<>();
+  /** Pairs the proxy closes with 1001 at a time of its own. */
+  private final Map<ConnectionPair, ScheduledClose> scheduledCloses = new LinkedHashMap<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPools upstreams, InterceptorChain chain,
-      ClientLimits limits) {
+  public LoopConnections(WsProxy config, EventLoop loop, Routing routing, ClientLimits limits) {
     this.config = config;
     this.loop = loop;
-    this.upstreams = upstreams;
-    this.chain = chain;
+    this.routing = routing;
     this.limits = limits;
     loop.onTick(this::tick);
   }
@@ -55,10 +63,49 @@ public final class LoopConnections {
     }
   }
 
-  /** Sends every open connection 1001 and ends the others; call on this loop. */
-  public void goAway() {
-    for (ConnectionPair pair : new ArrayList<>(pairs)) {
-      pair.goAway();
+  /**
+   * Sends every open connection 1001 and ends the others, all at once or spread evenly over
+   * {@code windowNanos} from {@code start}; call on this loop.
+   */
+  public void goAway(long start, long windowNanos) {
+    scheduleCloses(new ArrayList<>(pairs), start, windowNanos, "proxy shutting down");
+  }
+
+  /**
+   * Schedules the connections to {@code removed} servers for a 1001 close, spread evenly over
+   * {@code windowNanos} from {@code start}; call on this loop.
+   */
+  public void drain(Set<ServerState> removed, long start, long windowNanos) {
+    List<ConnectionPair> draining = new ArrayList<>();
+    for (ConnectionPair pair : pairs) {
+      if (removed.contains(pair.server())) {
+        draining.add(pair);
+      }
+    }
+    scheduleCloses(draining, start, windowNanos, "upstream server removed");
+  }
+
+  private void scheduleCloses(List<ConnectionPair> toClose, long start, long windowNanos, String reason) {
+    int n = toClose.size();
+    for (int i = 0; i < n; i++) {
+      ConnectionPair pair = toClose.get(i);
+      scheduledCloses.put(pair, new ScheduledClose(start + windowNanos * i / n, reason));
+    }
+    closeDue(System.nanoTime());
+  }
+
+  private void closeDue(long now) {
+    if (scheduledCloses.isEmpty()) {
+      return;
+    }
+    List<ConnectionPair> due = new ArrayList<>();
+    scheduledCloses.forEach((pair, close) -> {
+      if (now - close.atNanos >= 0) {
+        due.add(pair);
+      }
+    });
+    for (ConnectionPair pair : due) {
+      pair.goAway(scheduledCloses.remove(pair).reason);
     }
   }
 
@@ -86,20 +133,18 @@ public final class LoopConnections {
     return limits;
   }
 
-  InterceptorChain chain() {
-    return chain;
-  }
-
-  UpstreamPools upstreams() {
-    return upstreams;
+  Routing routing() {
+    return routing;
   }
 
   void remove(ConnectionPair pair) {
     pairs.remove(pair);
+    scheduledCloses.remove(pair);
     count = pairs.size();
   }
 
   private void tick(long now) {
+    closeDue(now);
     if (pairs.isEmpty()) {
       return;
     }

@@ -31,7 +31,7 @@ public final class HealthChecker {
   private final Probe[] probes;
   private boolean stopped;
 
-  /** Ticks on {@code loop}; construct before the loop starts (tick listeners are not thread-safe). */
+  /** Probes on {@code loop}, driven by {@link #tick} calls on that loop. */
   public HealthChecker(UpstreamPool pool, EventLoop loop) {
     this.pool = pool;
     this.loop = loop;
@@ -41,7 +41,6 @@ public final class HealthChecker {
     for (int i = 0; i < servers.length; i++) {
       probes[i] = new Probe(servers[i]);
     }
-    loop.onTick(this::tick);
   }
 
   /** Stops probing and closes any probe in flight; call on the loop. */
@@ -52,7 +51,8 @@ public final class HealthChecker {
     }
   }
 
-  private void tick(long now) {
+  /** Starts the probes that are due and ends the late ones; call on the loop about every 100 ms. */
+  public void tick(long now) {
     if (stopped) {
       return;
     }

@@ -28,14 +28,20 @@ public final class ServerState {
   private final int maxFails;
   private final long failTimeoutNanos;
   private final UpstreamListener listener;
-  private final AtomicInteger active = new AtomicInteger();
+  /** Shared with the state this one took over in a reconfiguration, so old connections count too. */
+  private final AtomicInteger active;
   private volatile boolean failed;
   private volatile long failedUntilNanos;
   private volatile boolean probeDown;
   private int fails;
   private long firstFailNanos;
 
-  ServerState(UpstreamGroup group, UpstreamGroup.Server server, int index, boolean passiveHealth) {
+  /**
+   * @param previous the state of the same server (same URL) before a reconfiguration, whose
+   *     connection count and health carry over; or null
+   */
+  ServerState(UpstreamGroup group, UpstreamGroup.Server server, int index, boolean passiveHealth,
+      ServerState previous) {
     this.server = server;
     this.index = index;
     URI url = server.url();
@@ -47,6 +53,14 @@ public final class ServerState {
     this.maxFails = passiveHealth ? group.maxFails() : 0;
     this.failTimeoutNanos = group.failTimeout().toNanos();
     this.listener = group.listener();
+    if (previous == null) {
+      this.active = new AtomicInteger();
+    } else {
+      this.active = previous.active;
+      this.failed = previous.failed;
+      this.failedUntilNanos = previous.failedUntilNanos;
+      this.probeDown = previous.probeDown;
+    }
   }
 
   /** The server's URL as configured. */
