@@ -7,12 +7,14 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,6 +26,13 @@ public final class LauncherOptions {
   private record Flag(String argument, String description, BiConsumer<LauncherOptions, String> apply) {}
 
   private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
+  /** Flags that may be given several times; in a configuration file they take an index: {@code upstream.1}. */
+  private static final Set<String> REPEATABLE = Set.of("--upstream", "--interceptor", "--allowed-origin", "--trusted-proxy");
+  /** Flags of the upstream group, which a configuration file's routes take too. */
+  static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
+      "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
+  /** Flags of the command line only, not of a configuration file. */
+  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--help");
 
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
@@ -51,6 +60,13 @@ public final class LauncherOptions {
         (o, v) -> o.healthInterval = duration(v));
     flag("--health-timeout", "DURATION", "time a probe may take (default 2s)",
         (o, v) -> o.healthTimeout = duration(v));
+    flag("--drain-timeout", "DURATION", "close connections to a server removed by a reload this long after it, 0s ="
+            + " let them end by themselves (default 0s)",
+        (o, v) -> o.builder.drainTimeout(duration(v)));
+    flag("--close-spread", "DURATION", "spread the proxy's own closes of many connections over this window (default 0s)",
+        (o, v) -> o.builder.closeSpread(duration(v)));
+    flag("--shutdown-grace", "DURATION", "on SIGTERM, let connections end by themselves this long first (default 0s)",
+        (o, v) -> o.shutdownGrace = nonNegative(duration(v)));
     flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
         (o, v) -> o.builder.readTimeout(duration(v)));
     flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
@@ -104,6 +120,10 @@ public final class LauncherOptions {
         (o, v) -> o.builder.upstreamPingInterval(duration(v)));
     flag("--pong-timeout", "DURATION", "a pinged peer silent this long is treated as gone (default 10s)",
         (o, v) -> o.builder.pongTimeout(duration(v)));
+    flag("--config", "FILE", "read every setting from a .properties file; SIGHUP reloads upstreams and routes",
+        (o, v) -> o.configFile = Path.of(v));
+    flag("--check", null, "with --config: validate the file, print every error with its line, exit 1 on any",
+        (o, v) -> o.check = true);
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
     flag("--help", null, "print this help", (o, v) -> o.help = true);
@@ -116,9 +136,19 @@ public final class LauncherOptions {
   private Duration healthTimeout;
   private boolean upstreamGiven;
   private boolean help;
+  private boolean check;
   private String clientUrl;
+  private Path configFile;
+  private Duration shutdownGrace = Duration.ZERO;
+  private final List<String> origins = new ArrayList<>();
+  private final List<String> trustedProxies = new ArrayList<>();
 
   private LauncherOptions() {}
+
+  /** Options with nothing set, for {@link #apply} flag by flag (what a configuration file does). */
+  static LauncherOptions empty() {
+    return new LauncherOptions();
+  }
 
   /**
    * Parses the command line.
@@ -127,6 +157,7 @@ public final class LauncherOptions {
    */
   public static LauncherOptions parse(String... args) {
     LauncherOptions options = new LauncherOptions();
+    String besideConfig = null;
     for (int i = 0; i < args.length; i++) {
       Flag flag = FLAGS.get(args[i]);
       if (flag == null) {
@@ -139,16 +170,55 @@ public final class LauncherOptions {
         }
         value = args[++i];
       }
-      try {
-        flag.apply().accept(options, value);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(args[i - (value == null ? 0 : 1)] + ": " + e.getMessage(), e);
+      String name = args[i - (value == null ? 0 : 1)];
+      options.apply(name, value);
+      if (!name.equals("--config") && !name.equals("--check")) {
+        besideConfig = name;
       }
     }
-    if (options.upstreamGiven) {
-      options.builder.upstream(options.upstreamGroup(null));
+    if (options.configFile != null && besideConfig != null) {
+      throw new IllegalArgumentException("--config: " + besideConfig + " goes into the file (only --check may come along)");
     }
+    if (options.check && options.configFile == null) {
+      throw new IllegalArgumentException("--check: needs --config FILE");
+    }
+    options.finish();
     return options;
+  }
+
+  /** Whether a flag exists; see {@link #takesValue}. */
+  static boolean exists(String flag) {
+    return FLAGS.containsKey(flag);
+  }
+
+  /** Whether a flag takes a value (else it is a switch). */
+  static boolean takesValue(String flag) {
+    return FLAGS.get(flag).argument() != null;
+  }
+
+  /** Whether a flag may be given several times. */
+  static boolean repeatable(String flag) {
+    return REPEATABLE.contains(flag);
+  }
+
+  /**
+   * Applies one flag (null value for a switch).
+   *
+   * @throws IllegalArgumentException naming the flag, for a bad value
+   */
+  void apply(String flag, String value) {
+    try {
+      FLAGS.get(flag).apply().accept(this, value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Sets the upstream group the flags describe, if they describe one. */
+  void finish() {
+    if (upstreamGiven) {
+      builder.upstream(upstreamGroup(null));
+    }
   }
 
   /**
@@ -187,9 +257,6 @@ public final class LauncherOptions {
    * The builder with every flag applied; the upstream still missing when {@link #upstreamGiven()}
    * is false (then set it from {@link #upstreamGroup(URI)}).
    */
-  private final List<String> origins = new ArrayList<>();
-  private final List<String> trustedProxies = new ArrayList<>();
-
   public WsProxy.Builder builder() {
     return builder;
   }
@@ -200,6 +267,21 @@ public final class LauncherOptions {
 
   public boolean helpRequested() {
     return help;
+  }
+
+  /** The file given to --config, or null. */
+  public Path configFile() {
+    return configFile;
+  }
+
+  /** Whether --check was given: validate the configuration file and exit. */
+  public boolean checkRequested() {
+    return check;
+  }
+
+  /** How long SIGTERM lets connections end by themselves before closing them. */
+  public Duration shutdownGrace() {
+    return shutdownGrace;
   }
 
   /** The URL given to --client, or null when running the proxy. */
@@ -309,7 +391,14 @@ public final class LauncherOptions {
     }
   }
 
-  private static Interceptor interceptor(String className) {
+  private static Duration nonNegative(Duration value) {
+    if (value.isNegative()) {
+      throw new IllegalArgumentException("must not be negative, was " + value);
+    }
+    return value;
+  }
+
+  static Interceptor interceptor(String className) {
     try {
       Class<?> type = Class.forName(className.strip());
       if (!Interceptor.class.isAssignableFrom(type)) {
