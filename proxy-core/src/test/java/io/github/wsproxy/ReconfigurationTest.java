@@ -1,5 +1,6 @@
 package io.github.wsproxy;
 
+import static io.github.wsproxy.Resources.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +10,6 @@ import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestUpstream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
@@ -19,16 +19,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Replacing upstreams and routes on a running proxy, draining removed servers, shutdown with a grace period. */
 class ReconfigurationTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  @RegisterExtension
+  final Resources resources = new Resources();
   private TestUpstream a;
   private TestUpstream b;
   private TestUpstream c;
@@ -36,25 +36,18 @@ class ReconfigurationTest {
 
   @BeforeEach
   void startUpstreams() throws Exception {
-    a = track(TestUpstream.startEcho());
-    b = track(TestUpstream.startEcho());
-    c = track(TestUpstream.startEcho());
-    d = track(TestUpstream.startEcho());
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
+    a = resources.echo();
+    b = resources.echo();
+    c = resources.echo();
+    d = resources.echo();
   }
 
   @Test
   void fiftyClientsKeepEchoingWhileTheConfigurationIsReplacedFiveTimes() throws Exception {
-    WsProxy proxy = start(p -> p.upstream(group(a, b)));
+    WsProxy proxy = resources.proxy(p -> p.upstream(group(a, b)));
     List<JdkTestClient> clients = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      clients.add(track(JdkTestClient.connect(uri(proxy, "/live"))));
+      clients.add(resources.track(JdkTestClient.connect(uri(proxy, "/live"))));
     }
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong echoed = new AtomicLong();
@@ -82,7 +75,7 @@ class ReconfigurationTest {
       Await.until(() -> echoed.get() >= before + 100 || traffic.isDone(), DEADLINE, "traffic before the swap");
       proxy.replaceUpstream(group(servers.toArray(new TestUpstream[0])));
       int[] counts = handshakeCounts();
-      track(JdkTestClient.connect(uri(proxy, "/new"))).close();
+      resources.track(JdkTestClient.connect(uri(proxy, "/new"))).close();
       assertThat(landedOn(counts)).as("new connection after swapping to %s", servers).isIn(servers);
     }
     long afterLastSwap = echoed.get();
@@ -100,9 +93,9 @@ class ReconfigurationTest {
 
   @Test
   void serversThatRemainKeepTheirConnectionCounts() throws Exception {
-    WsProxy proxy = start(p -> p.upstream(group(a, b)));
-    track(JdkTestClient.connect(uri(proxy, "/")));
-    track(JdkTestClient.connect(uri(proxy, "/")));
+    WsProxy proxy = resources.proxy(p -> p.upstream(group(a, b)));
+    resources.track(JdkTestClient.connect(uri(proxy, "/")));
+    resources.track(JdkTestClient.connect(uri(proxy, "/")));
 
     proxy.replaceUpstream(group(a, c));
 
@@ -113,18 +106,18 @@ class ReconfigurationTest {
 
   @Test
   void routesAreReplacedLiveAndExistingConnectionsStayOnTheirUpstream() throws Exception {
-    WsProxy proxy = start(p -> p.route(Route.builder("chat").path("/chat").upstream(group(a)).build()));
-    JdkTestClient old = track(JdkTestClient.connect(uri(proxy, "/chat")));
+    WsProxy proxy = resources.proxy(p -> p.route(Route.builder("chat").path("/chat").upstream(group(a)).build()));
+    JdkTestClient old = resources.track(JdkTestClient.connect(uri(proxy, "/chat")));
 
     proxy.replaceRoutes(List.of(
         Route.builder("chat").path("/chat").upstream(group(b)).build(),
         Route.builder("news").path("/news").upstream(group(c)).build()));
 
     int[] counts = handshakeCounts();
-    track(JdkTestClient.connect(uri(proxy, "/chat")));
+    resources.track(JdkTestClient.connect(uri(proxy, "/chat")));
     assertThat(landedOn(counts)).isSameAs(b);
     counts = handshakeCounts();
-    track(JdkTestClient.connect(uri(proxy, "/news")));
+    resources.track(JdkTestClient.connect(uri(proxy, "/news")));
     assertThat(landedOn(counts)).isSameAs(c);
     old.sendText("still on a");
     assertThat(old.awaitText(DEADLINE)).isEqualTo("still on a");
@@ -136,12 +129,12 @@ class ReconfigurationTest {
 
   @Test
   void withoutADrainTimeoutConnectionsToARemovedServerStay() throws Exception {
-    WsProxy proxy = start(p -> p.upstream(group(a, b)));
+    WsProxy proxy = resources.proxy(p -> p.upstream(group(a, b)));
     List<JdkTestClient> clients = connectMany(proxy, 4);
 
     proxy.replaceUpstream(group(b));
     for (int i = 0; i < 4; i++) {
-      track(JdkTestClient.connect(uri(proxy, "/")));
+      resources.track(JdkTestClient.connect(uri(proxy, "/")));
     }
 
     assertThat(a.handshakes()).hasSize(2);
@@ -156,13 +149,13 @@ class ReconfigurationTest {
   @Test
   void drainingClosesTheRemovedServersConnectionsWith1001SpreadOverTheWindow() throws Exception {
     Duration drainTimeout = Duration.ofMillis(300);
-    WsProxy proxy = start(p -> p.upstream(group(a, b)).eventLoops(1)
+    WsProxy proxy = resources.proxy(p -> p.upstream(group(a, b)).eventLoops(1)
         .drainTimeout(drainTimeout).closeSpread(Duration.ofSeconds(1)));
     List<JdkTestClient> onA = new ArrayList<>();
     List<JdkTestClient> onB = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       int[] counts = handshakeCounts();
-      JdkTestClient client = track(JdkTestClient.connect(uri(proxy, "/")));
+      JdkTestClient client = resources.track(JdkTestClient.connect(uri(proxy, "/")));
       (landedOn(counts) == a ? onA : onB).add(client);
     }
     assertThat(onA).hasSize(5);
@@ -179,7 +172,7 @@ class ReconfigurationTest {
       }));
     }
     int[] counts = handshakeCounts();
-    track(JdkTestClient.connect(uri(proxy, "/")));
+    resources.track(JdkTestClient.connect(uri(proxy, "/")));
     assertThat(landedOn(counts)).isSameAs(b);
     List<Long> times = new ArrayList<>();
     for (CompletableFuture<Long> time : closedAt) {
@@ -200,9 +193,9 @@ class ReconfigurationTest {
   @Test
   void shutdownLetsAConnectionFinishWithinTheGraceAndClosesTheOtherWith1001AfterIt() throws Exception {
     Duration grace = Duration.ofMillis(800);
-    WsProxy proxy = start(p -> p.upstream(group(a)));
+    WsProxy proxy = resources.proxy(p -> p.upstream(group(a)));
     JdkTestClient finishing = JdkTestClient.connect(uri(proxy, "/"));
-    JdkTestClient lingering = track(JdkTestClient.connect(uri(proxy, "/")));
+    JdkTestClient lingering = resources.track(JdkTestClient.connect(uri(proxy, "/")));
     int proxyPort = proxy.port();
 
     long started = System.nanoTime();
@@ -237,7 +230,7 @@ class ReconfigurationTest {
   private List<JdkTestClient> connectMany(WsProxy proxy, int n) throws IOException {
     List<JdkTestClient> clients = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      clients.add(track(JdkTestClient.connect(uri(proxy, "/"))));
+      clients.add(resources.track(JdkTestClient.connect(uri(proxy, "/"))));
     }
     return clients;
   }
@@ -282,12 +275,6 @@ class ReconfigurationTest {
     return landed;
   }
 
-  private WsProxy start(UnaryOperator<WsProxy.Builder> configure) throws Exception {
-    WsProxy proxy = track(configure.apply(WsProxy.builder().listen(new InetSocketAddress("127.0.0.1", 0))
-        .eventLoops(2)).build());
-    proxy.start();
-    return proxy;
-  }
 
   private static UpstreamGroup group(TestUpstream... servers) {
     UpstreamGroup.Builder group = UpstreamGroup.builder();
@@ -297,12 +284,5 @@ class ReconfigurationTest {
     return group.build();
   }
 
-  private static URI uri(WsProxy proxy, String target) {
-    return URI.create("ws://127.0.0.1:" + proxy.port() + target);
-  }
 
-  private <T extends AutoCloseable> T track(T resource) {
-    resources.add(resource);
-    return resource;
-  }
 }

@@ -1,5 +1,6 @@
 package io.github.wsproxy;
 
+import static io.github.wsproxy.Resources.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -10,44 +11,34 @@ import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestUpstream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Routes by path prefix and Host to several real upstream servers, with their timeouts and interceptors. */
 class RoutingTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  @RegisterExtension
+  final Resources resources = new Resources();
   private TestUpstream a;
   private TestUpstream b;
   private TestUpstream c;
 
   @BeforeEach
   void startUpstreams() throws Exception {
-    a = track(TestUpstream.startEcho());
-    b = track(TestUpstream.startEcho());
-    c = track(TestUpstream.startEcho());
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
+    a = resources.echo();
+    b = resources.echo();
+    c = resources.echo();
   }
 
   @Test
   void theLongestMatchingPathPrefixWinsAtASegmentBoundary() throws Exception {
-    WsProxy proxy = start(p -> p
+    WsProxy proxy = resources.proxy(p -> p
         .route(Route.builder("chat").path("/chat").upstream(group(a)).build())
         .route(Route.builder("admin").path("/chat/admin").upstream(group(b)).build())
         .route(Route.builder("rest").path("/").upstream(group(c)).build()));
@@ -62,7 +53,7 @@ class RoutingTest {
 
   @Test
   void routesByExactAndWildcardHostAndAnswers404WhenNothingMatches() throws Exception {
-    WsProxy proxy = start(p -> p
+    WsProxy proxy = resources.proxy(p -> p
         .route(Route.builder("chat").host("chat.example.com").upstream(group(a)).build())
         .route(Route.builder("eu").host("*.example.com").upstream(group(b)).build())
         .route(Route.builder("api").path("/api").upstream(group(c)).build()));
@@ -81,8 +72,8 @@ class RoutingTest {
 
   @Test
   void theProxysOwnUpstreamServesARouteWithoutAGroupAndEverythingWhenThereAreNoRoutes() throws Exception {
-    WsProxy routed = start(p -> p.upstream(a.uri()).route(Route.builder("chat").path("/chat").build()));
-    WsProxy plain = start(p -> p.upstream(b.uri()));
+    WsProxy routed = resources.proxy(p -> p.upstream(a.uri()).route(Route.builder("chat").path("/chat").build()));
+    WsProxy plain = resources.proxy(p -> p.upstream(b.uri()));
 
     assertLandsOn(routed, "/chat/1", a);
     assertThat(JdkTestClient.handshakeFailureStatus(uri(routed, "/other"))).isEqualTo(404);
@@ -91,11 +82,11 @@ class RoutingTest {
 
   @Test
   void aRouteHasItsOwnReadTimeout() throws Exception {
-    WsProxy proxy = start(p -> p
+    WsProxy proxy = resources.proxy(p -> p
         .route(Route.builder("fast").path("/fast").upstream(group(a)).readTimeout(Duration.ofMillis(300)).build())
         .route(Route.builder("slow").path("/slow").upstream(group(a)).build()));
-    JdkTestClient fast = track(JdkTestClient.connect(uri(proxy, "/fast")));
-    JdkTestClient slow = track(JdkTestClient.connect(uri(proxy, "/slow")));
+    JdkTestClient fast = resources.track(JdkTestClient.connect(uri(proxy, "/fast")));
+    JdkTestClient slow = resources.track(JdkTestClient.connect(uri(proxy, "/slow")));
 
     RecordedClose close = fast.awaitClose(DEADLINE);
 
@@ -107,9 +98,9 @@ class RoutingTest {
 
   @Test
   void aRouteHasItsOwnConnectTimeout() throws Exception {
-    ServerSocket silent = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    ServerSocket silent = resources.track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
     URI blackHole = URI.create("ws://127.0.0.1:" + silent.getLocalPort());
-    WsProxy proxy = start(p -> p.connectTimeout(Duration.ofSeconds(30))
+    WsProxy proxy = resources.proxy(p -> p.connectTimeout(Duration.ofSeconds(30))
         .route(Route.builder("quick").path("/").upstream(group(blackHole)).connectTimeout(Duration.ofMillis(300)).build()));
 
     long started = System.nanoTime();
@@ -149,7 +140,7 @@ class RoutingTest {
   @Test
   void aRoutesInterceptorsRunAfterTheProxyWideOnesAndMayStillChooseAnotherGroup() throws Exception {
     UpstreamGroup toC = group(c);
-    WsProxy proxy = start(p -> p.interceptor(new Tag("global", null))
+    WsProxy proxy = resources.proxy(p -> p.interceptor(new Tag("global", null))
         .route(Route.builder("tagged").path("/tagged").upstream(group(a)).interceptor(new Tag("route", null)).build())
         .route(Route.builder("moved").path("/moved").upstream(group(a)).interceptor(new Tag("mover", toC)).build())
         .route(Route.builder("plain").path("/plain").upstream(group(b)).build()));
@@ -192,12 +183,6 @@ class RoutingTest {
     }
   }
 
-  private WsProxy start(UnaryOperator<WsProxy.Builder> configure) throws Exception {
-    WsProxy proxy = track(configure.apply(WsProxy.builder().listen(new InetSocketAddress("127.0.0.1", 0))
-        .eventLoops(2)).build());
-    proxy.start();
-    return proxy;
-  }
 
   static UpstreamGroup group(TestUpstream upstream) {
     return group(upstream.uri());
@@ -207,12 +192,5 @@ class RoutingTest {
     return UpstreamGroup.of(url);
   }
 
-  static URI uri(WsProxy proxy, String target) {
-    return URI.create("ws://127.0.0.1:" + proxy.port() + target);
-  }
 
-  private <T extends AutoCloseable> T track(T resource) {
-    resources.add(resource);
-    return resource;
-  }
 }
