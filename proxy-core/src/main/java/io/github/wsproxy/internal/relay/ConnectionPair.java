@@ -101,7 +101,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private long deadlineNanos;
   private long lastActivityNanos;
   private HeadReader head;
+  /** The client's request head, kept only until the connection opens. */
   private HttpHead request;
+  /** Method and target of the request (for the log and the admin view), null before it was read. */
+  private String requestMethod;
+  private String requestTarget;
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
@@ -246,6 +250,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
     try {
       request = head.parse(false);
+      requestMethod = request.first();
+      requestTarget = request.second();
     } catch (MalformedHttpException e) {
       reject(Rejection.of(400, e.getMessage()));
       return;
@@ -640,6 +646,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
     }
+    String chosenProtocol = translator.chosenProtocol();
+    translator = null;
+    request = null;
     byte[] earlyUpstreamBytes = head.remainder();
     head = null;
     client.interest(SelectionKey.OP_READ, true);
@@ -647,7 +656,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     opened = true;
     reportOutcome();
     if (handle != null) {
-      handle.opened(translator.chosenProtocol());
+      handle.opened(chosenProtocol);
+      handshake = null;
       for (Interceptor interceptor : chain.all()) {
         try {
           interceptor.onOpen(handle);
@@ -981,7 +991,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
-    String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
+    String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
             + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
@@ -999,7 +1009,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     outcomeReported = true;
-    owner.events().handshake(new HandshakeOutcome(id, clientAddress, request == null ? null : request.second(),
+    owner.events().handshake(new HandshakeOutcome(id, clientAddress, requestTarget,
         status == 0 ? (opened ? 101 : 500) : status, upstreamUrl, connectTime,
         requestNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - requestNanos)));
   }
@@ -1011,7 +1021,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   /** What this connection looks like now, for the admin view. */
   ConnectionSnapshot snapshot(long now) {
     String phase = state == State.OPEN ? "open" : state == State.CLOSING || state == State.DONE ? "closing" : "handshake";
-    return new ConnectionSnapshot(id, clientAddress, request == null ? null : request.second(),
+    return new ConnectionSnapshot(id, clientAddress, requestTarget,
         upstreamUrl, phase, Duration.ofNanos(now - startNanos),
         toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
         toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages());
