@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,6 +40,7 @@ import java.util.function.Function;
  * any thread.
  */
 public final class WsProxy implements AutoCloseable {
+  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
 
   private final InetSocketAddress listenAddress;
   /** Replaced by {@link #reconfigure}; null when every route has its own group. */
@@ -60,6 +62,7 @@ public final class WsProxy implements AutoCloseable {
   private final int eventLoops;
   private final int acceptBacklog;
   private final List<Interceptor> interceptors;
+  private final ProxyEventListener eventListener;
   private final Duration interceptorTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerIp;
@@ -95,6 +98,7 @@ public final class WsProxy implements AutoCloseable {
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.interceptors = List.copyOf(builder.interceptors);
+    this.eventListener = builder.eventListener;
     this.interceptorTimeout = builder.interceptorTimeout;
     this.maxConnections = builder.maxConnections;
     this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
@@ -287,11 +291,40 @@ public final class WsProxy implements AutoCloseable {
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates(String route) {
+    return running().upstreamStates(route);
+  }
+
+  /**
+   * The live connections (handshaking, open or closing), gathered from every event loop: an admin
+   * view. Call it from an application thread, not from an interceptor or listener callback.
+   *
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public List<ConnectionSnapshot> connections() {
+    return running().connections();
+  }
+
+  /**
+   * Closes one connection by its id (see {@link #connections()}): both sides get a close frame
+   * with this code and reason; a connection still in its handshake is cut off.
+   *
+   * @return whether a connection with that id was found
+   * @throws IllegalArgumentException if the code cannot be sent in a close frame
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public boolean closeConnection(long id, int code, String reason) {
+    if (!CloseCodes.isValidOnWire(code)) {
+      throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
+    }
+    return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));
+  }
+
+  private ProxyServer running() {
     synchronized (lifecycleLock) {
       if (server == null) {
         throw new IllegalStateException("proxy is not started");
       }
-      return server.upstreamStates(route);
+      return server;
     }
   }
 
@@ -358,6 +391,11 @@ public final class WsProxy implements AutoCloseable {
   /** See {@link Builder#acceptBacklog(int)}. */
   public int acceptBacklog() {
     return acceptBacklog;
+  }
+
+  /** See {@link Builder#eventListener}. */
+  public ProxyEventListener eventListener() {
+    return eventListener;
   }
 
   /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
@@ -445,6 +483,7 @@ public final class WsProxy implements AutoCloseable {
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private final List<Interceptor> interceptors = new ArrayList<>();
+    private ProxyEventListener eventListener = NO_EVENTS;
     private Duration interceptorTimeout = Duration.ofSeconds(10);
     private int maxConnections = 10_000;
     private int maxConnectionsPerIp = Integer.MAX_VALUE;
@@ -478,6 +517,7 @@ public final class WsProxy implements AutoCloseable {
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
       this.interceptors.addAll(proxy.interceptors);
+      this.eventListener = proxy.eventListener;
       this.interceptorTimeout = proxy.interceptorTimeout;
       this.maxConnections = proxy.maxConnections;
       this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
@@ -687,6 +727,14 @@ public final class WsProxy implements AutoCloseable {
         throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
       }
       this.eventLoops = threads;
+      return this;
+    }
+
+    /**
+     * The listener that gets handshake outcomes, traffic and closes, for metrics. Default: none.
+     */
+    public Builder eventListener(ProxyEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "eventListener");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
@@ -9,6 +10,8 @@ import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.net.URI;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * not all reconnect at once.
  */
 public final class LoopConnections {
+  private static final long TRAFFIC_REPORT_NANOS = 1_000_000_000L;
   private record ScheduledClose(long atNanos, String reason) {}
 
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
@@ -31,6 +35,8 @@ public final class LoopConnections {
   private final EventLoop loop;
   private final Routing routing;
   private final ClientLimits limits;
+  private final Events events;
+  private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
   private final Map<ConnectionPair, ScheduledClose> scheduledCloses = new LinkedHashMap<>();
@@ -41,6 +47,7 @@ public final class LoopConnections {
     this.loop = loop;
     this.routing = routing;
     this.limits = limits;
+    this.events = new Events(config.eventListener());
     loop.onTick(this::tick);
   }
 
@@ -129,6 +136,10 @@ public final class LoopConnections {
     return config;
   }
 
+  Events events() {
+    return events;
+  }
+
   ClientLimits limits() {
     return limits;
   }
@@ -143,8 +154,42 @@ public final class LoopConnections {
     count = pairs.size();
   }
 
+  /** Snapshots of this loop's connections; call on this loop. */
+  public List<ConnectionSnapshot> snapshots() {
+    long now = System.nanoTime();
+    List<ConnectionSnapshot> snapshots = new ArrayList<>(pairs.size());
+    for (ConnectionPair pair : pairs) {
+      snapshots.add(pair.snapshot(now));
+    }
+    return snapshots;
+  }
+
+  /** Closes the connection with this id, if it lives on this loop; call on this loop. */
+  public boolean close(long id, int code, String reason) {
+    for (ConnectionPair pair : pairs) {
+      if (pair.id() == id) {
+        pair.closeByAdmin(code, reason);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reports the traffic of every open connection since the last report, summed per upstream server. */
+  private void reportTraffic() {
+    Map<URI, long[]> perServer = new HashMap<>();
+    for (ConnectionPair pair : pairs) {
+      pair.collectTraffic(perServer);
+    }
+    perServer.forEach((server, t) -> events.traffic(server, t));
+  }
+
   private void tick(long now) {
     closeDue(now);
+    if (now - nextTrafficReport > 0) {
+      nextTrafficReport = now + TRAFFIC_REPORT_NANOS;
+      reportTraffic();
+    }
     if (pairs.isEmpty()) {
       return;
     }
