@@ -8,8 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestUpstream;
+import io.github.wsproxy.testing.WireFrame;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -108,6 +111,31 @@ class RoutingTest {
 
     assertThat(status).isEqualTo(504);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aRouteHasItsOwnSendTimeout() throws Exception {
+    byte[] chunk = new byte[64 * 1024];
+    RawUpstream flood = resources.track(RawUpstream.start(conn -> {
+      conn.accept(conn.readRequest());
+      conn.socket().setSoTimeout(0);
+      try {
+        for (int i = 0; i < 1024; i++) {
+          conn.sendFrame(WireFrame.binary(chunk));
+        }
+      } catch (IOException expected) {
+        // the proxy cut the upstream leg after the route's send timeout
+      }
+    }));
+    WsProxy proxy = resources.proxy(p -> p.sendTimeout(Duration.ofSeconds(60)).closeTimeout(Duration.ofMillis(500)).route(Route.builder("flood")
+        .upstream(group(flood.uri())).sendTimeout(Duration.ofMillis(300)).build()));
+    RawClient client = resources.track(RawClient.connect(proxy.port()));
+    client.socket().setReceiveBufferSize(16 * 1024);
+
+    assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+    flood.awaitScriptsFinished(1, DEADLINE);
+
+    assertThat(flood.failures()).isEmpty();
   }
 
   /** Appends its name to the X-Chain header sent upstream, so the order of interceptors shows. */
