@@ -21,8 +21,11 @@ import java.util.function.Function;
  *
  * <p>Build one with {@link #builder()}; the instance is immutable configuration plus a lifecycle.
  * {@link #start()} binds and returns once the proxy is listening; {@link #close()} stops it
- * gracefully. All relaying happens on a fixed number of event-loop threads ({@link
- * Builder#eventLoops(int)}), whatever the number of connections.
+ * gracefully, {@link #shutdown(Duration)} after a grace period. All relaying happens on a fixed
+ * number of event-loop threads ({@link Builder#eventLoops(int)}), whatever the number of
+ * connections. Requests can be {@link Route routed} by host and path to several upstream groups;
+ * the upstream group and the routes, and only they, can be replaced while the proxy runs ({@link
+ * #reconfigure}), without touching open connections.
  *
  * <pre>{@code
  * WsProxy proxy = WsProxy.builder()
@@ -36,8 +39,8 @@ import java.util.function.Function;
  * proxy.close();
  * }</pre>
  *
- * <p>This class is thread-safe: {@code start}, {@code close} and the accessors may be called from
- * any thread.
+ * <p>This class is thread-safe: {@code start}, {@code close}, {@code reconfigure} and the
+ * accessors may be called from any thread.
  */
 public final class WsProxy implements AutoCloseable {
   private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
