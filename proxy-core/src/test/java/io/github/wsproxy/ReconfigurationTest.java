@@ -4,6 +4,7 @@ import static io.github.wsproxy.Resources.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
@@ -100,7 +101,7 @@ class ReconfigurationTest {
     proxy.replaceUpstream(group(a, c));
 
     assertThat(proxy.upstreamStates()).extracting(UpstreamState::url, UpstreamState::activeConnections)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(a.uri(), 1), org.assertj.core.groups.Tuple.tuple(c.uri(), 0));
+        .containsExactly(tuple(a.uri(), 1), tuple(c.uri(), 0));
     assertThat(proxy.upstreamGroup().servers()).extracting(UpstreamGroup.Server::url).containsExactly(a.uri(), c.uri());
   }
 
@@ -123,6 +124,9 @@ class ReconfigurationTest {
     assertThat(old.awaitText(DEADLINE)).isEqualTo("still on a");
     assertThat(a.receivedTexts()).containsExactly("still on a");
     assertThat(proxy.routes()).extracting(Route::name).containsExactly("chat", "news");
+    assertThat(proxy.upstreamStates("chat")).extracting(UpstreamState::url, UpstreamState::activeConnections)
+        .containsExactly(tuple(b.uri(), 1));
+    assertThat(proxy.upstreamStates("gone")).isEmpty();
     assertThatIllegalArgumentException().isThrownBy(() -> proxy.reconfigure(null, List.of()))
         .withMessageContaining("upstream");
   }
