@@ -7,6 +7,7 @@ import io.github.wsproxy.examples.interceptors.WordFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -19,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * WsProxy (with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. Everything
  * listens on 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with {@code java -cp
  * proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]} (the page's
- * port, default 8090) and open the URL it prints in two tabs.
+ * port, default 8090) or {@code java -jar wsproxy.jar --demo chat}, and open the URL it prints in
+ * two tabs.
  */
 public final class ChatDemo implements AutoCloseable {
   /** The page's port when {@link #main} is given none. */
@@ -74,15 +76,40 @@ public final class ChatDemo implements AutoCloseable {
   }
 
   /** Starts the demo, prints the page's URL and runs until Ctrl-C. */
-  public static void main(String[] args) throws IOException, InterruptedException {
+  public static void main(String[] args) {
     if (args.length > 1 || args.length == 1 && !args[0].matches("\\d{1,5}")) {
       System.err.println("usage: ChatDemo [PORT]   (the page's port on 127.0.0.1, default " + DEFAULT_PORT + ")");
       System.exit(2);
     }
-    ChatDemo demo = start(args.length == 1 ? Integer.parseInt(args[0]) : DEFAULT_PORT);
+    int code = run(args.length == 1 ? Integer.parseInt(args[0]) : DEFAULT_PORT, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Runs the demo with its page on {@code port} until the JVM shuts down (Ctrl-C); returns the exit
+   * code: 0 after a clean stop, 1 when a port cannot be bound.
+   */
+  public static int run(int port, PrintStream out, PrintStream err) {
+    ChatDemo demo;
+    try {
+      demo = start(port);
+    } catch (IOException e) {
+      err.println("wsproxy: chat demo: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "chat-demo-shutdown"));
-    System.out.println(demo.banner());
-    demo.closed.await();
+    out.println(demo.banner());
+    try {
+      demo.closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
   }
 
   /** The page to open in a browser. */

@@ -3,11 +3,14 @@ package io.github.wsproxy.examples.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsproxy.testing.JdkTestClient;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +73,15 @@ class ChatDemoTest {
         .isEqualTo(403);
     assertThat(JdkTestClient.handshakeFailureStatus(demo.proxyUri(), List.of(), Map.of("Origin", origin())))
         .isEqualTo(400);
+  }
+
+  @Test
+  void runSaysWhichPortItCannotBindAndReturns1() throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int taken = demo.pageUri().getPort();
+    assertThat(ChatDemo.run(taken, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true)))
+        .isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("wsproxy: chat demo: cannot listen on 127.0.0.1:" + taken);
   }
 
   private JdkTestClient join(String room, String name) throws IOException {
