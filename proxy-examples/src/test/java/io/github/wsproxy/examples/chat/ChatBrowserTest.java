@@ -25,7 +25,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The chat demo in a real browser: Debian's headless chromium, driven through its chromedriver
  * (both named explicitly, so Selenium Manager never looks for or downloads anything). Two tabs join
- * the same room through the proxy; a bad word typed in one arrives masked in both. Skipped when
+ * the same room through the proxy; a bad word typed in one arrives masked in both. Joining no room
+ * is refused at the handshake. Skipped when
  * {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} is missing ({@code .ci/run} installs
  * them). Leaves a screenshot of the receiving tab in {@code target/chat-demo.png}.
  */
@@ -74,6 +75,12 @@ class ChatBrowserTest {
   @Test
   void twoTabsChatThroughTheProxyAndTheWordFilterMasksBadWords() throws IOException {
     String tabA = browser.getWindowHandle();
+    browser.get(demo.pageUri().toString());
+    fillAndJoin("alice", "");
+    new WebDriverWait(browser, TIMEOUT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"),
+        "closed (code 1006: the proxy refused the handshake"));
+    assertThat(browser.findElement(By.id("send")).isEnabled()).isFalse();
+
     join("alice", "lobby");
     String welcomeA = awaitLine("li.proxy", "you are in room lobby");
     assertThat(welcomeA).matches("\\[proxy] you are in room lobby, connection \\d+");
@@ -103,6 +110,11 @@ class ChatBrowserTest {
 
   private void join(String name, String room) {
     browser.get(demo.pageUri().toString());
+    fillAndJoin(name, room);
+    new WebDriverWait(browser, TIMEOUT).until(ExpectedConditions.textToBe(By.id("status"), "connected to room " + room));
+  }
+
+  private void fillAndJoin(String name, String room) {
     WebElement nameField = browser.findElement(By.id("name"));
     nameField.clear();
     nameField.sendKeys(name);
@@ -110,7 +122,6 @@ class ChatBrowserTest {
     roomField.clear();
     roomField.sendKeys(room);
     browser.findElement(By.id("join")).click();
-    new WebDriverWait(browser, TIMEOUT).until(ExpectedConditions.textToBe(By.id("status"), "connected to room " + room));
   }
 
   /** The text of the first line matching {@code selector} in the current tab that contains {@code part}, once it shows. */
