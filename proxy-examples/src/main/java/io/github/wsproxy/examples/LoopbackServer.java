@@ -36,7 +36,7 @@ public abstract class LoopbackServer extends WebSocketServer implements AutoClos
     start();
     boolean ready = started.await(10, TimeUnit.SECONDS);
     if (!ready || startFailure != null) {
-      throw new IllegalStateException(getClass().getSimpleName() + " did not start on " + getAddress(), startFailure);
+      throw new IllegalStateException(getClass().getName() + " did not start on " + getAddress(), startFailure);
     }
   }
 
