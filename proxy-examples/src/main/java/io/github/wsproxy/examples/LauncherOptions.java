@@ -5,6 +5,7 @@ import io.github.wsproxy.HealthCheck;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.examples.chat.ChatDemo;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public final class LauncherOptions {
   static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
       "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
   /** Flags of the command line only, not of a configuration file. */
-  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--help");
+  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help");
 
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
@@ -126,6 +127,9 @@ public final class LauncherOptions {
         (o, v) -> o.check = true);
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
+    flag("--demo", "chat", "run the browser chat demo instead: a page on http://127.0.0.1:"
+            + ChatDemo.DEFAULT_PORT + "/ chatting through a proxy with WordFilter",
+        (o, v) -> o.chatDemo = chatDemo(v));
     flag("--help", null, "print this help", (o, v) -> o.help = true);
   }
 
@@ -142,6 +146,7 @@ public final class LauncherOptions {
   private Duration shutdownGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
   private final List<String> trustedProxies = new ArrayList<>();
+  private boolean chatDemo;
 
   private LauncherOptions() {}
 
@@ -287,6 +292,18 @@ public final class LauncherOptions {
   /** The URL given to --client, or null when running the proxy. */
   public String clientUrl() {
     return clientUrl;
+  }
+
+  /** Whether {@code --demo chat} asked for the browser chat demo instead of a proxy. */
+  public boolean chatDemoRequested() {
+    return chatDemo;
+  }
+
+  private static boolean chatDemo(String value) {
+    if (!value.equals("chat")) {
+      throw new IllegalArgumentException("expected chat, got \"" + value + "\"");
+    }
+    return true;
   }
 
   private void addServer(String value) {
