@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -50,12 +52,13 @@ public final class WsProxy implements AutoCloseable {
   private final int nonUpgradeStatus;
   private final int eventLoops;
   private final int acceptBacklog;
+  private final SSLContext upstreamSslContext;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
   private boolean closed;
 
-  private WsProxy(Builder builder) {
+  private WsProxy(Builder builder, SSLContext upstreamSslContext) {
     this.listenAddress = builder.listenAddress;
     this.upstream = builder.upstream;
     this.readTimeout = builder.readTimeout;
@@ -71,6 +74,7 @@ public final class WsProxy implements AutoCloseable {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
+    this.upstreamSslContext = upstreamSslContext;
   }
 
   /** Returns a builder with the defaults documented on each of its setters. */
@@ -216,6 +220,14 @@ public final class WsProxy implements AutoCloseable {
     return eventLoops;
   }
 
+  /**
+   * The TLS context for a {@code wss://} upstream (see {@link Builder#upstreamSslContext}); null
+   * for a {@code ws://} upstream.
+   */
+  public SSLContext upstreamSslContext() {
+    return upstreamSslContext;
+  }
+
   /** See {@link Builder#acceptBacklog(int)}. */
   public int acceptBacklog() {
     return acceptBacklog;
@@ -247,6 +259,7 @@ public final class WsProxy implements AutoCloseable {
     private int nonUpgradeStatus = 426;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
+    private SSLContext upstreamSslContext;
 
     private Builder() {}
 
@@ -266,6 +279,7 @@ public final class WsProxy implements AutoCloseable {
       this.nonUpgradeStatus = proxy.nonUpgradeStatus;
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
+      this.upstreamSslContext = proxy.upstreamSslContext;
     }
 
     /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
@@ -279,8 +293,10 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The upstream WebSocket server, as a {@code ws://host[:port][/path-prefix]} URL. The request
-     * path and query of each client are appended to the path prefix. Required.
+     * The upstream WebSocket server, as a {@code ws://} or {@code wss://host[:port][/path-prefix]}
+     * URL. The request path and query of each client are appended to the path prefix. For {@code
+     * wss://} the upstream's certificate is verified against the host name (which is also sent as
+     * SNI) with {@link #upstreamSslContext}'s trust. Required.
      *
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
@@ -297,12 +313,8 @@ public final class WsProxy implements AutoCloseable {
     public Builder upstream(URI url) {
       Objects.requireNonNull(url, "upstream");
       String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-      if (scheme.equals("wss")) {
-        throw new IllegalArgumentException(
-            "upstream: wss:// upstreams are not supported yet, use ws://: " + url);
-      }
-      if (!scheme.equals("ws")) {
-        throw new IllegalArgumentException("upstream: scheme must be ws://, was: " + url);
+      if (!scheme.equals("ws") && !scheme.equals("wss")) {
+        throw new IllegalArgumentException("upstream: scheme must be ws:// or wss://, was: " + url);
       }
       if (url.getHost() == null || url.getHost().isEmpty()) {
         throw new IllegalArgumentException("upstream: URL has no host: " + url);
@@ -446,6 +458,16 @@ public final class WsProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The TLS context (trust store, client certificate) for a {@code wss://} upstream. Default: the
+     * JDK's default context, which trusts the JDK's CA certificates. Hostname verification stays
+     * on whatever the context. Ignored for a {@code ws://} upstream.
+     */
+    public Builder upstreamSslContext(SSLContext context) {
+      this.upstreamSslContext = Objects.requireNonNull(context, "upstreamSslContext");
+      return this;
+    }
+
     /** The listen socket's accept backlog. Default 1024. */
     public Builder acceptBacklog(int backlog) {
       if (backlog < 1) {
@@ -464,7 +486,16 @@ public final class WsProxy implements AutoCloseable {
       if (upstream == null) {
         throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
       }
-      return new WsProxy(this);
+      boolean tls = "wss".equalsIgnoreCase(upstream.getScheme());
+      SSLContext tlsContext = tls ? upstreamSslContext : null;
+      if (tls && tlsContext == null) {
+        try {
+          tlsContext = SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("upstreamSslContext: the JDK has no default TLS context", e);
+        }
+      }
+      return new WsProxy(this, tlsContext);
     }
 
     private static Duration positive(String setting, Duration value) {

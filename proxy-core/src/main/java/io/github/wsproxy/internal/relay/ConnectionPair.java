@@ -11,12 +11,15 @@ import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,7 @@ public final class ConnectionPair {
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
 
   private enum State {
-    READING_REQUEST, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
+    READING_REQUEST, CONNECTING, TLS_HANDSHAKE, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
   }
 
   private final long id = IDS.incrementAndGet();
@@ -89,6 +92,10 @@ public final class ConnectionPair {
       if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
         finishConnect();
       }
+      if (state == State.TLS_HANDSHAKE && !leg.isClient) {
+        continueTlsHandshake();
+        return;
+      }
       if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.handshakeOut != null) {
         flushHandshake(leg);
       }
@@ -108,7 +115,7 @@ public final class ConnectionPair {
     BufferPool pool = loop.buffers();
     ByteBuffer buffer = pool.acquire();
     try {
-      int n = leg.channel.read(buffer);
+      int n = leg.read(buffer);
       buffer.flip();
       if (state == State.RESPONDING) {
         if (n < 0) {
@@ -216,10 +223,39 @@ public final class ConnectionPair {
   }
 
   private void onUpstreamConnected() {
-    state = State.UPSTREAM_HANDSHAKE;
-    head = new HeadReader(config.maxHeaderBytes());
     upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
+    if (config.upstreamSslContext() != null) {
+      URI target = config.upstream();
+      SSLEngine engine = config.upstreamSslContext().createSSLEngine(target.getHost(), upstreamAddress.getPort());
+      engine.setUseClientMode(true);
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      engine.setSSLParameters(parameters);
+      upstream.tls = new TlsSession(engine);
+      state = State.TLS_HANDSHAKE;
+      continueTlsHandshake();
+      return;
+    }
+    sendUpstreamRequest();
+  }
+
+  private void continueTlsHandshake() {
+    try {
+      if (upstream.tls.handshake(upstream.channel)) {
+        upstream.interest(SelectionKey.OP_WRITE, false);
+        sendUpstreamRequest();
+      } else {
+        upstream.interest(SelectionKey.OP_WRITE, !upstream.flushTransport());
+      }
+    } catch (IOException e) {
+      reject(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+    }
+  }
+
+  private void sendUpstreamRequest() {
+    state = State.UPSTREAM_HANDSHAKE;
+    head = new HeadReader(config.maxHeaderBytes());
     upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(clientAddress));
     flushHandshake(upstream);
   }
@@ -322,7 +358,11 @@ public final class ConnectionPair {
 
   private void flushHandshake(Leg leg) {
     try {
-      leg.channel.write(leg.handshakeOut);
+      leg.write(leg.handshakeOut);
+      if (!leg.flushTransport()) {
+        leg.interest(SelectionKey.OP_WRITE, true);
+        return;
+      }
     } catch (IOException e) {
       onHandshakeIoFailure(leg, e);
       return;
@@ -499,6 +539,7 @@ public final class ConnectionPair {
         }
         break;
       case CONNECTING:
+      case TLS_HANDSHAKE:
       case UPSTREAM_HANDSHAKE:
       case RELAYING_REJECTION:
       case SWITCHING:

@@ -188,6 +188,7 @@ final class HandshakeTranslator {
   private static String authority(URI upstream) {
     int port = upstream.getPort();
     String host = upstream.getHost();
-    return port < 0 || port == 80 ? host : host + ":" + port;
+    int defaultPort = "wss".equalsIgnoreCase(upstream.getScheme()) ? 443 : 80;
+    return port < 0 || port == defaultPort ? host : host + ":" + port;
   }
 }

@@ -16,6 +16,8 @@ final class Leg implements Readiness {
   private int ops;
   /** Handshake bytes still to write on this leg (the upstream request, a response). */
   ByteBuffer handshakeOut;
+  /** TLS for a wss:// upstream leg; null for plain TCP. */
+  TlsSession tls;
   boolean closeSent;
   boolean closeReceived;
   boolean closed;
@@ -34,6 +36,21 @@ final class Leg implements Readiness {
     this.channel = channel;
     this.key = key;
     this.ops = key.interestOps();
+  }
+
+  /** Reads (and decrypts, on TLS) into {@code dst}; -1 at the end of the stream. */
+  int read(ByteBuffer dst) throws IOException {
+    return tls == null ? channel.read(dst) : tls.read(channel, dst);
+  }
+
+  /** Writes (and encrypts, on TLS) from {@code src}; returns the bytes of {@code src} taken. */
+  int write(ByteBuffer src) throws IOException {
+    return tls == null ? channel.write(src) : tls.write(channel, src);
+  }
+
+  /** Sends what the transport still holds (TLS records); true when nothing is left. */
+  boolean flushTransport() throws IOException {
+    return tls == null || tls.flush(channel);
   }
 
   /** Turns one interest bit on or off, touching the selector only on a change. */

@@ -56,7 +56,7 @@ final class Relay {
       int space = buf.remaining();
       int n;
       try {
-        n = src.channel.read(buf);
+        n = src.read(buf);
       } catch (IOException e) {
         src.pair.onLegFailed(src, e);
         return;
@@ -132,21 +132,25 @@ final class Relay {
       return true;
     }
     try {
+      if (!dst.flushTransport()) {
+        stalled(0);
+        return false;
+      }
       if (buf != null && sent < ready) {
         int filled = buf.position();
         buf.limit(ready).position(sent);
-        int written = dst.channel.write(buf);
+        int written = dst.write(buf);
         sent = buf.position();
         buf.limit(buf.capacity()).position(filled);
-        if (sent < ready) {
+        if (sent < ready || !dst.flushTransport()) {
           stalled(written);
           return false;
         }
       }
       compact();
       if (control != null) {
-        int written = dst.channel.write(control);
-        if (control.hasRemaining()) {
+        int written = dst.write(control);
+        if (control.hasRemaining() || !dst.flushTransport()) {
           stalled(written);
           return false;
         }

@@ -24,7 +24,7 @@ public final class UpstreamResolver {
 
   public UpstreamResolver(URI upstream) {
     this.host = upstream.getHost();
-    this.port = upstream.getPort() < 0 ? 80 : upstream.getPort();
+    this.port = upstream.getPort() >= 0 ? upstream.getPort() : "wss".equalsIgnoreCase(upstream.getScheme()) ? 443 : 80;
     this.literal = isIpLiteral(host) ? new InetSocketAddress(stripBrackets(host), port) : null;
     this.lookups = literal != null ? null : new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), runnable -> {
