@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
-import javax.net.ssl.SSLContext;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -52,13 +50,16 @@ public final class WsProxy implements AutoCloseable {
   private final int nonUpgradeStatus;
   private final int eventLoops;
   private final int acceptBacklog;
-  private final SSLContext upstreamSslContext;
+  private final ServerTls listenTls;
+  private final UpstreamTls upstreamTls;
+  private final UpstreamTls configuredUpstreamTls;
+  private final boolean upstreamTlsInsecureSkipVerify;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
   private boolean closed;
 
-  private WsProxy(Builder builder, SSLContext upstreamSslContext) {
+  private WsProxy(Builder builder, UpstreamTls upstreamTls) {
     this.listenAddress = builder.listenAddress;
     this.upstream = builder.upstream;
     this.readTimeout = builder.readTimeout;
@@ -74,7 +75,10 @@ public final class WsProxy implements AutoCloseable {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
-    this.upstreamSslContext = upstreamSslContext;
+    this.listenTls = builder.listenTls;
+    this.upstreamTls = upstreamTls;
+    this.configuredUpstreamTls = builder.upstreamTls;
+    this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
   }
 
   /** Returns a builder with the defaults documented on each of its setters. */
@@ -128,6 +132,25 @@ public final class WsProxy implements AutoCloseable {
       }
       return server.boundAddress();
     }
+  }
+
+  /**
+   * Reads the listener's certificate files again (see {@link ServerTls}): new TLS handshakes use the
+   * new certificate, open connections keep theirs. Callable from any thread.
+   *
+   * @throws IllegalStateException if the proxy is not started or has no {@link Builder#listenTls}
+   * @throws IllegalArgumentException naming the bad setting if the files cannot be used; the
+   *     current certificate stays
+   */
+  public void reloadCertificates() {
+    ProxyServer running;
+    synchronized (lifecycleLock) {
+      if (server == null || closed) {
+        throw new IllegalStateException("proxy is not running");
+      }
+      running = server;
+    }
+    running.tls().reloadServerCertificates();
   }
 
   /**
@@ -220,12 +243,22 @@ public final class WsProxy implements AutoCloseable {
     return eventLoops;
   }
 
+  /** See {@link Builder#listenTls(ServerTls)}; null for a plain {@code ws://} listener. */
+  public ServerTls listenTls() {
+    return listenTls;
+  }
+
   /**
-   * The TLS context for a {@code wss://} upstream (see {@link Builder#upstreamSslContext}); null
-   * for a {@code ws://} upstream.
+   * The TLS configuration of a {@code wss://} upstream (see {@link Builder#upstreamTls}); null for
+   * a {@code ws://} upstream.
    */
-  public SSLContext upstreamSslContext() {
-    return upstreamSslContext;
+  public UpstreamTls upstreamTls() {
+    return upstreamTls;
+  }
+
+  /** See {@link Builder#upstreamTlsInsecureSkipVerify(boolean)}. */
+  public boolean upstreamTlsInsecureSkipVerify() {
+    return upstreamTlsInsecureSkipVerify;
   }
 
   /** See {@link Builder#acceptBacklog(int)}. */
@@ -259,7 +292,9 @@ public final class WsProxy implements AutoCloseable {
     private int nonUpgradeStatus = 426;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
-    private SSLContext upstreamSslContext;
+    private ServerTls listenTls;
+    private UpstreamTls upstreamTls;
+    private boolean upstreamTlsInsecureSkipVerify;
 
     private Builder() {}
 
@@ -279,7 +314,9 @@ public final class WsProxy implements AutoCloseable {
       this.nonUpgradeStatus = proxy.nonUpgradeStatus;
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
-      this.upstreamSslContext = proxy.upstreamSslContext;
+      this.listenTls = proxy.listenTls;
+      this.upstreamTls = proxy.configuredUpstreamTls;
+      this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
     }
 
     /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
@@ -296,7 +333,7 @@ public final class WsProxy implements AutoCloseable {
      * The upstream WebSocket server, as a {@code ws://} or {@code wss://host[:port][/path-prefix]}
      * URL. The request path and query of each client are appended to the path prefix. For {@code
      * wss://} the upstream's certificate is verified against the host name (which is also sent as
-     * SNI) with {@link #upstreamSslContext}'s trust. Required.
+     * SNI) with {@link #upstreamTls}'s trust. Required.
      *
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
@@ -459,12 +496,32 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The TLS context (trust store, client certificate) for a {@code wss://} upstream. Default: the
-     * JDK's default context, which trusts the JDK's CA certificates. Hostname verification stays
-     * on whatever the context. Ignored for a {@code ws://} upstream.
+     * Serves {@code wss://}: TLS on the client leg with this certificate (and optional client
+     * certificate authentication); the upstream then gets {@code X-Forwarded-Proto: https}.
+     * Default: none, plain {@code ws://}.
      */
-    public Builder upstreamSslContext(SSLContext context) {
-      this.upstreamSslContext = Objects.requireNonNull(context, "upstreamSslContext");
+    public Builder listenTls(ServerTls tls) {
+      this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      return this;
+    }
+
+    /**
+     * Trust and client certificate for a {@code wss://} upstream. Default {@link
+     * UpstreamTls#systemTrust()}: the JDK's CA certificates, no client certificate. Host name
+     * verification and SNI stay on whatever the trust.
+     */
+    public Builder upstreamTls(UpstreamTls tls) {
+      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
+      return this;
+    }
+
+    /**
+     * DANGEROUS: accept any certificate from a {@code wss://} upstream, for any host name, so
+     * anyone on the path can impersonate it. For tests against throw-away certificates only; the
+     * proxy logs a warning when it starts with this on. Default false.
+     */
+    public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
+      this.upstreamTlsInsecureSkipVerify = insecure;
       return this;
     }
 
@@ -486,16 +543,14 @@ public final class WsProxy implements AutoCloseable {
       if (upstream == null) {
         throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
       }
-      boolean tls = "wss".equalsIgnoreCase(upstream.getScheme());
-      SSLContext tlsContext = tls ? upstreamSslContext : null;
-      if (tls && tlsContext == null) {
-        try {
-          tlsContext = SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-          throw new IllegalStateException("upstreamSslContext: the JDK has no default TLS context", e);
+      if (!"wss".equalsIgnoreCase(upstream.getScheme())) {
+        if (upstreamTls != null || upstreamTlsInsecureSkipVerify) {
+          throw new IllegalStateException("upstreamTls: set for a ws:// upstream; use a wss:// URL");
         }
+        return new WsProxy(this, null);
       }
-      return new WsProxy(this, tlsContext);
+      UpstreamTls tls = upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls;
+      return new WsProxy(this, upstreamTlsInsecureSkipVerify ? tls.trustingEverything() : tls);
     }
 
     private static Duration positive(String setting, Duration value) {

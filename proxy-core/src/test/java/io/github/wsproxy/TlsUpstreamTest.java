@@ -2,72 +2,47 @@ package io.github.wsproxy;
 
 import static io.github.wsproxy.HandshakeTest.startProxy;
 import static io.github.wsproxy.HandshakeTest.uri;
+import static io.github.wsproxy.TlsFixtures.CLIENT;
+import static io.github.wsproxy.TlsFixtures.DIR;
+import static io.github.wsproxy.TlsFixtures.RENEWED;
+import static io.github.wsproxy.TlsFixtures.SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.TlsFixtures.TlsEcho;
 import io.github.wsproxy.testing.JdkTestClient;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
+import io.github.wsproxy.testing.TestCertificate;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.java_websocket.WebSocket;
-import org.java_websocket.handshake.ClientHandshake;
-import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
-import org.java_websocket.server.WebSocketServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** wss:// upstreams: TLS on the upstream leg, certificate and host name verified. */
+/** wss:// upstreams: TLS on the upstream leg, certificate and host name verified, SNI sent. */
 class TlsUpstreamTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static final char[] PASSWORD = "changeit".toCharArray();
 
-  @TempDir
-  static Path dir;
-  static KeyStore keyStore;
   static TlsEcho upstream;
+  static TlsEcho wrongName;
+  static TlsEcho mutual;
 
   @BeforeAll
-  static void startTlsUpstream() throws Exception {
-    Path store = dir.resolve("upstream.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "upstream", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12",
-        "-keystore", store.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-        .redirectErrorStream(true).start();
-    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
-    keyStore = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      keyStore.load(in, PASSWORD);
-    }
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(keyStore, PASSWORD);
-    SSLContext serverContext = SSLContext.getInstance("TLS");
-    serverContext.init(keys.getKeyManagers(), null, null);
-    upstream = new TlsEcho(serverContext);
-    upstream.start();
-    assertThat(upstream.started.await(10, TimeUnit.SECONDS)).isTrue();
+  static void startTlsUpstreams() throws Exception {
+    upstream = TlsEcho.start(SERVER, null);
+    wrongName = TlsEcho.start(CLIENT, null);
+    mutual = TlsEcho.start(SERVER, CLIENT);
   }
 
   @AfterAll
-  static void stopTlsUpstream() throws Exception {
-    upstream.stop(1000);
+  static void stopTlsUpstreams() throws Exception {
+    upstream.close();
+    wrongName.close();
+    mutual.close();
   }
 
   @Test
-  void relaysToAWssUpstreamItTrustsUnderItsName() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream("wss://localhost:" + upstream.getPort() + "/secure")
-            .upstreamSslContext(trusting(keyStore)));
+  void relaysToAWssUpstreamItTrustsUnderItsNameWithSni() throws Exception {
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri("localhost") + "/secure")
+            .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem())));
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/chat"))) {
       client.sendText("over tls");
       assertThat(client.awaitText(DEADLINE)).isEqualTo("over tls");
@@ -75,69 +50,76 @@ class TlsUpstreamTest {
       large[large.length - 1] = 42;
       client.sendBinary(large);
       assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
-      assertThat(upstream.lastResource).isEqualTo("/secure/chat");
+      assertThat(upstream.resources).contains("/secure/chat");
+      assertThat(upstream.serverNames).contains("localhost");
+    }
+  }
+
+  @Test
+  void trustsAPkcs12TrustStore() throws Exception {
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri("localhost"))
+            .upstreamTls(UpstreamTls.trustingKeyStore(SERVER.keyStore(), TestCertificate.PASSWORD)));
+        JdkTestClient client = JdkTestClient.connect(uri(proxy, "/"))) {
+      client.sendText("trusted");
+      assertThat(client.awaitText(DEADLINE)).isEqualTo("trusted");
     }
   }
 
   @Test
   void answers502WhenTheUpstreamCertificateIsNotTrusted() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream("wss://localhost:" + upstream.getPort()))) {
-      assertThat(JdkTestClient.handshakeFailureStatus(uri(proxy, "/"))).isEqualTo(502);
+    try (WsProxy jdkTrust = startProxy(WsProxy.builder().upstream(upstream.uri("localhost")));
+        WsProxy otherTrust = startProxy(WsProxy.builder().upstream(upstream.uri("localhost"))
+            .upstreamTls(UpstreamTls.trusting(RENEWED.certificatePem())))) {
+      assertThat(JdkTestClient.handshakeFailureStatus(uri(jdkTrust, "/"))).isEqualTo(502);
+      assertThat(JdkTestClient.handshakeFailureStatus(uri(otherTrust, "/"))).isEqualTo(502);
     }
   }
 
   @Test
   void answers502WhenTheCertificateDoesNotNameTheUpstreamHost() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream("wss://127.0.0.1:" + upstream.getPort())
-        .upstreamSslContext(trusting(keyStore)))) {
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wrongName.uri("localhost"))
+        .upstreamTls(UpstreamTls.trusting(CLIENT.certificatePem())))) {
       assertThat(JdkTestClient.handshakeFailureStatus(uri(proxy, "/"))).isEqualTo(502);
     }
   }
 
-  private static SSLContext trusting(KeyStore store) throws Exception {
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, trust.getTrustManagers(), null);
-    return context;
+  @Test
+  void insecureSkipVerifyAcceptsAnyCertificateForAnyName() throws Exception {
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wrongName.uri("localhost"))
+            .upstreamTlsInsecureSkipVerify(true));
+        JdkTestClient client = JdkTestClient.connect(uri(proxy, "/"))) {
+      client.sendText("unverified");
+      assertThat(client.awaitText(DEADLINE)).isEqualTo("unverified");
+    }
   }
 
-  /** A Java-WebSocket echo server behind TLS. */
-  private static final class TlsEcho extends WebSocketServer {
-    final CountDownLatch started = new CountDownLatch(1);
-    volatile String lastResource;
-
-    TlsEcho(SSLContext context) {
-      super(new InetSocketAddress("127.0.0.1", 0));
-      setWebSocketFactory(new DefaultSSLWebSocketServerFactory(context));
-      setConnectionLostTimeout(0);
-      setReuseAddr(true);
+  @Test
+  void presentsItsClientCertificateToAnUpstreamThatRequiresOne() throws Exception {
+    UpstreamTls trust = UpstreamTls.trusting(SERVER.certificatePem());
+    try (WsProxy without = startProxy(WsProxy.builder().upstream(mutual.uri("localhost")).upstreamTls(trust));
+        WsProxy with = startProxy(WsProxy.builder().upstream(mutual.uri("localhost")).connectTimeout(Duration.ofSeconds(3))
+            .upstreamTls(trust.withClientPem(CLIENT.certificatePem(), CLIENT.privateKeyPem())));
+        JdkTestClient client = JdkTestClient.connect(uri(with, "/"))) {
+      client.sendText("mutual");
+      assertThat(client.awaitText(DEADLINE)).isEqualTo("mutual");
+      assertThat(JdkTestClient.handshakeFailureStatus(uri(without, "/"))).isEqualTo(502);
     }
+  }
 
-    @Override
-    public void onOpen(WebSocket conn, ClientHandshake handshake) {
-      lastResource = handshake.getResourceDescriptor();
-    }
-
-    @Override
-    public void onMessage(WebSocket conn, String message) {
-      conn.send(message);
-    }
-
-    @Override
-    public void onMessage(WebSocket conn, ByteBuffer message) {
-      conn.send(message);
-    }
-
-    @Override
-    public void onClose(WebSocket conn, int code, String reason, boolean remote) {}
-
-    @Override
-    public void onError(WebSocket conn, Exception ex) {}
-
-    @Override
-    public void onStart() {
-      started.countDown();
-    }
+  @Test
+  void rejectsBadUpstreamTlsSettingsNamingThem() {
+    assertThatThrownBy(() -> UpstreamTls.trusting(DIR.resolve("missing.pem")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("trustedCertificates: no such file");
+    assertThatThrownBy(() -> UpstreamTls.trusting(SERVER.keyStore()))
+        .hasMessageStartingWith("trustedCertificates: ").hasMessageContaining("not a PEM file");
+    assertThatThrownBy(() -> UpstreamTls.trustingKeyStore(SERVER.keyStore(), "wrong"))
+        .hasMessageStartingWith("trustStore password: wrong password");
+    assertThatThrownBy(() -> UpstreamTls.systemTrust().withClientPem(CLIENT.certificatePem(), SERVER.privateKeyPem()))
+        .hasMessageStartingWith("clientCertificate privateKey: ");
+    assertThatThrownBy(() -> WsProxy.builder().upstream("ws://127.0.0.1:1").upstreamTls(UpstreamTls.systemTrust()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("upstreamTls");
+    assertThatThrownBy(() -> WsProxy.builder().upstream("wss://127.0.0.1:1")
+        .upstreamTls(UpstreamTls.of(TestCertificate.context(null))).upstreamTlsInsecureSkipVerify(true).build())
+        .hasMessageStartingWith("upstreamTlsInsecureSkipVerify");
   }
 }

@@ -4,6 +4,7 @@ import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.relay.UpstreamResolver;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -29,6 +30,7 @@ public final class ProxyServer {
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver;
+  private final TlsContexts tls;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
@@ -36,20 +38,27 @@ public final class ProxyServer {
     this.config = config;
     this.resolver = new UpstreamResolver(config.upstream());
     this.listener = ServerSocketChannel.open();
+    TlsContexts contexts = null;
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(config.listenAddress(), config.acceptBacklog());
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
+      contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, resolver));
+        loops.add(new LoopConnections(config, loop, resolver, contexts));
       }
+      loops.get(0).loop().onTick(contexts::onTick);
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
+      if (contexts != null) {
+        contexts.close();
+      }
       throw e;
     }
+    this.tls = contexts;
   }
 
   /** Binds, starts the loops and returns once the listen socket accepts connections. */
@@ -71,12 +80,18 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstream());
+    log.info("WsProxy listening on {}{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
+        server.boundAddress, config.upstream());
     return server;
   }
 
   public InetSocketAddress boundAddress() {
     return boundAddress;
+  }
+
+  /** The TLS contexts of this server (certificate reload). */
+  public TlsContexts tls() {
+    return tls;
   }
 
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
@@ -113,6 +128,7 @@ public final class ProxyServer {
     }
     closeListener();
     resolver.shutdown();
+    tls.close();
     log.info("WsProxy on {} stopped", boundAddress);
     if (interrupted) {
       Thread.currentThread().interrupt();

@@ -11,15 +11,13 @@ import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +38,7 @@ public final class ConnectionPair {
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
 
   private enum State {
-    READING_REQUEST, CONNECTING, TLS_HANDSHAKE, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
+    READING_REQUEST, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
   }
 
   private final long id = IDS.incrementAndGet();
@@ -75,6 +73,9 @@ public final class ConnectionPair {
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
+    if (owner.tls().listenerTls()) {
+      client.startTls(owner.tls().newServerSession(), loop);
+    }
   }
 
   /** A readiness event on one of the pair's sockets. */
@@ -92,8 +93,8 @@ public final class ConnectionPair {
       if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
         finishConnect();
       }
-      if (state == State.TLS_HANDSHAKE && !leg.isClient) {
-        continueTlsHandshake();
+      if (leg.tlsHandshaking()) {
+        continueTlsHandshake(leg);
         return;
       }
       if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.handshakeOut != null) {
@@ -224,38 +225,45 @@ public final class ConnectionPair {
 
   private void onUpstreamConnected() {
     upstream.interest(SelectionKey.OP_CONNECT, false);
-    upstream.interest(SelectionKey.OP_READ, true);
-    if (config.upstreamSslContext() != null) {
-      URI target = config.upstream();
-      SSLEngine engine = config.upstreamSslContext().createSSLEngine(target.getHost(), upstreamAddress.getPort());
-      engine.setUseClientMode(true);
-      SSLParameters parameters = engine.getSSLParameters();
-      parameters.setEndpointIdentificationAlgorithm("HTTPS");
-      engine.setSSLParameters(parameters);
-      upstream.tls = new TlsSession(engine);
-      state = State.TLS_HANDSHAKE;
-      continueTlsHandshake();
+    if (owner.tls().upstreamTls()) {
+      try {
+        upstream.startTls(owner.tls().newUpstreamSession(upstreamAddress.getPort()), loop);
+      } catch (IOException e) {
+        reject(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
+        return;
+      }
+      continueTlsHandshake(upstream);
       return;
     }
     sendUpstreamRequest();
   }
 
-  private void continueTlsHandshake() {
+  /** Drives a leg's TLS handshake; once complete the client's request is read or the upstream's sent. */
+  private void continueTlsHandshake(Leg leg) {
     try {
-      if (upstream.tls.handshake(upstream.channel)) {
-        upstream.interest(SelectionKey.OP_WRITE, false);
-        sendUpstreamRequest();
-      } else {
-        upstream.interest(SelectionKey.OP_WRITE, !upstream.flushTransport());
+      if (!leg.advanceTls()) {
+        return;
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+      if (!leg.isClient) {
+        reject(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+        return;
+      }
+      log.debug("connection {}: client TLS handshake failed", id, e);
+      note = "client TLS handshake failed: " + e.getMessage();
+      client.close(false);
+      finish();
+      return;
+    }
+    if (!leg.isClient) {
+      sendUpstreamRequest();
     }
   }
 
   private void sendUpstreamRequest() {
     state = State.UPSTREAM_HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
+    upstream.interest(SelectionKey.OP_READ, true);
     upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(clientAddress));
     flushHandshake(upstream);
   }
@@ -386,7 +394,7 @@ public final class ConnectionPair {
   /** Half-closes after a response and reads until the client closes, so the response is not reset away. */
   private void lingerAfterResponse() {
     try {
-      client.channel.shutdownOutput();
+      client.shutdownOutput();
       client.interest(SelectionKey.OP_READ, true);
     } catch (IOException e) {
       finish();
@@ -534,12 +542,15 @@ public final class ConnectionPair {
   void onTick(long now) {
     switch (state) {
       case READING_REQUEST:
-        if (now - deadlineNanos > 0) {
+        if (now - deadlineNanos > 0 && client.tlsHandshaking()) {
+          note = "TLS handshake not completed within " + config.handshakeTimeout();
+          client.close(false);
+          finish();
+        } else if (now - deadlineNanos > 0) {
           reject(Rejection.of(408, "handshake not completed within " + config.handshakeTimeout()));
         }
         break;
       case CONNECTING:
-      case TLS_HANDSHAKE:
       case UPSTREAM_HANDSHAKE:
       case RELAYING_REJECTION:
       case SWITCHING:
@@ -632,6 +643,14 @@ public final class ConnectionPair {
 
   private static String address(InetSocketAddress address) {
     return address.getAddress().getHostAddress() + ":" + address.getPort();
+  }
+
+  /**
+   * The client's certificate, verified during the TLS handshake (mTLS), or null: no TLS listener,
+   * client authentication off, or (with it optional) no certificate presented.
+   */
+  public X509Certificate clientCertificate() {
+    return client.tls == null ? null : client.tls.peerCertificate();
   }
 
   private Relay relayFrom(Leg leg) {

@@ -95,7 +95,7 @@ final class HandshakeTranslator {
     out.append("X-Forwarded-For: ")
         .append(priorForwarded == null ? clientIp : String.join(", ", client.elements("x-forwarded-for")) + ", " + clientIp)
         .append("\r\n")
-        .append("X-Forwarded-Proto: http\r\n")
+        .append(config.listenTls() != null ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n")
         .append("X-Forwarded-Host: ").append(client.value("host")).append("\r\n\r\n");
     return out.toString().getBytes(StandardCharsets.ISO_8859_1);
   }

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -18,13 +19,15 @@ public final class LoopConnections {
   private final WsProxy config;
   private final EventLoop loop;
   private final UpstreamResolver resolver;
+  private final TlsContexts tls;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, TlsContexts tls) {
     this.config = config;
     this.loop = loop;
     this.resolver = resolver;
+    this.tls = tls;
     loop.onTick(this::tick);
   }
 
@@ -74,6 +77,10 @@ public final class LoopConnections {
 
   UpstreamResolver resolver() {
     return resolver;
+  }
+
+  TlsContexts tls() {
+    return tls;
   }
 
   void remove(ConnectionPair pair) {
