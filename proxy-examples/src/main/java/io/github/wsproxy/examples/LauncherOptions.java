@@ -1,7 +1,10 @@
 package io.github.wsproxy.examples;
 
+import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -21,7 +24,7 @@ public final class LauncherOptions {
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
         (o, v) -> o.builder.listen(address(v)));
-    flag("--upstream", "URL", "upstream ws:// URL, path prefix allowed (default: a built-in echo server)",
+    flag("--upstream", "URL", "upstream ws:// or wss:// URL, path prefix allowed (default: a built-in echo server)",
         (o, v) -> {
           o.builder.upstream(v);
           o.upstreamGiven = true;
@@ -50,12 +53,42 @@ public final class LauncherOptions {
         (o, v) -> o.builder.permessageDeflate(false));
     flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
         (o, v) -> o.builder.validateUtf8(false));
+    flag("--tls-keystore", "FILE", "serve wss://: PKCS12/JKS key store with the certificate and key",
+        (o, v) -> o.tls.put("--tls-keystore", v));
+    flag("--tls-keystore-password", "SECRET", "its password; env:NAME reads environment variable NAME",
+        (o, v) -> o.tls.put("--tls-keystore-password", secret(v)));
+    flag("--tls-cert", "FILE", "serve wss://: PEM certificate chain (with --tls-key)",
+        (o, v) -> o.tls.put("--tls-cert", v));
+    flag("--tls-key", "FILE", "PEM PKCS#8 private key of --tls-cert",
+        (o, v) -> o.tls.put("--tls-key", v));
+    flag("--tls-client-auth", "MODE", "client certificates: none, optional or required (default none)",
+        (o, v) -> o.tls.put("--tls-client-auth", v));
+    flag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to",
+        (o, v) -> o.tls.put("--tls-client-ca", v));
+    flag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)",
+        (o, v) -> o.tls.put("--tls-protocols", v));
+    flag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)",
+        (o, v) -> o.tls.put("--tls-reload-interval", v));
+    flag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs",
+        (o, v) -> o.tls.put("--upstream-ca", v));
+    flag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead",
+        (o, v) -> o.tls.put("--upstream-truststore", v));
+    flag("--upstream-truststore-password", "SECRET", "its password; env:NAME reads environment variable NAME",
+        (o, v) -> o.tls.put("--upstream-truststore-password", secret(v)));
+    flag("--upstream-client-cert", "FILE", "wss:// upstream: present this PEM client certificate chain",
+        (o, v) -> o.tls.put("--upstream-client-cert", v));
+    flag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert",
+        (o, v) -> o.tls.put("--upstream-client-key", v));
+    flag("--upstream-tls-insecure-skip-verify", null, "DANGEROUS: accept any upstream certificate (tests only)",
+        (o, v) -> o.builder.upstreamTlsInsecureSkipVerify(true));
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
     flag("--help", null, "print this help", (o, v) -> o.help = true);
   }
 
   private final WsProxy.Builder builder = WsProxy.builder();
+  /** TLS flags, applied together once all are known. */
+  private final Map<String, String> tls = new LinkedHashMap<>();
   private boolean upstreamGiven;
   private boolean help;
   private String clientUrl;
@@ -87,15 +120,113 @@ public final class LauncherOptions {
         throw new IllegalArgumentException(args[i - (value == null ? 0 : 1)] + ": " + e.getMessage(), e);
       }
     }
+    options.applyListenTls();
+    options.applyUpstreamTls();
     return options;
+  }
+
+  private void applyListenTls() {
+    String keyStore = tls.get("--tls-keystore");
+    String cert = tls.get("--tls-cert");
+    if (keyStore == null && cert == null) {
+      requireAbsent("needs --tls-keystore or --tls-cert", "--tls-key", "--tls-keystore-password",
+          "--tls-client-auth", "--tls-client-ca", "--tls-protocols", "--tls-reload-interval");
+      return;
+    }
+    if (keyStore != null && cert != null) {
+      throw new IllegalArgumentException("--tls-keystore: give either --tls-keystore or --tls-cert, not both");
+    }
+    String flag = keyStore != null ? "--tls-keystore" : "--tls-cert";
+    try {
+      ServerTls server = keyStore != null
+          ? ServerTls.fromKeyStore(Path.of(keyStore), required("--tls-keystore-password"))
+          : ServerTls.fromPem(Path.of(cert), Path.of(required("--tls-key")));
+      flag = "--tls-client-auth";
+      String mode = tls.getOrDefault("--tls-client-auth", "none");
+      ServerTls.ClientAuth clientAuth;
+      try {
+        clientAuth = ServerTls.ClientAuth.valueOf(mode.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("expected none, optional or required, got \"" + mode + "\"");
+      }
+      String ca = tls.get("--tls-client-ca");
+      server = server.withClientAuth(clientAuth, ca == null ? null : Path.of(ca));
+      if (tls.containsKey("--tls-protocols")) {
+        flag = "--tls-protocols";
+        server = server.withProtocols(tls.get("--tls-protocols").split(",\\s*"));
+      }
+      if (tls.containsKey("--tls-reload-interval")) {
+        flag = "--tls-reload-interval";
+        String interval = tls.get("--tls-reload-interval").strip();
+        server = server.withReloadCheckInterval(interval.matches("0+(ms|s|m)?") ? Duration.ZERO : duration(interval));
+      }
+      builder.listenTls(server);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void applyUpstreamTls() {
+    String ca = tls.get("--upstream-ca");
+    String trustStore = tls.get("--upstream-truststore");
+    String clientCert = tls.get("--upstream-client-cert");
+    if (ca == null && trustStore == null && clientCert == null) {
+      requireAbsent("needs the flag it belongs to (see --help)", "--upstream-truststore-password", "--upstream-client-key");
+      return;
+    }
+    if (ca != null && trustStore != null) {
+      throw new IllegalArgumentException("--upstream-ca: give either --upstream-ca or --upstream-truststore, not both");
+    }
+    String flag = ca != null ? "--upstream-ca" : "--upstream-truststore";
+    try {
+      UpstreamTls upstream = ca != null ? UpstreamTls.trusting(Path.of(ca))
+          : trustStore != null ? UpstreamTls.trustingKeyStore(Path.of(trustStore), required("--upstream-truststore-password"))
+          : UpstreamTls.systemTrust();
+      if (clientCert != null) {
+        flag = "--upstream-client-cert";
+        upstream = upstream.withClientPem(Path.of(clientCert), Path.of(required("--upstream-client-key")));
+      }
+      builder.upstreamTls(upstream);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void requireAbsent(String why, String... flags) {
+    for (String flag : flags) {
+      if (tls.containsKey(flag)) {
+        throw new IllegalArgumentException(flag + ": " + why);
+      }
+    }
+  }
+
+  private String required(String flag) {
+    String value = tls.get(flag);
+    if (value == null) {
+      throw new IllegalArgumentException("needs " + flag);
+    }
+    return value;
+  }
+
+  /** A secret given on the command line, or {@code env:NAME} for the environment variable NAME. */
+  private static String secret(String value) {
+    if (!value.startsWith("env:")) {
+      return value;
+    }
+    String secret = System.getenv(value.substring(4));
+    if (secret == null) {
+      throw new IllegalArgumentException("environment variable " + value.substring(4) + " is not set");
+    }
+    return secret;
   }
 
   /** The usage text listing every flag. */
   public static String help() {
     StringBuilder out = new StringBuilder("usage: java -jar wsproxy.jar [flags]\n\n");
-    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-34s %s%n",
+    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-40s %s%n",
         flag.argument() == null ? name : name + " " + flag.argument(), flag.description())));
-    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n");
+    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n"
+        + "A wss:// --upstream is verified against the JDK's CAs and its host name unless told otherwise.\n");
     return out.toString();
   }
 
