@@ -1,31 +1,21 @@
 package io.github.wsproxy;
 
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIMatcher;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.StandardConstants;
-import org.java_websocket.WebSocket;
-import org.java_websocket.handshake.ClientHandshake;
-import org.java_websocket.server.SSLParametersWebSocketServerFactory;
-import org.java_websocket.server.WebSocketServer;
+import javax.net.ssl.SSLSocket;
 
-/** Certificates made once per test run by keytool, and a TLS echo upstream, for the TLS tests. */
+/** Certificates made once per test run by keytool, and TLS echo upstreams, for the TLS tests. */
 final class TlsFixtures {
   /** CN=localhost, for dns:localhost and ip:127.0.0.1. */
   static final TestCertificate SERVER;
@@ -65,73 +55,25 @@ final class TlsFixtures {
     }
   }
 
-  /** A Java-WebSocket echo server behind TLS that records resources and SNI names. */
-  static final class TlsEcho extends WebSocketServer implements AutoCloseable {
-    final CountDownLatch started = new CountDownLatch(1);
-    final List<String> resources = new CopyOnWriteArrayList<>();
-    final List<String> serverNames = new CopyOnWriteArrayList<>();
+  /**
+   * An echo upstream behind TLS (the JDK's SSLServerSocket) presenting {@code identity}; with
+   * {@code clientCa}, it requires client certificates that one trusts.
+   */
+  static RawUpstream tlsEcho(TestCertificate identity, TestCertificate clientCa) throws IOException {
+    SSLContext context = clientCa == null ? TestCertificate.context(identity) : TestCertificate.context(identity, clientCa);
+    return RawUpstream.startTls(context, clientCa != null, RawUpstream.echo());
+  }
 
-    private TlsEcho(SSLContext context, boolean needClientAuth) {
-      super(new InetSocketAddress("127.0.0.1", 0));
-      SSLParameters parameters = context.getDefaultSSLParameters();
-      parameters.setNeedClientAuth(needClientAuth);
-      parameters.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
-        @Override
-        public boolean matches(SNIServerName name) {
-          serverNames.add(((SNIHostName) name).getAsciiName());
-          return true;
-        }
-      }));
-      setWebSocketFactory(new SSLParametersWebSocketServerFactory(context, parameters));
-      setConnectionLostTimeout(0);
-      setReuseAddr(true);
-    }
+  /** The upstream's URL under the name {@code host}. */
+  static String wss(RawUpstream upstream, String host) {
+    return "wss://" + host + ":" + upstream.port();
+  }
 
-    /** Starts an echo server presenting {@code identity}; with {@code clientCa}, client certificates it issued are required. */
-    static TlsEcho start(TestCertificate identity, TestCertificate clientCa) throws InterruptedException {
-      TlsEcho echo = clientCa == null
-          ? new TlsEcho(TestCertificate.context(identity), false)
-          : new TlsEcho(TestCertificate.context(identity, clientCa), true);
-      echo.start();
-      if (!echo.started.await(10, TimeUnit.SECONDS)) {
-        throw new AssertionError("TLS echo upstream did not start");
-      }
-      return echo;
-    }
-
-    String uri(String host) {
-      return "wss://" + host + ":" + getPort();
-    }
-
-    @Override
-    public void onOpen(WebSocket conn, ClientHandshake handshake) {
-      resources.add(handshake.getResourceDescriptor());
-    }
-
-    @Override
-    public void onMessage(WebSocket conn, String message) {
-      conn.send(message);
-    }
-
-    @Override
-    public void onMessage(WebSocket conn, ByteBuffer message) {
-      conn.send(message);
-    }
-
-    @Override
-    public void onClose(WebSocket conn, int code, String reason, boolean remote) {}
-
-    @Override
-    public void onError(WebSocket conn, Exception ex) {}
-
-    @Override
-    public void onStart() {
-      started.countDown();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop(1000);
-    }
+  /** The SNI host names the upstream's latest connection asked for. */
+  static List<String> serverNames(RawUpstream upstream) {
+    List<RawUpstream.Connection> connections = upstream.connections();
+    SSLSocket socket = (SSLSocket) connections.get(connections.size() - 1).socket();
+    return ((ExtendedSSLSession) socket.getSession()).getRequestedServerNames().stream()
+        .map(name -> ((SNIHostName) name).getAsciiName()).toList();
   }
 }

@@ -12,6 +12,7 @@ import io.github.wsproxy.ServerTls.ClientAuth;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import io.github.wsproxy.testing.TestUpstream;
 import java.io.IOException;
@@ -214,8 +215,8 @@ class TlsListenerTest {
 
   @Test
   void proxiesWssToWss() throws Exception {
-    try (TlsFixtures.TlsEcho tlsUpstream = TlsFixtures.TlsEcho.start(SERVER, null);
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(tlsUpstream.uri("localhost"))
+    try (RawUpstream tlsUpstream = TlsFixtures.tlsEcho(SERVER, null);
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(TlsFixtures.wss(tlsUpstream, "localhost"))
             .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem()))
             .listenTls(ServerTls.fromKeyStore(SERVER.keyStore(), TestCertificate.PASSWORD)));
         JdkTestClient client = JdkTestClient.connect(wss(proxy, "/both"), TRUSTS_SERVER)) {
@@ -223,7 +224,7 @@ class TlsListenerTest {
       large[0] = 1;
       client.sendBinary(large);
       assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
-      assertThat(tlsUpstream.resources).containsExactly("/both");
+      assertThat(tlsUpstream.requests().get(0).target()).isEqualTo("/both");
     }
   }
 

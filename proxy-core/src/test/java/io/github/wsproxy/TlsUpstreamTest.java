@@ -6,11 +6,14 @@ import static io.github.wsproxy.TlsFixtures.CLIENT;
 import static io.github.wsproxy.TlsFixtures.DIR;
 import static io.github.wsproxy.TlsFixtures.RENEWED;
 import static io.github.wsproxy.TlsFixtures.SERVER;
+import static io.github.wsproxy.TlsFixtures.serverNames;
+import static io.github.wsproxy.TlsFixtures.wss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.wsproxy.TlsFixtures.TlsEcho;
+import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -21,19 +24,19 @@ import org.junit.jupiter.api.Test;
 class TlsUpstreamTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  static TlsEcho upstream;
-  static TlsEcho wrongName;
-  static TlsEcho mutual;
+  static RawUpstream upstream;
+  static RawUpstream wrongName;
+  static RawUpstream mutual;
 
   @BeforeAll
   static void startTlsUpstreams() throws Exception {
-    upstream = TlsEcho.start(SERVER, null);
-    wrongName = TlsEcho.start(CLIENT, null);
-    mutual = TlsEcho.start(SERVER, CLIENT);
+    upstream = TlsFixtures.tlsEcho(SERVER, null);
+    wrongName = TlsFixtures.tlsEcho(CLIENT, null);
+    mutual = TlsFixtures.tlsEcho(SERVER, CLIENT);
   }
 
   @AfterAll
-  static void stopTlsUpstreams() throws Exception {
+  static void stopTlsUpstreams() {
     upstream.close();
     wrongName.close();
     mutual.close();
@@ -41,7 +44,7 @@ class TlsUpstreamTest {
 
   @Test
   void relaysToAWssUpstreamItTrustsUnderItsNameWithSni() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri("localhost") + "/secure")
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wss(upstream, "localhost") + "/secure")
             .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem())));
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/chat"))) {
       client.sendText("over tls");
@@ -50,14 +53,14 @@ class TlsUpstreamTest {
       large[large.length - 1] = 42;
       client.sendBinary(large);
       assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
-      assertThat(upstream.resources).contains("/secure/chat");
-      assertThat(upstream.serverNames).contains("localhost");
+      assertThat(upstream.requests()).extracting(HttpHead::target).contains("/secure/chat");
+      assertThat(serverNames(upstream)).containsExactly("localhost");
     }
   }
 
   @Test
   void trustsAPkcs12TrustStore() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri("localhost"))
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wss(upstream, "localhost"))
             .upstreamTls(UpstreamTls.trustingKeyStore(SERVER.keyStore(), TestCertificate.PASSWORD)));
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/"))) {
       client.sendText("trusted");
@@ -67,8 +70,8 @@ class TlsUpstreamTest {
 
   @Test
   void answers502WhenTheUpstreamCertificateIsNotTrusted() throws Exception {
-    try (WsProxy jdkTrust = startProxy(WsProxy.builder().upstream(upstream.uri("localhost")));
-        WsProxy otherTrust = startProxy(WsProxy.builder().upstream(upstream.uri("localhost"))
+    try (WsProxy jdkTrust = startProxy(WsProxy.builder().upstream(wss(upstream, "localhost")));
+        WsProxy otherTrust = startProxy(WsProxy.builder().upstream(wss(upstream, "localhost"))
             .upstreamTls(UpstreamTls.trusting(RENEWED.certificatePem())))) {
       assertThat(JdkTestClient.handshakeFailureStatus(uri(jdkTrust, "/"))).isEqualTo(502);
       assertThat(JdkTestClient.handshakeFailureStatus(uri(otherTrust, "/"))).isEqualTo(502);
@@ -77,7 +80,7 @@ class TlsUpstreamTest {
 
   @Test
   void answers502WhenTheCertificateDoesNotNameTheUpstreamHost() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wrongName.uri("localhost"))
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wss(wrongName, "localhost"))
         .upstreamTls(UpstreamTls.trusting(CLIENT.certificatePem())))) {
       assertThat(JdkTestClient.handshakeFailureStatus(uri(proxy, "/"))).isEqualTo(502);
     }
@@ -85,7 +88,7 @@ class TlsUpstreamTest {
 
   @Test
   void insecureSkipVerifyAcceptsAnyCertificateForAnyName() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wrongName.uri("localhost"))
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(wss(wrongName, "localhost"))
             .upstreamTlsInsecureSkipVerify(true));
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/"))) {
       client.sendText("unverified");
@@ -96,8 +99,8 @@ class TlsUpstreamTest {
   @Test
   void presentsItsClientCertificateToAnUpstreamThatRequiresOne() throws Exception {
     UpstreamTls trust = UpstreamTls.trusting(SERVER.certificatePem());
-    try (WsProxy without = startProxy(WsProxy.builder().upstream(mutual.uri("localhost")).upstreamTls(trust));
-        WsProxy with = startProxy(WsProxy.builder().upstream(mutual.uri("localhost")).connectTimeout(Duration.ofSeconds(3))
+    try (WsProxy without = startProxy(WsProxy.builder().upstream(wss(mutual, "localhost")).upstreamTls(trust));
+        WsProxy with = startProxy(WsProxy.builder().upstream(wss(mutual, "localhost"))
             .upstreamTls(trust.withClientPem(CLIENT.certificatePem(), CLIENT.privateKeyPem())));
         JdkTestClient client = JdkTestClient.connect(uri(with, "/"))) {
       client.sendText("mutual");
