@@ -150,7 +150,9 @@ final class Leg implements Readiness {
     } catch (IOException | RuntimeException e) {
       // the socket is going away either way
     }
-    if (tls != null && !reset) {
+    if (tls != null && reset) {
+      tls.abandon();
+    } else if (tls != null) {
       tls.closeQuietly(channel);
     }
     try {

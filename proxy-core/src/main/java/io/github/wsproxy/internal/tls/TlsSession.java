@@ -49,6 +49,8 @@ public final class TlsSession {
   private ByteBuffer netOut;
   private ByteBuffer appIn;
   private volatile boolean taskRunning;
+  /** Closed by the loop: delegated tasks not yet started are skipped. */
+  private volatile boolean abandoned;
   private boolean handshakeDone;
   private boolean inboundDone;
   private boolean eofReported;
@@ -256,6 +258,7 @@ public final class TlsSession {
    * why) as far as the socket takes it now, without waiting. The caller then closes the socket.
    */
   public void closeQuietly(SocketChannel channel) {
+    abandon();
     try {
       engine.closeOutbound();
       for (int i = 0; i < 4 && !netOut.hasRemaining() && !engine.isOutboundDone(); i++) {
@@ -267,6 +270,11 @@ public final class TlsSession {
     } catch (IOException | RuntimeException e) {
       // best effort: the socket is closed next either way
     }
+  }
+
+  /** The connection is going away: delegated tasks not started yet are skipped. */
+  public void abandon() {
+    abandoned = true;
   }
 
   // ---------------------------------------------------------------- internals
@@ -337,7 +345,9 @@ public final class TlsSession {
       tasks.execute(() -> {
         try {
           for (Runnable each : pending) {
-            each.run();
+            if (!abandoned) {
+              each.run();
+            }
           }
         } finally {
           taskRunning = false;
