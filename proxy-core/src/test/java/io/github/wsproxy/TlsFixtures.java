@@ -1,5 +1,8 @@
 package io.github.wsproxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import java.io.IOException;
@@ -7,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
@@ -38,6 +43,14 @@ final class TlsFixtures {
   }
 
   private TlsFixtures() {}
+
+  /** Sends a message of {@code size} bytes and checks that the same bytes come back. */
+  static void assertEchoes(JdkTestClient client, int size) throws IOException {
+    byte[] message = new byte[size];
+    new Random(size).nextBytes(message);
+    client.sendBinary(message);
+    assertThat(client.awaitBinary(Duration.ofSeconds(10))).isEqualTo(message);
+  }
 
   /** CPU time of the proxy's first event-loop thread, in nanoseconds. */
   static long loopCpuNanos(WsProxy proxy) {

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class TlsListenerTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   private static final SSLContext TRUSTS_SERVER = TestCertificate.context(null, SERVER);
+  private static final SSLContext TRUSTS_RENEWED = TestCertificate.context(null, RENEWED);
 
   TestUpstream upstream;
 
@@ -52,10 +53,7 @@ class TlsListenerTest {
         JdkTestClient client = JdkTestClient.connect(wss(proxy, "/path?q=1"), TRUSTS_SERVER)) {
       client.sendText("secret");
       assertThat(client.awaitText(DEADLINE)).isEqualTo("secret");
-      byte[] large = new byte[3 * 1024 * 1024];
-      large[large.length - 1] = 7;
-      client.sendBinary(large);
-      assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
+      TlsFixtures.assertEchoes(client, 3 * 1024 * 1024);
       assertThat(upstream.awaitHandshakes(1, DEADLINE).get(0).header("X-Forwarded-Proto")).isEqualTo("https");
       assertThat(upstream.handshakes().get(0).resource()).isEqualTo("/path?q=1");
     }
@@ -178,15 +176,14 @@ class TlsListenerTest {
     Path certificate = DIR.resolve("api-reload.crt.pem");
     Path key = DIR.resolve("api-reload.key.pem");
     SERVER.copyPemTo(certificate, key);
-    SSLContext trustsRenewed = TestCertificate.context(null, RENEWED);
     try (WsProxy proxy = startProxy(proxy(ServerTls.fromPem(certificate, key).withReloadCheckInterval(Duration.ZERO)));
         JdkTestClient before = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER)) {
-      assertThatThrownBy(() -> JdkTestClient.connect(wss(proxy, "/"), trustsRenewed)).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> JdkTestClient.connect(wss(proxy, "/"), TRUSTS_RENEWED)).isInstanceOf(IOException.class);
 
       RENEWED.copyPemTo(certificate, key);
       proxy.reloadCertificates();
 
-      try (JdkTestClient after = JdkTestClient.connect(wss(proxy, "/"), trustsRenewed)) {
+      try (JdkTestClient after = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_RENEWED)) {
         after.sendText("new certificate");
         assertThat(after.awaitText(DEADLINE)).isEqualTo("new certificate");
       }
@@ -196,7 +193,7 @@ class TlsListenerTest {
 
       Files.copy(SERVER.certificatePem(), certificate, StandardCopyOption.REPLACE_EXISTING);
       assertThatThrownBy(proxy::reloadCertificates).hasMessageContaining("does not belong");
-      JdkTestClient.connect(wss(proxy, "/"), trustsRenewed).close();
+      JdkTestClient.connect(wss(proxy, "/"), TRUSTS_RENEWED).close();
     }
   }
 
@@ -205,11 +202,10 @@ class TlsListenerTest {
     Path certificate = DIR.resolve("watch.crt.pem");
     Path key = DIR.resolve("watch.key.pem");
     SERVER.copyPemTo(certificate, key);
-    SSLContext trustsRenewed = TestCertificate.context(null, RENEWED);
     try (WsProxy proxy = startProxy(proxy(ServerTls.fromPem(certificate, key)
         .withReloadCheckInterval(Duration.ofMillis(200))))) {
       RENEWED.copyPemTo(certificate, key);
-      Await.until(() -> connects(wss(proxy, "/"), trustsRenewed), DEADLINE, "the renewed certificate is served");
+      Await.until(() -> connects(wss(proxy, "/"), TRUSTS_RENEWED), DEADLINE, "the renewed certificate is served");
     }
   }
 
@@ -220,10 +216,7 @@ class TlsListenerTest {
             .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem()))
             .listenTls(ServerTls.fromKeyStore(SERVER.keyStore(), TestCertificate.PASSWORD)));
         JdkTestClient client = JdkTestClient.connect(wss(proxy, "/both"), TRUSTS_SERVER)) {
-      byte[] large = new byte[2 * 1024 * 1024 + 17];
-      large[0] = 1;
-      client.sendBinary(large);
-      assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
+      TlsFixtures.assertEchoes(client, 2 * 1024 * 1024 + 17);
       assertThat(tlsUpstream.requests().get(0).target()).isEqualTo("/both");
     }
   }

@@ -49,10 +49,7 @@ class TlsUpstreamTest {
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/chat"))) {
       client.sendText("over tls");
       assertThat(client.awaitText(DEADLINE)).isEqualTo("over tls");
-      byte[] large = new byte[3 * 1024 * 1024];
-      large[large.length - 1] = 42;
-      client.sendBinary(large);
-      assertThat(client.awaitBinary(DEADLINE)).isEqualTo(large);
+      TlsFixtures.assertEchoes(client, 3 * 1024 * 1024);
       assertThat(upstream.requests()).extracting(HttpHead::target).contains("/secure/chat");
       assertThat(serverNames(upstream)).containsExactly("localhost");
     }

@@ -53,32 +53,19 @@ public final class LauncherOptions {
         (o, v) -> o.builder.permessageDeflate(false));
     flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
         (o, v) -> o.builder.validateUtf8(false));
-    flag("--tls-keystore", "FILE", "serve wss://: PKCS12/JKS key store with the certificate and key",
-        (o, v) -> o.tls.put("--tls-keystore", v));
-    flag("--tls-keystore-password", "SECRET", "its password; env:NAME reads environment variable NAME",
-        (o, v) -> o.tls.put("--tls-keystore-password", secret(v)));
-    flag("--tls-cert", "FILE", "serve wss://: PEM certificate chain (with --tls-key)",
-        (o, v) -> o.tls.put("--tls-cert", v));
-    flag("--tls-key", "FILE", "PEM PKCS#8 private key of --tls-cert",
-        (o, v) -> o.tls.put("--tls-key", v));
-    flag("--tls-client-auth", "MODE", "client certificates: none, optional or required (default none)",
-        (o, v) -> o.tls.put("--tls-client-auth", v));
-    flag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to",
-        (o, v) -> o.tls.put("--tls-client-ca", v));
-    flag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)",
-        (o, v) -> o.tls.put("--tls-protocols", v));
-    flag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)",
-        (o, v) -> o.tls.put("--tls-reload-interval", v));
-    flag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs",
-        (o, v) -> o.tls.put("--upstream-ca", v));
-    flag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead",
-        (o, v) -> o.tls.put("--upstream-truststore", v));
-    flag("--upstream-truststore-password", "SECRET", "its password; env:NAME reads environment variable NAME",
-        (o, v) -> o.tls.put("--upstream-truststore-password", secret(v)));
-    flag("--upstream-client-cert", "FILE", "wss:// upstream: present this PEM client certificate chain",
-        (o, v) -> o.tls.put("--upstream-client-cert", v));
-    flag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert",
-        (o, v) -> o.tls.put("--upstream-client-key", v));
+    tlsFlag("--tls-keystore", "FILE", "serve wss://: PKCS12/JKS key store with the certificate and key");
+    tlsSecretFlag("--tls-keystore-password", "password of --tls-keystore");
+    tlsFlag("--tls-cert", "FILE", "serve wss://: PEM certificate chain (with --tls-key)");
+    tlsFlag("--tls-key", "FILE", "PEM PKCS#8 private key of --tls-cert");
+    tlsFlag("--tls-client-auth", "MODE", "client certificates: none, optional or required (default none)");
+    tlsFlag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to");
+    tlsFlag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)");
+    tlsFlag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)");
+    tlsFlag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs");
+    tlsFlag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead");
+    tlsSecretFlag("--upstream-truststore-password", "password of --upstream-truststore");
+    tlsFlag("--upstream-client-cert", "FILE", "wss:// upstream: present this PEM client certificate chain");
+    tlsFlag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert");
     flag("--upstream-tls-insecure-skip-verify", null, "DANGEROUS: accept any upstream certificate (tests only)",
         (o, v) -> o.builder.upstreamTlsInsecureSkipVerify(true));
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
@@ -251,6 +238,16 @@ public final class LauncherOptions {
   private static void flag(String name, String argument, String description,
       BiConsumer<LauncherOptions, String> apply) {
     FLAGS.put(name, new Flag(argument, description, apply));
+  }
+
+  /** A TLS flag: its value is kept until all flags are read, since TLS settings go together. */
+  private static void tlsFlag(String name, String argument, String description) {
+    flag(name, argument, description, (o, v) -> o.tls.put(name, v));
+  }
+
+  /** A password flag; {@code env:NAME} reads the environment variable NAME instead. */
+  private static void tlsSecretFlag(String name, String description) {
+    flag(name, "SECRET", description + "; env:NAME reads environment variable NAME", (o, v) -> o.tls.put(name, secret(v)));
   }
 
   static Duration duration(String value) {
