@@ -80,8 +80,8 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {}{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
-        server.boundAddress, config.upstream());
+    log.info("WsProxy listening on {}{}:{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
+        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(), config.upstream());
     return server;
   }
 

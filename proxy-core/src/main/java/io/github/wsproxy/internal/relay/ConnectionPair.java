@@ -36,6 +36,7 @@ public final class ConnectionPair {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
+  private static final long IDLE_TLS_BUFFERS_NANOS = 1_000_000_000L;
 
   private enum State {
     READING_REQUEST, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
@@ -560,6 +561,10 @@ public final class ConnectionPair {
         break;
       case OPEN:
         checkRelayTimeouts(now);
+        if (state == State.OPEN && now - lastActivityNanos > IDLE_TLS_BUFFERS_NANOS) {
+          client.releaseIdleTlsBuffers();
+          upstream.releaseIdleTlsBuffers();
+        }
         break;
       case RESPONDING:
       case CLOSING:

@@ -122,6 +122,13 @@ final class Leg implements Readiness {
     }
   }
 
+  /** An idle leg gives back its empty TLS buffers. */
+  void releaseIdleTlsBuffers() {
+    if (tls != null) {
+      tls.releaseIdleBuffers();
+    }
+  }
+
   /** Ends this leg's output (after close_notify, on TLS); the peer can still send. */
   void shutdownOutput() throws IOException {
     if (tls != null) {

@@ -25,7 +25,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * <p>Buffers: {@code netIn} (write mode) holds received records not yet decrypted, {@code netOut}
  * (read mode) one encrypted record not yet sent, {@code appIn} (read mode) decrypted bytes the
  * caller's buffer could not take yet. A write encrypts one record at a time and stops while the
- * previous record is not fully sent, so at most one record is pending per leg (backpressure).
+ * previous record is not fully sent, so at most one record is pending per leg (backpressure). An
+ * idle connection can drop the empty buffers ({@link #releaseIdleBuffers}).
  */
 public final class TlsSession {
   /** What {@link #handshake} needs before it can go on. */
@@ -269,6 +270,25 @@ public final class TlsSession {
       }
     } catch (IOException | RuntimeException e) {
       // best effort: the socket is closed next either way
+    }
+  }
+
+  /**
+   * Drops the buffers that are empty, for an idle connection: about 16 KiB each, which come back
+   * (through the engine's overflow and underflow answers) when traffic resumes.
+   */
+  public void releaseIdleBuffers() {
+    if (!handshakeDone) {
+      return;
+    }
+    if (netIn.position() == 0 && netIn.capacity() > 0) {
+      netIn = ByteBuffer.allocate(0);
+    }
+    if (!appIn.hasRemaining() && appIn.capacity() > 0) {
+      appIn = ByteBuffer.allocate(0);
+    }
+    if (!netOut.hasRemaining() && netOut.capacity() > 0) {
+      netOut = ByteBuffer.allocate(0);
     }
   }
 
