@@ -67,7 +67,7 @@ public final class ServerTls {
   /**
    * The certificate and key of a PKCS12 or JKS key store; the key's password is the store's.
    *
-   * @throws IllegalArgumentException naming {@code keyStore} if the file is missing, not a key
+   * @throws IllegalArgumentException naming {@code listenTls keyStore} if the file is missing, not a key
    *     store, has no private key, or the password is wrong
    */
   public static ServerTls fromKeyStore(Path keyStore, String password) {
@@ -102,7 +102,7 @@ public final class ServerTls {
   public ServerTls withClientAuth(ClientAuth mode, Path trustedCertificates) {
     Objects.requireNonNull(mode, "clientAuth");
     if (mode != ClientAuth.NONE && trustedCertificates == null) {
-      throw new IllegalArgumentException("clientAuth: " + mode + " needs the trusted client CA certificates");
+      throw new IllegalArgumentException("listenTls clientAuth: " + mode + " needs the trusted client CA certificates");
     }
     return validated(new ServerTls(keyStore, password, certificateChain, privateKey, mode,
         mode == ClientAuth.NONE ? null : trustedCertificates, protocols, reloadCheckInterval));
@@ -116,7 +116,7 @@ public final class ServerTls {
   public ServerTls withProtocols(String... protocols) {
     List<String> list = List.of(protocols);
     if (list.isEmpty()) {
-      throw new IllegalArgumentException("protocols: at least one TLS protocol is needed");
+      throw new IllegalArgumentException("listenTls protocols: at least one TLS protocol is needed");
     }
     Set<String> supported;
     try {
@@ -126,7 +126,7 @@ public final class ServerTls {
     }
     for (String protocol : list) {
       if (!supported.contains(protocol)) {
-        throw new IllegalArgumentException("protocols: " + protocol + " is not supported; supported: " + supported);
+        throw new IllegalArgumentException("listenTls protocols: " + protocol + " is not supported; supported: " + supported);
       }
     }
     return new ServerTls(keyStore, password, certificateChain, privateKey, clientAuth,
@@ -143,7 +143,7 @@ public final class ServerTls {
   public ServerTls withReloadCheckInterval(Duration interval) {
     Objects.requireNonNull(interval, "reloadCheckInterval");
     if (interval.isNegative()) {
-      throw new IllegalArgumentException("reloadCheckInterval: must not be negative, was " + interval);
+      throw new IllegalArgumentException("listenTls reloadCheckInterval: must not be negative, was " + interval);
     }
     return new ServerTls(keyStore, password, certificateChain, privateKey, clientAuth,
         trustedClientCertificates, protocols, interval);
@@ -182,10 +182,10 @@ public final class ServerTls {
    */
   public SSLContext loadContext() {
     KeyManager[] keys = keyStore != null
-        ? TlsMaterial.keyManagers("keyStore", keyStore, password)
+        ? TlsMaterial.keyManagers("listenTls keyStore", keyStore, password)
         : TlsMaterial.keyManagers("listenTls", certificateChain, privateKey);
     TrustManager[] trust = trustedClientCertificates == null ? null
-        : TlsMaterial.trustManagers("clientAuth trustedCertificates", trustedClientCertificates);
+        : TlsMaterial.trustManagers("listenTls clientAuth trustedCertificates", trustedClientCertificates);
     return TlsMaterial.context(keys, trust);
   }
 

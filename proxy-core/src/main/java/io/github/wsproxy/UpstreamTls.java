@@ -47,7 +47,7 @@ public final class UpstreamTls {
    */
   public static UpstreamTls trusting(Path trustedCertificates) {
     Objects.requireNonNull(trustedCertificates, "trustedCertificates");
-    return built(null, TlsMaterial.trustManagers("trustedCertificates", trustedCertificates));
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustedCertificates", trustedCertificates));
   }
 
   /**
@@ -59,7 +59,7 @@ public final class UpstreamTls {
   public static UpstreamTls trustingKeyStore(Path trustStore, String password) {
     Objects.requireNonNull(trustStore, "trustStore");
     Objects.requireNonNull(password, "password");
-    return built(null, TlsMaterial.trustManagers("trustStore", trustStore, password));
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustStore", trustStore, password));
   }
 
   /** Uses a ready TLS context: its trust and its client certificate, if any. */
@@ -76,7 +76,7 @@ public final class UpstreamTls {
   public UpstreamTls withClientKeyStore(Path keyStore, String password) {
     Objects.requireNonNull(keyStore, "clientKeyStore");
     Objects.requireNonNull(password, "password");
-    return withKeys(TlsMaterial.keyManagers("clientKeyStore", keyStore, password));
+    return withKeys(TlsMaterial.keyManagers("upstreamTls clientKeyStore", keyStore, password));
   }
 
   /**
@@ -88,7 +88,7 @@ public final class UpstreamTls {
   public UpstreamTls withClientPem(Path certificateChain, Path privateKey) {
     Objects.requireNonNull(certificateChain, "certificateChain");
     Objects.requireNonNull(privateKey, "privateKey");
-    return withKeys(TlsMaterial.keyManagers("clientCertificate", certificateChain, privateKey));
+    return withKeys(TlsMaterial.keyManagers("upstreamTls clientCertificate", certificateChain, privateKey));
   }
 
   /** The context upstream connections are made with. */
@@ -107,7 +107,7 @@ public final class UpstreamTls {
 
   private UpstreamTls withKeys(KeyManager[] newKeys) {
     if (givenContext) {
-      throw new IllegalStateException("clientCertificate: the SSLContext given to UpstreamTls.of brings its own");
+      throw new IllegalStateException("upstreamTls clientCertificate: the SSLContext given to UpstreamTls.of brings its own");
     }
     return built(newKeys, trust);
   }

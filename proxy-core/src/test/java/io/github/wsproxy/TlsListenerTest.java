@@ -15,7 +15,9 @@ import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import io.github.wsproxy.testing.TestUpstream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.Map;
 import java.nio.file.Files;
@@ -84,13 +86,31 @@ class TlsListenerTest {
   }
 
   @Test
+  void refusesTls12Renegotiation() throws Exception {
+    try (WsProxy proxy = startProxy(proxy(ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem())));
+        SSLSocket socket = (SSLSocket) TRUSTS_SERVER.getSocketFactory().createSocket("127.0.0.1", proxy.port())) {
+      socket.setSoTimeout((int) DEADLINE.toMillis());
+      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+      socket.startHandshake();
+
+      socket.startHandshake(); // renegotiates on the next read
+      assertThatThrownBy(() -> {
+        if (socket.getInputStream().read() < 0) {
+          throw new EOFException("closed");
+        }
+      }).as("the connection ends, no timeout").isInstanceOf(IOException.class)
+          .isNotInstanceOf(SocketTimeoutException.class);
+    }
+  }
+
+  @Test
   void rejectsBadListenerSettingsNamingThem() {
     assertThatThrownBy(() -> ServerTls.fromKeyStore(DIR.resolve("missing.p12"), "x"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("keyStore: no such file");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("listenTls keyStore: no such file");
     assertThatThrownBy(() -> ServerTls.fromKeyStore(SERVER.keyStore(), "wrong"))
-        .hasMessageStartingWith("keyStore password: wrong password");
+        .hasMessageStartingWith("listenTls keyStore password: wrong password");
     assertThatThrownBy(() -> ServerTls.fromKeyStore(SERVER.certificatePem(), "x"))
-        .hasMessageStartingWith("keyStore: ");
+        .hasMessageStartingWith("listenTls keyStore: ");
     assertThatThrownBy(() -> ServerTls.fromPem(SERVER.certificatePem(), RENEWED.privateKeyPem()))
         .hasMessageStartingWith("listenTls privateKey: ").hasMessageContaining("does not belong");
     assertThatThrownBy(() -> ServerTls.fromPem(SERVER.privateKeyPem(), SERVER.privateKeyPem()))
@@ -98,10 +118,10 @@ class TlsListenerTest {
     assertThatThrownBy(() -> ServerTls.fromPem(SERVER.certificatePem(), SERVER.certificatePem()))
         .hasMessageStartingWith("listenTls privateKey: ").hasMessageContaining("no PEM \"PRIVATE KEY\"");
     ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem());
-    assertThatThrownBy(() -> tls.withClientAuth(ClientAuth.REQUIRED, null)).hasMessageStartingWith("clientAuth");
-    assertThatThrownBy(() -> tls.withProtocols("SSLv2")).hasMessageStartingWith("protocols");
+    assertThatThrownBy(() -> tls.withClientAuth(ClientAuth.REQUIRED, null)).hasMessageStartingWith("listenTls clientAuth");
+    assertThatThrownBy(() -> tls.withProtocols("SSLv2")).hasMessageStartingWith("listenTls protocols");
     assertThatThrownBy(() -> tls.withReloadCheckInterval(Duration.ofSeconds(-1)))
-        .hasMessageStartingWith("reloadCheckInterval");
+        .hasMessageStartingWith("listenTls reloadCheckInterval");
   }
 
   @Test

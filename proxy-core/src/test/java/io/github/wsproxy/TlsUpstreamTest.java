@@ -109,13 +109,13 @@ class TlsUpstreamTest {
   @Test
   void rejectsBadUpstreamTlsSettingsNamingThem() {
     assertThatThrownBy(() -> UpstreamTls.trusting(DIR.resolve("missing.pem")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("trustedCertificates: no such file");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("upstreamTls trustedCertificates: no such file");
     assertThatThrownBy(() -> UpstreamTls.trusting(SERVER.keyStore()))
-        .hasMessageStartingWith("trustedCertificates: ").hasMessageContaining("not a PEM file");
+        .hasMessageStartingWith("upstreamTls trustedCertificates: ").hasMessageContaining("not a PEM file");
     assertThatThrownBy(() -> UpstreamTls.trustingKeyStore(SERVER.keyStore(), "wrong"))
-        .hasMessageStartingWith("trustStore password: wrong password");
+        .hasMessageStartingWith("upstreamTls trustStore password: wrong password");
     assertThatThrownBy(() -> UpstreamTls.systemTrust().withClientPem(CLIENT.certificatePem(), SERVER.privateKeyPem()))
-        .hasMessageStartingWith("clientCertificate privateKey: ");
+        .hasMessageStartingWith("upstreamTls clientCertificate privateKey: ");
     assertThatThrownBy(() -> WsProxy.builder().upstream("ws://127.0.0.1:1").upstreamTls(UpstreamTls.systemTrust()).build())
         .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("upstreamTls");
     assertThatThrownBy(() -> WsProxy.builder().upstream("wss://127.0.0.1:1")

@@ -101,7 +101,7 @@ class LauncherTest {
         .builder().upstream("ws://127.0.0.1:1").build();
     assertThat(fromKeyStore.listenTls().files()).containsExactly(server.keyStore());
     assertThatThrownBy(() -> LauncherOptions.parse("--tls-keystore", server.keyStore().toString(),
-        "--tls-keystore-password", "wrong")).hasMessageStartingWith("--tls-keystore: keyStore password");
+        "--tls-keystore-password", "wrong")).hasMessageStartingWith("--tls-keystore: listenTls keyStore password");
   }
 
   @Test

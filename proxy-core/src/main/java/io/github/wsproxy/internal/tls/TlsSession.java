@@ -338,9 +338,19 @@ public final class TlsSession {
     return true;
   }
 
-  /** After the handshake: a message such as a session ticket or a key update may need work. */
+  /**
+   * After the handshake: a TLS 1.3 message such as a session ticket or a key update may need work;
+   * in TLS 1.2 only a renegotiation can, and it is refused (a peer could make the loop pay for one
+   * full handshake after another).
+   */
   private void afterPostHandshakeMessage(SocketChannel channel) throws IOException {
     HandshakeStatus status = engine.getHandshakeStatus();
+    if (status == HandshakeStatus.NOT_HANDSHAKING || status == HandshakeStatus.FINISHED) {
+      return;
+    }
+    if (!"TLSv1.3".equals(engine.getSession().getProtocol())) {
+      throw new SSLException("TLS renegotiation is refused");
+    }
     if (status == HandshakeStatus.NEED_TASK) {
       // post-handshake messages (tickets, key updates) cost little: run them here
       Runnable task;
