@@ -124,6 +124,25 @@ class TlsSessionTest {
     assertThat(server.hasBufferedInput()).isFalse();
   }
 
+  @Test
+  void gatheringWritesSendTheBuffersInOrder() throws IOException {
+    Await.until(() -> step(client, clientChannel) & step(server, serverChannel), DEADLINE, "both handshakes");
+    ByteBuffer[] parts = {ByteBuffer.wrap("one ".getBytes()), ByteBuffer.allocate(0), ByteBuffer.wrap("two".getBytes())};
+
+    assertThat(client.write(clientChannel, parts, 0, parts.length)).isEqualTo(7);
+
+    ByteBuffer received = ByteBuffer.allocate(64);
+    Await.until(() -> {
+      try {
+        server.read(serverChannel, received);
+        return received.position() >= 7;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, DEADLINE, "the gathered bytes");
+    assertThat(new String(received.array(), 0, received.position())).isEqualTo("one two");
+  }
+
   /** One non-blocking handshake step; true once done. */
   private static boolean step(TlsSession session, SocketChannel channel) {
     try {

@@ -228,7 +228,7 @@ public final class ConnectionPair {
     upstream.interest(SelectionKey.OP_CONNECT, false);
     if (owner.tls().upstreamTls()) {
       try {
-        upstream.startTls(owner.tls().newUpstreamSession(upstreamAddress.getPort()), loop);
+        upstream.startTls(owner.tls().newUpstreamSession(config.upstream().getHost(), upstreamAddress.getPort()), loop);
       } catch (IOException e) {
         reject(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
         return;

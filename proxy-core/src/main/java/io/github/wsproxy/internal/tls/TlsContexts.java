@@ -32,7 +32,6 @@ public final class TlsContexts implements AutoCloseable {
 
   private final ServerTls listenTls;
   private final SSLContext upstreamContext;
-  private final String upstreamHost;
   private final boolean verifyUpstream;
   private final ThreadPoolExecutor tasks;
   private final long reloadCheckNanos;
@@ -50,8 +49,6 @@ public final class TlsContexts implements AutoCloseable {
     this.listenTls = config.listenTls();
     this.upstreamContext = config.upstreamTls() == null ? null : config.upstreamTls().sslContext();
     URI upstream = config.upstream();
-    this.upstreamHost = upstream.getHost().startsWith("[")
-        ? upstream.getHost().substring(1, upstream.getHost().length() - 1) : upstream.getHost();
     this.verifyUpstream = !config.upstreamTlsInsecureSkipVerify();
     this.reloadCheckNanos = listenTls == null ? 0 : listenTls.reloadCheckInterval().toNanos();
     if (listenTls != null) {
@@ -100,8 +97,12 @@ public final class TlsContexts implements AutoCloseable {
     return new TlsSession(engine, tasks);
   }
 
-  /** A client-side session toward the upstream: SNI and host name verification on the URL's host. */
-  public TlsSession newUpstreamSession(int port) throws SSLException {
+  /**
+   * A client-side session toward an upstream: SNI and host name verification on {@code urlHost},
+   * the host of its URL (an IP literal, bracketed or not, gets no SNI).
+   */
+  public TlsSession newUpstreamSession(String urlHost, int port) throws SSLException {
+    String upstreamHost = urlHost.startsWith("[") ? urlHost.substring(1, urlHost.length() - 1) : urlHost;
     SSLEngine engine = upstreamContext.createSSLEngine(upstreamHost, port);
     engine.setUseClientMode(true);
     SSLParameters parameters = engine.getSSLParameters();

@@ -41,11 +41,13 @@ public final class TlsSession {
     WAITING_FOR_TASK
   }
 
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  private static final ByteBuffer[] EMPTY = {ByteBuffer.allocate(0)};
   private static final int RECORD_HEADER = 5;
 
   private final SSLEngine engine;
   private final Executor tasks;
+  /** The one buffer of a plain write, as the engine's gathering wrap wants an array. */
+  private final ByteBuffer[] single = new ByteBuffer[1];
   private ByteBuffer netIn;
   private ByteBuffer netOut;
   private ByteBuffer appIn;
@@ -217,12 +219,27 @@ public final class TlsSession {
    *     {@link #flush} has to finish
    */
   public int write(SocketChannel channel, ByteBuffer src) throws IOException {
+    single[0] = src;
+    try {
+      return (int) write(channel, single, 0, 1);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  /**
+   * A gathering {@link #write(SocketChannel, ByteBuffer)}: encrypts from {@code srcs[offset]} to
+   * {@code srcs[offset + length - 1]} in order, records spanning buffers.
+   *
+   * @return the bytes consumed from all of them
+   */
+  public long write(SocketChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
     if (!handshakeDone) {
       throw new SSLException("TLS handshake not complete");
     }
-    int consumed = 0;
-    while (flush(channel) && src.hasRemaining()) {
-      SSLEngineResult result = wrap(src);
+    long consumed = 0;
+    while (flush(channel) && remaining(srcs, offset, length) > 0) {
+      SSLEngineResult result = wrap(srcs, offset, length);
       consumed += result.bytesConsumed();
       if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
         throw new SSLException("TLS engine made no progress: " + result);
@@ -401,13 +418,17 @@ public final class TlsSession {
     }
   }
 
+  private SSLEngineResult wrap(ByteBuffer[] srcs) throws SSLException {
+    return wrap(srcs, 0, srcs.length);
+  }
+
   /** Encrypts into netOut, which the caller has flushed empty. */
-  private SSLEngineResult wrap(ByteBuffer src) throws SSLException {
+  private SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length) throws SSLException {
     while (true) {
       netOut.clear();
       SSLEngineResult result;
       try {
-        result = engine.wrap(src, netOut);
+        result = engine.wrap(srcs, offset, length, netOut);
       } finally {
         netOut.flip();
       }
@@ -420,7 +441,7 @@ public final class TlsSession {
           netOut = ByteBuffer.allocate(packet).flip();
           continue;
         case CLOSED:
-          if (result.bytesProduced() == 0 && src.hasRemaining()) {
+          if (result.bytesProduced() == 0 && remaining(srcs, offset, length) > 0) {
             throw new SSLException("the TLS session is closed");
           }
           return result;
@@ -428,6 +449,14 @@ public final class TlsSession {
           return result;
       }
     }
+  }
+
+  private static long remaining(ByteBuffer[] srcs, int offset, int length) {
+    long remaining = 0;
+    for (int i = offset; i < offset + length; i++) {
+      remaining += srcs[i].remaining();
+    }
+    return remaining;
   }
 
   private int drainAppIn(ByteBuffer dst) {
