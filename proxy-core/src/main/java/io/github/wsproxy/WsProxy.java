@@ -1,11 +1,13 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -36,7 +38,7 @@ import java.util.Objects;
 public final class WsProxy implements AutoCloseable {
 
   private final InetSocketAddress listenAddress;
-  private final URI upstream;
+  private final UpstreamGroup upstream;
   private final Duration readTimeout;
   private final Duration sendTimeout;
   private final Duration connectTimeout;
@@ -54,6 +56,17 @@ public final class WsProxy implements AutoCloseable {
   private final UpstreamTls upstreamTls;
   private final UpstreamTls configuredUpstreamTls;
   private final boolean upstreamTlsInsecureSkipVerify;
+  private final List<Interceptor> interceptors;
+  private final Duration interceptorTimeout;
+  private final int maxConnections;
+  private final int maxConnectionsPerIp;
+  private final int maxHandshakesPerSecondPerIp;
+  private final long maxFrameBytes;
+  private final List<String> allowedOrigins;
+  private final List<String> trustedProxies;
+  private final Duration clientPingInterval;
+  private final Duration upstreamPingInterval;
+  private final Duration pongTimeout;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
@@ -79,6 +92,17 @@ public final class WsProxy implements AutoCloseable {
     this.upstreamTls = upstreamTls;
     this.configuredUpstreamTls = builder.upstreamTls;
     this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
+    this.interceptors = List.copyOf(builder.interceptors);
+    this.interceptorTimeout = builder.interceptorTimeout;
+    this.maxConnections = builder.maxConnections;
+    this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
+    this.maxHandshakesPerSecondPerIp = builder.maxHandshakesPerSecondPerIp;
+    this.maxFrameBytes = builder.maxFrameBytes;
+    this.allowedOrigins = builder.allowedOrigins;
+    this.trustedProxies = builder.trustedProxies;
+    this.clientPingInterval = builder.clientPingInterval;
+    this.upstreamPingInterval = builder.upstreamPingInterval;
+    this.pongTimeout = builder.pongTimeout;
   }
 
   /** Returns a builder with the defaults documented on each of its setters. */
@@ -178,9 +202,28 @@ public final class WsProxy implements AutoCloseable {
     return listenAddress;
   }
 
-  /** The upstream WebSocket URL; its path, if any, prefixes every request's path. */
+  /** The upstream WebSocket URL (the group's first server); its path, if any, prefixes every request's path. */
   public URI upstream() {
+    return upstream.servers().get(0).url();
+  }
+
+  /** The upstream servers and how they are balanced. */
+  public UpstreamGroup upstreamGroup() {
     return upstream;
+  }
+
+  /**
+   * A snapshot of every upstream server's health and connection count, in the group's order.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<UpstreamState> upstreamStates() {
+    synchronized (lifecycleLock) {
+      if (server == null) {
+        throw new IllegalStateException("proxy is not started");
+      }
+      return server.upstreamStates();
+    }
   }
 
   /** See {@link Builder#readTimeout(Duration)}. */
@@ -249,8 +292,8 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
-   * The TLS configuration of a {@code wss://} upstream (see {@link Builder#upstreamTls}); null for
-   * a {@code ws://} upstream.
+   * The TLS configuration for {@code wss://} upstream servers (see {@link Builder#upstreamTls});
+   * null when not set: the JDK's CA certificates are trusted.
    */
   public UpstreamTls upstreamTls() {
     return upstreamTls;
@@ -266,6 +309,61 @@ public final class WsProxy implements AutoCloseable {
     return acceptBacklog;
   }
 
+  /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
+  public List<Interceptor> interceptors() {
+    return interceptors;
+  }
+
+  /** See {@link Builder#interceptorTimeout(Duration)}. */
+  public Duration interceptorTimeout() {
+    return interceptorTimeout;
+  }
+
+  /** See {@link Builder#maxConnections}. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** See {@link Builder#maxConnectionsPerIp}. */
+  public int maxConnectionsPerIp() {
+    return maxConnectionsPerIp;
+  }
+
+  /** See {@link Builder#maxHandshakesPerSecondPerIp}. */
+  public int maxHandshakesPerSecondPerIp() {
+    return maxHandshakesPerSecondPerIp;
+  }
+
+  /** See {@link Builder#maxFrameBytes}. */
+  public long maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** See {@link Builder#allowedOrigins}. */
+  public List<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** See {@link Builder#trustedProxies}. */
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
+  /** See {@link Builder#clientPingInterval}. */
+  public Duration clientPingInterval() {
+    return clientPingInterval;
+  }
+
+  /** See {@link Builder#upstreamPingInterval}. */
+  public Duration upstreamPingInterval() {
+    return upstreamPingInterval;
+  }
+
+  /** See {@link Builder#pongTimeout}. */
+  public Duration pongTimeout() {
+    return pongTimeout;
+  }
+
   @Override
   public String toString() {
     return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
@@ -278,7 +376,7 @@ public final class WsProxy implements AutoCloseable {
    */
   public static final class Builder {
     private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
-    private URI upstream;
+    private UpstreamGroup upstream;
     private Duration readTimeout = Duration.ofSeconds(60);
     private Duration sendTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -295,6 +393,17 @@ public final class WsProxy implements AutoCloseable {
     private ServerTls listenTls;
     private UpstreamTls upstreamTls;
     private boolean upstreamTlsInsecureSkipVerify;
+    private final List<Interceptor> interceptors = new ArrayList<>();
+    private Duration interceptorTimeout = Duration.ofSeconds(10);
+    private int maxConnections = 10_000;
+    private int maxConnectionsPerIp = Integer.MAX_VALUE;
+    private int maxHandshakesPerSecondPerIp = 0;
+    private long maxFrameBytes = 16L * 1024 * 1024;
+    private List<String> allowedOrigins = List.of();
+    private List<String> trustedProxies = List.of();
+    private Duration clientPingInterval = Duration.ZERO;
+    private Duration upstreamPingInterval = Duration.ZERO;
+    private Duration pongTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -317,6 +426,17 @@ public final class WsProxy implements AutoCloseable {
       this.listenTls = proxy.listenTls;
       this.upstreamTls = proxy.configuredUpstreamTls;
       this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
+      this.interceptors.addAll(proxy.interceptors);
+      this.interceptorTimeout = proxy.interceptorTimeout;
+      this.maxConnections = proxy.maxConnections;
+      this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
+      this.maxHandshakesPerSecondPerIp = proxy.maxHandshakesPerSecondPerIp;
+      this.maxFrameBytes = proxy.maxFrameBytes;
+      this.allowedOrigins = proxy.allowedOrigins;
+      this.trustedProxies = proxy.trustedProxies;
+      this.clientPingInterval = proxy.clientPingInterval;
+      this.upstreamPingInterval = proxy.upstreamPingInterval;
+      this.pongTimeout = proxy.pongTimeout;
     }
 
     /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
@@ -338,29 +458,17 @@ public final class WsProxy implements AutoCloseable {
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
     public Builder upstream(String url) {
-      Objects.requireNonNull(url, "upstream");
-      try {
-        return upstream(new URI(url));
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("upstream: not a URL: " + url + " (" + e.getReason() + ")");
-      }
+      return upstream(UpstreamGroup.parseUrl(url));
     }
 
     /** Like {@link #upstream(String)}. */
     public Builder upstream(URI url) {
-      Objects.requireNonNull(url, "upstream");
-      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("ws") && !scheme.equals("wss")) {
-        throw new IllegalArgumentException("upstream: scheme must be ws:// or wss://, was: " + url);
-      }
-      if (url.getHost() == null || url.getHost().isEmpty()) {
-        throw new IllegalArgumentException("upstream: URL has no host: " + url);
-      }
-      if (url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-        throw new IllegalArgumentException(
-            "upstream: URL must not carry a query, fragment or user info: " + url);
-      }
-      this.upstream = url;
+      return upstream(UpstreamGroup.of(url));
+    }
+
+    /** Several upstream servers, balanced and failed over as the group says; replaces any earlier upstream. */
+    public Builder upstream(UpstreamGroup group) {
+      this.upstream = Objects.requireNonNull(group, "upstream");
       return this;
     }
 
@@ -506,6 +614,16 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Adds an interceptor to the chain; interceptors are called in the order they were added. One
+     * instance serves every connection. See {@link Interceptor} for what it may do and its
+     * threading rules.
+     */
+    public Builder interceptor(Interceptor interceptor) {
+      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
      * Trust and client certificate for a {@code wss://} upstream. Default {@link
      * UpstreamTls#systemTrust()}: the JDK's CA certificates, no client certificate. Host name
      * verification and SNI stay on whatever the trust.
@@ -516,12 +634,130 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Time an interceptor's asynchronous answer may take: a handshake stage still outstanding after
+     * it gets the client {@code 504}; a message stage, close code 1011 on both sides. Default 10 s.
+     */
+    public Builder interceptorTimeout(Duration timeout) {
+      this.interceptorTimeout = positive("interceptorTimeout", timeout);
+      return this;
+    }
+
+    /**
      * DANGEROUS: accept any certificate from a {@code wss://} upstream, for any host name, so
      * anyone on the path can impersonate it. For tests against throw-away certificates only; the
      * proxy logs a warning when it starts with this on. Default false.
      */
     public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
       this.upstreamTlsInsecureSkipVerify = insecure;
+      return this;
+    }
+
+    /**
+     * The most client connections open at once (handshaking or relaying); one more gets {@code 503
+     * Service Unavailable} at once. Each connection holds two sockets. Default 10,000.
+     */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = atLeastOne("maxConnections", connections);
+      return this;
+    }
+
+    /**
+     * The most connections open at once from one client IP address; one more gets {@code 429 Too
+     * Many Requests}. Default: no limit, since behind a load balancer or a NAT many clients share
+     * an address.
+     */
+    public Builder maxConnectionsPerIp(int connections) {
+      this.maxConnectionsPerIp = atLeastOne("maxConnectionsPerIp", connections);
+      return this;
+    }
+
+    /**
+     * The most new connections per second from one client IP address (a token bucket allowing
+     * bursts of that size); more get {@code 429 Too Many Requests}. 0, the default, means no limit.
+     */
+    public Builder maxHandshakesPerSecondPerIp(int handshakes) {
+      if (handshakes < 0) {
+        throw new IllegalArgumentException("maxHandshakesPerSecondPerIp must be 0 (off) or more, was " + handshakes);
+      }
+      this.maxHandshakesPerSecondPerIp = handshakes;
+      return this;
+    }
+
+    /**
+     * The largest single frame relayed in either direction; a larger one closes the connection with
+     * 1009 on both sides before any of it is relayed. Default 16 MiB.
+     */
+    public Builder maxFrameBytes(long bytes) {
+      if (bytes < 125) {
+        throw new IllegalArgumentException("maxFrameBytes must be at least 125, was " + bytes);
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The only {@code Origin} values a handshake may carry (exact, case-insensitive matches such as
+     * {@code https://app.example}); another origin gets {@code 403 Forbidden}. Requests without an
+     * {@code Origin} header (non-browser clients) are let through: browsers always send it, and it
+     * is browsers that cross-site WebSocket hijacking abuses. Empty, the default, allows any origin.
+     */
+    public Builder allowedOrigins(List<String> origins) {
+      List<String> copy = List.copyOf(origins);
+      for (String origin : copy) {
+        if (origin.isBlank() || origin.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7F)) {
+          throw new IllegalArgumentException("allowedOrigins: not an origin: \"" + origin + "\"");
+        }
+      }
+      this.allowedOrigins = copy;
+      return this;
+    }
+
+    /**
+     * The addresses (IP literals or CIDR blocks, e.g. {@code 10.0.0.0/8}) of proxies in front of
+     * this one whose {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code
+     * X-Forwarded-Host} are believed: for them the client's address is appended to their {@code
+     * X-Forwarded-For}. From any other peer those headers are replaced, so a client cannot spoof
+     * its address. Default: none.
+     *
+     * @throws IllegalArgumentException naming {@code trustedProxies} for an entry that is not an IP
+     *     literal or CIDR block
+     */
+    public Builder trustedProxies(List<String> addresses) {
+      List<String> copy = List.copyOf(addresses);
+      for (String address : copy) {
+        try {
+          AddressRange.parse(address);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
+        }
+      }
+      this.trustedProxies = copy;
+      return this;
+    }
+
+    /**
+     * How long the client leg may be silent before the proxy sends it a ping of its own; a client
+     * that then sends nothing (no pong, no data) within {@link #pongTimeout} is treated as vanished:
+     * its socket is closed and the upstream gets 1001. The pongs that answer the proxy's pings are
+     * not relayed. {@link Duration#ZERO}, the default, sends no pings.
+     */
+    public Builder clientPingInterval(Duration interval) {
+      this.clientPingInterval = zeroOrPositive("clientPingInterval", interval);
+      return this;
+    }
+
+    /**
+     * Like {@link #clientPingInterval} for the upstream leg: an upstream that does not answer is
+     * treated as vanished, and the client gets 1011. Default {@link Duration#ZERO}: off.
+     */
+    public Builder upstreamPingInterval(Duration interval) {
+      this.upstreamPingInterval = zeroOrPositive("upstreamPingInterval", interval);
+      return this;
+    }
+
+    /** How long a peer has to answer the proxy's own ping. Default 10 s. */
+    public Builder pongTimeout(Duration timeout) {
+      this.pongTimeout = positive("pongTimeout", timeout);
       return this;
     }
 
@@ -543,14 +779,22 @@ public final class WsProxy implements AutoCloseable {
       if (upstream == null) {
         throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
       }
-      if (!"wss".equalsIgnoreCase(upstream.getScheme())) {
-        if (upstreamTls != null || upstreamTlsInsecureSkipVerify) {
-          throw new IllegalStateException("upstreamTls: set for a ws:// upstream; use a wss:// URL");
-        }
-        return new WsProxy(this, null);
+      if (!upstreamTlsInsecureSkipVerify) {
+        return new WsProxy(this, upstreamTls);
       }
-      UpstreamTls tls = upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls;
-      return new WsProxy(this, upstreamTlsInsecureSkipVerify ? tls.trustingEverything() : tls);
+      return new WsProxy(this, (upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls).trustingEverything());
+    }
+
+    private static Duration zeroOrPositive(String setting, Duration value) {
+      Objects.requireNonNull(value, setting);
+      return value.isZero() ? value : positive(setting, value);
+    }
+
+    private static int atLeastOne(String setting, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(setting + " must be at least 1, was " + value);
+      }
+      return value;
     }
 
     private static Duration positive(String setting, Duration value) {

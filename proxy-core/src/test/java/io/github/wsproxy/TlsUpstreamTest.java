@@ -116,8 +116,6 @@ class TlsUpstreamTest {
         .hasMessageStartingWith("upstreamTls trustStore password: wrong password");
     assertThatThrownBy(() -> UpstreamTls.systemTrust().withClientPem(CLIENT.certificatePem(), SERVER.privateKeyPem()))
         .hasMessageStartingWith("upstreamTls clientCertificate privateKey: ");
-    assertThatThrownBy(() -> WsProxy.builder().upstream("ws://127.0.0.1:1").upstreamTls(UpstreamTls.systemTrust()).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("upstreamTls");
     assertThatThrownBy(() -> WsProxy.builder().upstream("wss://127.0.0.1:1")
         .upstreamTls(UpstreamTls.of(TestCertificate.context(null))).upstreamTlsInsecureSkipVerify(true).build())
         .hasMessageStartingWith("upstreamTlsInsecureSkipVerify");

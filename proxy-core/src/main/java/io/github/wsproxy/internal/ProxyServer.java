@@ -1,10 +1,16 @@
 package io.github.wsproxy.internal;
 
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
-import io.github.wsproxy.internal.relay.UpstreamResolver;
 import io.github.wsproxy.internal.tls.TlsContexts;
+import io.github.wsproxy.internal.upstream.HealthChecker;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamPools;
+import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -29,14 +35,16 @@ public final class ProxyServer {
   private final WsProxy config;
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
-  private final UpstreamResolver resolver;
+  private final UpstreamResolver resolver = new UpstreamResolver();
+  private final UpstreamPool upstreams;
+  private final HealthChecker healthChecker;
   private final TlsContexts tls;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
-    this.resolver = new UpstreamResolver(config.upstream());
+    this.upstreams = new UpstreamPool(config.upstreamGroup(), resolver);
     this.listener = ServerSocketChannel.open();
     TlsContexts contexts = null;
     try {
@@ -45,11 +53,18 @@ public final class ProxyServer {
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
       contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
+      InterceptorChain chain = new InterceptorChain(config.interceptors());
+      UpstreamPools pools = new UpstreamPools(upstreams, resolver);
+      ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
+          config.maxHandshakesPerSecondPerIp());
       for (int i = 0; i < config.eventLoops(); i++) {
         EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, resolver, contexts));
+        loops.add(new LoopConnections(config, loop, pools, chain, limits, contexts));
       }
+      loops.get(0).loop().onTick(pools::tick);
       loops.get(0).loop().onTick(contexts::onTick);
+      this.healthChecker = config.upstreamGroup().healthCheck() == null
+          ? null : new HealthChecker(upstreams, loops.get(0).loop(), contexts);
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
@@ -81,7 +96,7 @@ public final class ProxyServer {
       throw new IOException("interrupted while starting", e);
     }
     log.info("WsProxy listening on {}{}:{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
-        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(), config.upstream());
+        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(), config.upstreamGroup());
     return server;
   }
 
@@ -94,10 +109,18 @@ public final class ProxyServer {
     return tls;
   }
 
+  /** Snapshots of the upstream servers' state. */
+  public List<UpstreamState> upstreamStates() {
+    return upstreams.states();
+  }
+
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
   public void shutdown() {
     EventLoop acceptLoop = loops.get(0).loop();
     acceptLoop.execute(this::closeListener);
+    if (healthChecker != null) {
+      acceptLoop.execute(healthChecker::stop);
+    }
     for (LoopConnections connections : loops) {
       connections.loop().execute(connections::goAway);
     }

@@ -1,5 +1,6 @@
 package io.github.wsproxy.examples;
 
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -67,7 +68,7 @@ public final class Launcher {
     try {
       if (!options.upstreamGiven()) {
         demo = DemoEchoUpstream.start(new InetSocketAddress("127.0.0.1", 0));
-        builder.upstream(demo.uri());
+        builder.upstream(options.upstreamGroup(demo.uri()));
       }
       WsProxy proxy = builder.build();
       proxy.start();
@@ -115,7 +116,9 @@ public final class Launcher {
     }
 
     String banner() {
-      String upstream = demo == null ? proxy.upstream().toString() : proxy.upstream() + " (built-in echo server)";
+      UpstreamGroup group = proxy.upstreamGroup();
+      String upstream = demo != null ? proxy.upstream() + " (built-in echo server)"
+          : group.servers().size() == 1 ? proxy.upstream().toString() : group.toString();
       return "WsProxy listening on " + proxyUri() + "\n"
           + "  upstream: " + upstream + "\n"
           + "  try it:   java -jar proxy-examples/target/wsproxy.jar --client " + proxyUri() + "\n"

@@ -1,12 +1,19 @@
 package io.github.wsproxy.examples;
 
+import io.github.wsproxy.Balance;
+import io.github.wsproxy.HealthCheck;
+import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -24,11 +31,29 @@ public final class LauncherOptions {
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
         (o, v) -> o.builder.listen(address(v)));
-    flag("--upstream", "URL", "upstream ws:// or wss:// URL, path prefix allowed (default: a built-in echo server)",
+    flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// or wss:// URL, path prefix allowed; repeat for a group"
+            + " (default: a built-in echo server)",
         (o, v) -> {
-          o.builder.upstream(v);
+          o.addServer(v);
           o.upstreamGiven = true;
         });
+    flag("--balance", "POLICY", "round-robin (default), least-conn, hash:ip, hash:header:NAME,"
+            + " hash:cookie:NAME or hash:query:NAME",
+        (o, v) -> o.group.balance(balance(v)));
+    flag("--upstream-max-connections", "N", "connections per upstream server at most, 0 = no cap (default 0)",
+        (o, v) -> o.group.maxConnections(integer(v)));
+    flag("--max-tries", "N", "upstream servers one connection may try (default: all)",
+        (o, v) -> o.group.maxTries(integer(v)));
+    flag("--max-fails", "N", "failures within --fail-timeout that take a server out, 0 = never (default 1)",
+        (o, v) -> o.group.maxFails(integer(v)));
+    flag("--fail-timeout", "DURATION", "window for --max-fails and time a failed server is skipped (default 10s)",
+        (o, v) -> o.group.failTimeout(duration(v)));
+    flag("--health-check", "ws:PATH|tcp", "probe every server: WebSocket handshake on PATH, or TCP connect",
+        (o, v) -> o.healthCheck = healthCheck(v));
+    flag("--health-interval", "DURATION", "time between probes (default 5s)",
+        (o, v) -> o.healthInterval = duration(v));
+    flag("--health-timeout", "DURATION", "time a probe may take (default 2s)",
+        (o, v) -> o.healthTimeout = duration(v));
     flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
         (o, v) -> o.builder.readTimeout(duration(v)));
     flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
@@ -68,6 +93,35 @@ public final class LauncherOptions {
     tlsFlag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert");
     flag("--upstream-tls-insecure-skip-verify", null, "DANGEROUS: accept any upstream certificate (tests only)",
         (o, v) -> o.builder.upstreamTlsInsecureSkipVerify(true));
+    flag("--interceptor", "CLASS", "add an Interceptor subclass with a public no-argument constructor (repeatable)",
+        (o, v) -> o.builder.interceptor(interceptor(v)));
+    flag("--interceptor-timeout", "DURATION", "limit for an interceptor's asynchronous answer (default 10s)",
+        (o, v) -> o.builder.interceptorTimeout(duration(v)));
+    flag("--max-connections", "N", "client connections at most, then 503 (default 10000)",
+        (o, v) -> o.builder.maxConnections(integer(v)));
+    flag("--max-connections-per-ip", "N", "client connections from one IP address at most, then 429 (default: no limit)",
+        (o, v) -> o.builder.maxConnectionsPerIp(integer(v)));
+    flag("--max-handshakes-per-second-per-ip", "N", "new connections per second from one IP address, then 429"
+            + " (default 0 = no limit)",
+        (o, v) -> o.builder.maxHandshakesPerSecondPerIp(integer(v)));
+    flag("--max-frame-bytes", "SIZE", "largest frame, else close 1009 (default 16MiB)",
+        (o, v) -> o.builder.maxFrameBytes(size(v)));
+    flag("--allowed-origin", "ORIGIN", "an Origin a handshake may carry, else 403 (repeatable; default: any)",
+        (o, v) -> {
+          o.origins.add(v);
+          o.builder.allowedOrigins(o.origins);
+        });
+    flag("--trusted-proxy", "IP|CIDR", "a proxy whose X-Forwarded-* headers are believed (repeatable; default: none)",
+        (o, v) -> {
+          o.trustedProxies.add(v);
+          o.builder.trustedProxies(o.trustedProxies);
+        });
+    flag("--client-ping-interval", "DURATION", "ping a silent client after this long, 0s = never (default 0s)",
+        (o, v) -> o.builder.clientPingInterval(duration(v)));
+    flag("--upstream-ping-interval", "DURATION", "ping a silent upstream after this long, 0s = never (default 0s)",
+        (o, v) -> o.builder.upstreamPingInterval(duration(v)));
+    flag("--pong-timeout", "DURATION", "a pinged peer silent this long is treated as gone (default 10s)",
+        (o, v) -> o.builder.pongTimeout(duration(v)));
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
     flag("--help", null, "print this help", (o, v) -> o.help = true);
@@ -76,6 +130,10 @@ public final class LauncherOptions {
   private final WsProxy.Builder builder = WsProxy.builder();
   /** TLS flags, applied together once all are known. */
   private final Map<String, String> tls = new LinkedHashMap<>();
+  private final UpstreamGroup.Builder group = UpstreamGroup.builder();
+  private HealthCheck healthCheck;
+  private Duration healthInterval;
+  private Duration healthTimeout;
   private boolean upstreamGiven;
   private boolean help;
   private String clientUrl;
@@ -109,6 +167,9 @@ public final class LauncherOptions {
     }
     options.applyListenTls();
     options.applyUpstreamTls();
+    if (options.upstreamGiven) {
+      options.builder.upstream(options.upstreamGroup(null));
+    }
     return options;
   }
 
@@ -207,6 +268,29 @@ public final class LauncherOptions {
     return secret;
   }
 
+  /**
+   * The upstream group the flags describe, plus {@code extraServer} (the demo upstream) when not
+   * null.
+   *
+   * @throws IllegalArgumentException naming the flag, when the flags do not make a group
+   */
+  public UpstreamGroup upstreamGroup(URI extraServer) {
+    if (extraServer != null) {
+      group.server(extraServer, 1);
+    }
+    if (healthCheck != null) {
+      group.healthCheck(healthCheck.interval(healthInterval == null ? healthCheck.interval() : healthInterval)
+          .timeout(healthTimeout == null ? healthCheck.timeout() : healthTimeout));
+    } else if (healthInterval != null || healthTimeout != null) {
+      throw new IllegalArgumentException("--health-interval/--health-timeout: need --health-check");
+    }
+    try {
+      return group.build();
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("--upstream: " + e.getMessage(), e);
+    }
+  }
+
   /** The usage text listing every flag. */
   public static String help() {
     StringBuilder out = new StringBuilder("usage: java -jar wsproxy.jar [flags]\n\n");
@@ -217,7 +301,13 @@ public final class LauncherOptions {
     return out.toString();
   }
 
-  /** The builder with every flag applied; the upstream still missing when {@link #upstreamGiven()} is false. */
+  /**
+   * The builder with every flag applied; the upstream still missing when {@link #upstreamGiven()}
+   * is false (then set it from {@link #upstreamGroup(URI)}).
+   */
+  private final List<String> origins = new ArrayList<>();
+  private final List<String> trustedProxies = new ArrayList<>();
+
   public WsProxy.Builder builder() {
     return builder;
   }
@@ -233,6 +323,60 @@ public final class LauncherOptions {
   /** The URL given to --client, or null when running the proxy. */
   public String clientUrl() {
     return clientUrl;
+  }
+
+  private void addServer(String value) {
+    String[] parts = value.split(";");
+    int weight = 1;
+    boolean backup = false;
+    for (int i = 1; i < parts.length; i++) {
+      String option = parts[i].strip();
+      if (option.equals("backup")) {
+        backup = true;
+      } else if (option.startsWith("weight=")) {
+        weight = integer(option.substring("weight=".length()));
+      } else {
+        throw new IllegalArgumentException("unknown server option \"" + option + "\" (weight=N or backup)");
+      }
+    }
+    if (backup) {
+      group.backup(parts[0], weight);
+    } else {
+      group.server(parts[0], weight);
+    }
+  }
+
+  static Balance balance(String value) {
+    String v = value.strip();
+    if (v.equals("round-robin")) {
+      return Balance.roundRobin();
+    }
+    if (v.equals("least-conn")) {
+      return Balance.leastConnections();
+    }
+    if (v.equals("hash:ip")) {
+      return Balance.hashClientIp();
+    }
+    for (String kind : new String[] {"header", "cookie", "query"}) {
+      String prefix = "hash:" + kind + ":";
+      if (v.startsWith(prefix)) {
+        String name = v.substring(prefix.length());
+        return kind.equals("header") ? Balance.hashHeader(name)
+            : kind.equals("cookie") ? Balance.hashCookie(name) : Balance.hashQuery(name);
+      }
+    }
+    throw new IllegalArgumentException("expected round-robin, least-conn, hash:ip, hash:header:NAME,"
+        + " hash:cookie:NAME or hash:query:NAME, got \"" + value + "\"");
+  }
+
+  private static HealthCheck healthCheck(String value) {
+    if (value.equals("tcp")) {
+      return HealthCheck.tcp();
+    }
+    if (value.startsWith("ws:")) {
+      return HealthCheck.webSocket(value.substring(3));
+    }
+    throw new IllegalArgumentException("expected ws:/PATH or tcp, got \"" + value + "\"");
   }
 
   private static void flag(String name, String argument, String description,
@@ -290,6 +434,22 @@ public final class LauncherOptions {
       return Integer.parseInt(value.strip());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a number, got \"" + value + "\"");
+    }
+  }
+
+  private static Interceptor interceptor(String className) {
+    try {
+      Class<?> type = Class.forName(className.strip());
+      if (!Interceptor.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException(className + " is not an " + Interceptor.class.getName());
+      }
+      return (Interceptor) type.getConstructor().newInstance();
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("no class " + className + " on the class path");
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(className + " has no public no-argument constructor");
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("cannot create " + className + ": " + e.getCause());
     }
   }
 

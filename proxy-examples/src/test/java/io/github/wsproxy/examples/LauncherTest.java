@@ -3,13 +3,16 @@ package io.github.wsproxy.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.Balance;
 import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +29,13 @@ class LauncherTest {
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
-        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation").builder().build();
+        "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
+        "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
+        "--interceptor-timeout", "2s", "--max-connections", "500", "--max-connections-per-ip", "20",
+        "--max-handshakes-per-second-per-ip", "7", "--max-frame-bytes", "64K", "--allowed-origin", "https://a.example",
+        "--allowed-origin", "https://b.example", "--trusted-proxy", "10.0.0.0/8", "--client-ping-interval", "30s",
+        "--upstream-ping-interval", "20s", "--pong-timeout", "3s").builder().build();
 
     assertThat(proxy.listenAddress().getPort()).isZero();
     assertThat(proxy.upstream()).hasToString("ws://127.0.0.1:8282/base");
@@ -42,6 +51,50 @@ class LauncherTest {
     assertThat(proxy.preserveHost()).isTrue();
     assertThat(proxy.permessageDeflate()).isFalse();
     assertThat(proxy.validateUtf8()).isFalse();
+    assertThat(proxy.interceptors()).extracting(i -> i.getClass().getSimpleName())
+        .containsExactly("RequestIdHeader", "MessageStats");
+    assertThat(proxy.interceptorTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(proxy.maxConnections()).isEqualTo(500);
+    assertThat(proxy.maxConnectionsPerIp()).isEqualTo(20);
+    assertThat(proxy.maxHandshakesPerSecondPerIp()).isEqualTo(7);
+    assertThat(proxy.maxFrameBytes()).isEqualTo(65536);
+    assertThat(proxy.allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+    assertThat(proxy.trustedProxies()).containsExactly("10.0.0.0/8");
+    assertThat(proxy.clientPingInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(proxy.upstreamPingInterval()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(proxy.pongTimeout()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void mapsRepeatedUpstreamsAndGroupFlagsOntoAnUpstreamGroup() {
+    UpstreamGroup group = LauncherOptions.parse(
+        "--upstream", "ws://127.0.0.1:8281;weight=3", "--upstream", "ws://127.0.0.1:8282",
+        "--upstream", "ws://127.0.0.1:8289;backup", "--balance", "hash:cookie:sid", "--upstream-max-connections", "5",
+        "--max-tries", "2", "--max-fails", "3", "--fail-timeout", "2s", "--health-check", "ws:/health",
+        "--health-interval", "1s", "--health-timeout", "300ms").builder().build().upstreamGroup();
+
+    assertThat(group.servers()).containsExactly(
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8281"), 3, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8282"), 1, false),
+        new UpstreamGroup.Server(URI.create("ws://127.0.0.1:8289"), 1, true));
+    assertThat(group.balance()).isEqualTo(Balance.hashCookie("sid"));
+    assertThat(group.maxConnections()).isEqualTo(5);
+    assertThat(group.maxTries()).isEqualTo(2);
+    assertThat(group.maxFails()).isEqualTo(3);
+    assertThat(group.failTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(group.healthCheck().path()).isEqualTo("/health");
+    assertThat(group.healthCheck().interval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(group.healthCheck().timeout()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void parsesEveryBalancePolicy() {
+    assertThat(LauncherOptions.balance("round-robin")).isEqualTo(Balance.roundRobin());
+    assertThat(LauncherOptions.balance("least-conn")).isEqualTo(Balance.leastConnections());
+    assertThat(LauncherOptions.balance("hash:ip")).isEqualTo(Balance.hashClientIp());
+    assertThat(LauncherOptions.balance("hash:header:X-User")).isEqualTo(Balance.hashHeader("X-User"));
+    assertThat(LauncherOptions.balance("hash:query:room")).isEqualTo(Balance.hashQuery("room"));
+    assertThatThrownBy(() -> LauncherOptions.balance("hash:header:")).hasMessageContaining("hashHeader");
   }
 
   @Test
@@ -51,7 +104,12 @@ class LauncherTest {
         {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
         {"--tls-cert", "/no/such.pem", "--tls-key", "/no/such.key"}, {"--tls-client-auth", "required"},
         {"--tls-keystore", "/no/such.p12", "--tls-keystore-password", "env:WSPROXY_NO_SUCH_VARIABLE"},
-        {"--upstream-ca", "/no/such.pem"}};
+        {"--upstream-ca", "/no/such.pem"},
+        {"--balance", "random"}, {"--upstream", "ws://127.0.0.1:1;heavy"}, {"--upstream", "ws://127.0.0.1:1;weight=0"},
+        {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
+        {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"},
+        {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
+        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -70,7 +128,11 @@ class LauncherTest {
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
         "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
-        "--no-permessage-deflate", "--no-utf8-validation", "--client", "--help", "--tls-keystore",
+        "--no-permessage-deflate", "--no-utf8-validation", "--interceptor", "--interceptor-timeout", "--client",
+        "--help", "--balance", "--upstream-max-connections", "--max-connections", "--max-connections-per-ip",
+        "--max-handshakes-per-second-per-ip", "--max-frame-bytes", "--allowed-origin", "--trusted-proxy",
+        "--client-ping-interval", "--upstream-ping-interval", "--pong-timeout", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
+        "--health-interval", "--health-timeout", ";weight=N", ";backup", "--tls-keystore",
         "--tls-keystore-password", "--tls-cert", "--tls-key", "--tls-client-auth", "--tls-client-ca",
         "--tls-protocols", "--tls-reload-interval", "--upstream-ca", "--upstream-truststore",
         "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",

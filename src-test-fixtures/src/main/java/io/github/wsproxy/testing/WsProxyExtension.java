@@ -1,5 +1,6 @@
 package io.github.wsproxy.testing;
 
+import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.WsProxy;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -87,6 +88,17 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
   public WsProxyExtension proxy(Consumer<WsProxy.Builder> customizer) {
     proxyCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
     return this;
+  }
+
+  /**
+   * Adds an interceptor to the proxy (like {@code proxy(b -> b.interceptor(interceptor))}): the
+   * shortest way to test an interceptor of your own against a real upstream and client.
+   *
+   * @return this
+   */
+  public WsProxyExtension interceptor(Interceptor interceptor) {
+    Objects.requireNonNull(interceptor, "interceptor");
+    return proxy(builder -> builder.interceptor(interceptor));
   }
 
   /** Starts the upstream, then the proxy. */

@@ -15,18 +15,11 @@ public final class CloseFrames {
    */
   public static ByteBuffer of(int code, String reason, boolean masked, int maskKey) {
     byte[] reasonBytes = truncatedUtf8(reason);
-    int payloadLength = 2 + reasonBytes.length;
-    ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + payloadLength);
-    frame.put((byte) 0x88).put((byte) ((masked ? 0x80 : 0) | payloadLength));
-    if (masked) {
-      frame.putInt(maskKey);
-    }
-    int payloadStart = frame.position();
-    frame.putShort((short) code).put(reasonBytes);
-    if (masked) {
-      Masking.xor(frame, payloadStart, frame.position(), Masking.repeated(maskKey, 0));
-    }
-    return frame.flip();
+    byte[] payload = new byte[2 + reasonBytes.length];
+    payload[0] = (byte) (code >> 8);
+    payload[1] = (byte) code;
+    System.arraycopy(reasonBytes, 0, payload, 2, reasonBytes.length);
+    return FrameEncoder.encode(FrameEncoder.OP_CLOSE, true, payload, 0, payload.length, masked, maskKey);
   }
 
   private static byte[] truncatedUtf8(String reason) {

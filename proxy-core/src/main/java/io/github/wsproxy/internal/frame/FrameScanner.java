@@ -22,7 +22,12 @@ public final class FrameScanner {
     /** A close frame ends at the returned index; bytes after it must be discarded. */
     CLOSE,
     /** A protocol violation: see {@link #violationCode()}; relay only up to the returned index. */
-    VIOLATION
+    VIOLATION,
+    /**
+     * A pong answering the proxy's own ping starts at the returned index and ends at {@link
+     * #ownPongEnd()}: remove it from the stream and scan on.
+     */
+    OWN_PONG
   }
 
   private static final int OP_CONTINUATION = 0;
@@ -39,6 +44,9 @@ public final class FrameScanner {
   private final Masking masking;
   private final Utf8Validator utf8 = new Utf8Validator();
   private boolean compressionNegotiated;
+  private long maxFrameBytes = Long.MAX_VALUE;
+  private byte[] ownPong;
+  private int ownPongEnd;
 
   private long payloadRemaining;
   private long payloadOffset;
@@ -64,12 +72,29 @@ public final class FrameScanner {
   /**
    * @param fromClient frames come from a client: they must be masked and are re-masked; otherwise
    *     they come from an upstream and must not be masked
+   * @param masking fresh keys for re-masking client frames; null unmasks them instead (key 0), for
+   *     a direction the proxy decodes
    */
   public FrameScanner(boolean fromClient, long maxMessageBytes, boolean validateUtf8, Masking masking) {
     this.fromClient = fromClient;
     this.maxMessageBytes = maxMessageBytes;
     this.validateUtf8 = validateUtf8;
     this.masking = masking;
+  }
+
+  /** Limits single frames: a larger data frame is a 1009 violation. Default: only the message limit. */
+  public void limitFrames(long bytes) {
+    this.maxFrameBytes = bytes;
+  }
+
+  /** Pongs with exactly this payload answer the proxy's own pings: they stop the scan as {@link Stop#OWN_PONG}. */
+  public void recognisePongs(byte[] payload) {
+    this.ownPong = payload.clone();
+  }
+
+  /** Where the pong found by the last scan ends; see {@link Stop#OWN_PONG}. */
+  public int ownPongEnd() {
+    return ownPongEnd;
   }
 
   /** Allows RSV1 on the first frame of a message: permessage-deflate was negotiated. */
@@ -140,6 +165,11 @@ public final class FrameScanner {
         if (fromClient) {
           unmaskKey = buf.getInt(keyIndex);
         }
+        if (opcode == OP_PONG && isOwnPong(buf, payloadStart, payloadEnd)) {
+          stop = Stop.OWN_PONG;
+          ownPongEnd = payloadEnd;
+          return pos;
+        }
         if (opcode == OP_CLOSE) {
           String problem = decodeClose(buf, payloadStart, payloadEnd);
           if (problem != null) {
@@ -171,6 +201,9 @@ public final class FrameScanner {
         messageCompressed = rsv == RSV1;
         messageBytes = 0;
         utf8.reset();
+      }
+      if (length > maxFrameBytes) {
+        return violation(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes", from);
       }
       if (length > maxMessageBytes - messageBytes) {
         return violation(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes", from);
@@ -229,6 +262,11 @@ public final class FrameScanner {
     return payloadRemaining == 0;
   }
 
+  /** Whether the stream is between messages, so a message of the proxy's own can be inserted. */
+  public boolean atMessageBoundary() {
+    return payloadRemaining == 0 && !messageInProgress;
+  }
+
   /** Complete data messages scanned so far. */
   public long messages() {
     return messages;
@@ -283,9 +321,22 @@ public final class FrameScanner {
   }
 
   private void remask(ByteBuffer buf, int keyIndex) {
-    int fresh = masking.nextKey();
+    int fresh = masking == null ? 0 : masking.nextKey();
     remaskDelta = unmaskKey ^ fresh;
     buf.putInt(keyIndex, fresh);
+  }
+
+  private boolean isOwnPong(ByteBuffer buf, int from, int to) {
+    if (ownPong == null || to - from != ownPong.length) {
+      return false;
+    }
+    long key = fromClient ? Masking.repeated(unmaskKey, 0) : 0;
+    for (int i = 0; i < ownPong.length; i++) {
+      if ((byte) (buf.get(from + i) ^ (key >>> (56 - (i & 7) * 8))) != ownPong[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private String decodeClose(ByteBuffer buf, int from, int to) {

@@ -126,7 +126,8 @@ public final class HttpHead {
     return elements;
   }
 
-  static boolean isToken(String s) {
+  /** Whether {@code s} is an HTTP token (RFC 9110 §5.6.2), e.g. a valid header name. */
+  public static boolean isToken(String s) {
     if (s.isEmpty()) {
       return false;
     }
@@ -141,7 +142,8 @@ public final class HttpHead {
     return true;
   }
 
-  static boolean isFieldValue(String s) {
+  /** Whether {@code s} is a valid header value: no CR, LF or other control characters but tab. */
+  public static boolean isFieldValue(String s) {
     for (int i = 0; i < s.length(); i++) {
       char ch = s.charAt(i);
       if ((ch < 0x20 && ch != '\t') || ch == 0x7F) {
@@ -149,5 +151,16 @@ public final class HttpHead {
       }
     }
     return true;
+  }
+
+  /** Whether {@code s} is usable as a request target: visible ASCII only, no spaces. */
+  public static boolean isRequestTarget(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch <= 0x20 || ch >= 0x7F) {
+        return false;
+      }
+    }
+    return !s.isEmpty();
   }
 }

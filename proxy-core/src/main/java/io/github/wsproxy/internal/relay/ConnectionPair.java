@@ -1,22 +1,40 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.CloseInfo;
+import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.Message;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
+import io.github.wsproxy.internal.frame.FrameEncoder;
 import io.github.wsproxy.internal.frame.FrameScanner;
+import io.github.wsproxy.internal.intercept.ConnectionHandle;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.intercept.Outcome;
+import io.github.wsproxy.internal.intercept.RequestHandshake;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
+import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,15 +49,17 @@ import org.slf4j.LoggerFactory;
  * Then two {@link Relay}s move frames, and the close handshake is relayed or, when the proxy ends
  * the connection itself, performed by the proxy on both legs.
  */
-public final class ConnectionPair {
+public final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger accessLog = LoggerFactory.getLogger("io.github.wsproxy.access");
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
   private static final long IDLE_TLS_BUFFERS_NANOS = 1_000_000_000L;
+  /** The payload of the proxy's own keepalive pings; pongs carrying it are not relayed. */
+  private static final byte[] KEEPALIVE = "wsproxy-keepalive".getBytes(StandardCharsets.US_ASCII);
 
   private enum State {
-    READING_REQUEST, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
+    READING_REQUEST, INTERCEPTING, CONNECTING, UPSTREAM_HANDSHAKE, RELAYING_REJECTION, SWITCHING, RESPONDING, OPEN, CLOSING, DONE
   }
 
   private final long id = IDS.incrementAndGet();
@@ -47,9 +67,20 @@ public final class ConnectionPair {
   private final WsProxy config;
   private final EventLoop loop;
   private final Leg client = new Leg(this, true);
-  private final Leg upstream = new Leg(this, false);
+  private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
+  private final InterceptorChain chain;
+  /** What interceptors see of this connection; null when there are none. */
+  private ConnectionHandle handle;
+  private RequestHandshake handshake;
+  private int hookIndex;
+  private boolean opened;
+  private CloseInfo.Initiator closedBy;
+  /** The upstream group serving this connection: the proxy's, or the one an interceptor chose. */
+  private UpstreamPool pool;
+  /** Whether the client was counted in by the proxy's limits (and must be counted out). */
+  private boolean admitted;
   private State state = State.READING_REQUEST;
   private long deadlineNanos;
   private long lastActivityNanos;
@@ -58,6 +89,7 @@ public final class ConnectionPair {
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
+  private UpstreamSelection upstreams;
   private InetSocketAddress upstreamAddress;
   private Relay toUpstream;
   private Relay toClient;
@@ -71,11 +103,26 @@ public final class ConnectionPair {
     this.config = owner.config();
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
+    this.chain = owner.chain();
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
     if (owner.tls().listenerTls()) {
       client.startTls(owner.tls().newServerSession(), loop);
+    }
+  }
+
+  /** Counts the client in by the proxy's limits, or answers 503/429; call once it is tracked. */
+  void admit() {
+    ClientLimits.Refusal refusal = owner.limits().admit(clientAddress.getAddress());
+    admitted = refusal == null;
+    if (refusal == ClientLimits.Refusal.PROXY_FULL) {
+      reject(Rejection.of(503, "the proxy holds its maximum of " + config.maxConnections() + " connections",
+          "Retry-After: 1"));
+    } else if (refusal == ClientLimits.Refusal.ADDRESS_FULL) {
+      reject(Rejection.of(429, "too many connections from this address", "Retry-After: 1"));
+    } else if (refusal == ClientLimits.Refusal.TOO_FAST) {
+      reject(Rejection.of(429, "too many new connections per second from this address", "Retry-After: 1"));
     }
   }
 
@@ -151,7 +198,7 @@ public final class ConnectionPair {
     } else if (state == State.RELAYING_REJECTION) {
       respondWithUpstreamRejection();
     } else {
-      reject(Rejection.of(502, "upstream closed the connection during the handshake"));
+      upstreamFailed(Rejection.of(502, "upstream closed the connection during the handshake"));
     }
   }
 
@@ -160,7 +207,7 @@ public final class ConnectionPair {
       note = "client failed during the handshake: " + e.getMessage();
       finish();
     } else {
-      reject(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "upstream failed during the handshake: " + e.getMessage()));
     }
   }
 
@@ -182,17 +229,183 @@ public final class ConnectionPair {
       return;
     }
     earlyClientBytes = head.remainder();
-    translator = new HandshakeTranslator(config, request);
+    translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
     Rejection rejection = translator.check();
     if (rejection != null) {
       reject(rejection);
       return;
     }
     client.interest(SelectionKey.OP_READ, false);
+    if (chain.isEmpty()) {
+      startConnecting();
+      return;
+    }
+    handle = new ConnectionHandle(id, clientAddress, request.second(), config.maxMessageBytes());
+    handle.bind(this);
+    handshake = new RequestHandshake(handle, request, translator.forwardedFields());
+    state = State.INTERCEPTING;
+    deadlineNanos = System.nanoTime() + config.interceptorTimeout().toNanos();
+    runHandshakeHooks(0);
+  }
+
+  // ---------------------------------------------------------------- interceptors
+
+  /** Runs the handshake hooks from {@code index} on; stops at an outstanding stage. */
+  private void runHandshakeHooks(int index) {
+    List<Interceptor> interceptors = chain.all();
+    for (int i = index; i < interceptors.size() && !handshake.isRejected(); i++) {
+      Interceptor interceptor = interceptors.get(i);
+      hookIndex = i;
+      Outcome<Void> outcome;
+      try {
+        CompletionStage<Void> stage = interceptor.onHandshake(handshake);
+        int hook = i;
+        outcome = Outcome.of(stage, (ignored, failure) -> loop.execute(() -> handshakeHookDone(hook, failure)));
+      } catch (RuntimeException e) {
+        handshakeHookFailed(interceptor, e);
+        return;
+      }
+      if (!outcome.isDone()) {
+        return;
+      }
+      if (outcome.failure() != null) {
+        handshakeHookFailed(interceptor, Outcome.unwrap(outcome.failure()));
+        return;
+      }
+    }
+    RequestHandshake.Rejection chosen = handshake.rejection();
+    if (chosen != null) {
+      List<String> lines = new ArrayList<>();
+      chosen.headers().forEach((name, value) -> lines.add(name + ": " + value));
+      reject(new Rejection(chosen.status(), lines, "rejected by interceptor " + interceptors.get(hookIndex), chosen.body()));
+      return;
+    }
+    startConnecting();
+  }
+
+  private void handshakeHookDone(int hook, Throwable failure) {
+    if (state != State.INTERCEPTING || hookIndex != hook) {
+      return;
+    }
+    if (failure != null) {
+      handshakeHookFailed(chain.all().get(hook), Outcome.unwrap(failure));
+    } else {
+      runHandshakeHooks(hook + 1);
+    }
+  }
+
+  private void handshakeHookFailed(Interceptor interceptor, Throwable failure) {
+    log.error("connection {}: interceptor {} failed in onHandshake", id, interceptor, failure);
+    notifyError(failure);
+    reject(Rejection.of(500, "interceptor " + interceptor + " failed"));
+  }
+
+  /** An interceptor threw or timed out after the handshake: this connection ends with 1011. */
+  void interceptorFailed(Interceptor interceptor, Throwable failure) {
+    if (state != State.OPEN) {
+      return;
+    }
+    log.error("connection {}: interceptor {} failed", id, interceptor, failure);
+    notifyError(failure);
+    note = "interceptor " + interceptor + " failed: " + failure;
+    closedBy = CloseInfo.Initiator.PROXY;
+    closeBoth(CloseCodes.INTERNAL_ERROR, CloseCodes.INTERNAL_ERROR, "interceptor failed");
+  }
+
+  /** An interceptor's stage completed and the pipeline moved on: write what it produced. */
+  void pipelineProgressed(boolean fromClient) {
+    if (state == State.OPEN || state == State.CLOSING) {
+      (fromClient ? toUpstream : toClient).flush();
+    }
+  }
+
+  private void notifyError(Throwable failure) {
+    for (Interceptor interceptor : chain.all()) {
+      try {
+        interceptor.onError(handle, failure);
+      } catch (RuntimeException e) {
+        log.warn("connection {}: interceptor {} failed in onError", id, interceptor, e);
+      }
+    }
+  }
+
+  EventLoop loop() {
+    return loop;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    loop.execute(task);
+  }
+
+  @Override
+  public void inject(boolean towardsClient, Message message, int bytes) {
+    if (state != State.OPEN) {
+      handle.released(bytes);
+      return;
+    }
+    byte[] payload = message.bytes();
+    int opcode = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
+    ByteBuffer frame = FrameEncoder.encode(opcode, true, payload, 0, payload.length, !towardsClient,
+        towardsClient ? 0 : loop.masking().nextKey());
+    (towardsClient ? toClient : toUpstream).inject(frame, bytes);
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    if (state == State.OPEN) {
+      closedBy = CloseInfo.Initiator.PROXY;
+      closeBoth(code, code, reason);
+    }
+  }
+
+  private void startConnecting() {
     state = State.CONNECTING;
     deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
-    owner.resolver().resolve(loop, this::connect,
-        e -> reject(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+    UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
+    try {
+      pool = chosen == null ? owner.upstreams().configured() : owner.upstreams().of(chosen);
+    } catch (IllegalStateException e) {
+      log.error("connection {}: {}", id, e.getMessage());
+      reject(Rejection.of(500, e.getMessage()));
+      return;
+    }
+    upstreams = pool.select(request, clientAddress);
+    ServerState first = upstreams.first();
+    if (first == null) {
+      reject(Rejection.of(upstreams.unavailableStatus(), upstreams.unavailableReason()));
+      return;
+    }
+    connectTo(first);
+  }
+
+  private void connectTo(ServerState server) {
+    pool.resolve(server, loop, this::connect,
+        e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+  }
+
+  /** The current upstream server failed: the next one is tried, or the client gets the rejection. */
+  private void upstreamFailed(Rejection rejection) {
+    if (!retryUpstream(rejection.reason())) {
+      reject(rejection);
+    }
+  }
+
+  /** The current upstream server failed: true when the next one is being tried. */
+  private boolean retryUpstream(String reason) {
+    if (state != State.CONNECTING && state != State.UPSTREAM_HANDSHAKE) {
+      return false;
+    }
+    ServerState next = upstreams.failed(reason);
+    if (next == null) {
+      return false;
+    }
+    upstream.close(true);
+    upstream = new Leg(this, false);
+    upstreamAddress = null;
+    state = State.CONNECTING;
+    connectTo(next);
+    return true;
   }
 
   private void connect(InetSocketAddress address) {
@@ -210,7 +423,7 @@ public final class ConnectionPair {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
@@ -220,17 +433,18 @@ public final class ConnectionPair {
         onUpstreamConnected();
       }
     } catch (IOException e) {
-      reject(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
 
   private void onUpstreamConnected() {
     upstream.interest(SelectionKey.OP_CONNECT, false);
-    if (owner.tls().upstreamTls()) {
+    URI server = upstreams.current().url();
+    if ("wss".equalsIgnoreCase(server.getScheme())) {
       try {
-        upstream.startTls(owner.tls().newUpstreamSession(config.upstream().getHost(), upstreamAddress.getPort()), loop);
+        upstream.startTls(owner.tls().newUpstreamSession(server.getHost(), upstreamAddress.getPort()), loop);
       } catch (IOException e) {
-        reject(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
+        upstreamFailed(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
         return;
       }
       continueTlsHandshake(upstream);
@@ -247,7 +461,7 @@ public final class ConnectionPair {
       }
     } catch (IOException e) {
       if (!leg.isClient) {
-        reject(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+        upstreamFailed(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
         return;
       }
       log.debug("connection {}: client TLS handshake failed", id, e);
@@ -265,7 +479,11 @@ public final class ConnectionPair {
     state = State.UPSTREAM_HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
     upstream.interest(SelectionKey.OP_READ, true);
-    upstream.handshakeOut = ByteBuffer.wrap(translator.upstreamRequest(clientAddress));
+    URI server = upstreams.current().url();
+    byte[] requestHead = handshake == null
+        ? translator.upstreamRequest(server, clientAddress, request.second(), translator.forwardedFields())
+        : translator.upstreamRequest(server, clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
+    upstream.handshakeOut = ByteBuffer.wrap(requestHead);
     flushHandshake(upstream);
   }
 
@@ -280,7 +498,7 @@ public final class ConnectionPair {
       return;
     }
     if (head.overLimit()) {
-      reject(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
+      upstreamFailed(Rejection.of(502, "upstream handshake answer larger than " + config.maxHeaderBytes() + " bytes"));
       return;
     }
     if (!head.complete()) {
@@ -290,10 +508,13 @@ public final class ConnectionPair {
     try {
       answer = head.parse(true);
     } catch (MalformedHttpException e) {
-      reject(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
+      upstreamFailed(Rejection.of(502, "malformed upstream handshake answer: " + e.getMessage()));
       return;
     }
     if (!answer.second().equals("101")) {
+      if (answer.second().startsWith("5") && retryUpstream("answered " + answer.second())) {
+        return;
+      }
       upstreamAnswer = answer;
       state = State.RELAYING_REJECTION;
       status = Integer.parseInt(answer.second());
@@ -306,9 +527,10 @@ public final class ConnectionPair {
     try {
       switching = translator.clientSwitchingProtocols(answer);
     } catch (BadUpstreamException e) {
-      reject(Rejection.of(502, e.getMessage()));
+      upstreamFailed(Rejection.of(502, e.getMessage()));
       return;
     }
+    upstreams.succeeded();
     status = 101;
     state = State.SWITCHING;
     upstream.interest(SelectionKey.OP_READ, false);
@@ -405,11 +627,8 @@ public final class ConnectionPair {
   private void open() {
     state = State.OPEN;
     lastActivityNanos = System.nanoTime();
-    BufferPool pool = loop.buffers();
-    toUpstream = new Relay(client, upstream,
-        new FrameScanner(true, config.maxMessageBytes(), config.validateUtf8(), loop.masking()), pool);
-    toClient = new Relay(upstream, client,
-        new FrameScanner(false, config.maxMessageBytes(), config.validateUtf8(), loop.masking()), pool);
+    toUpstream = newRelay(client, upstream);
+    toClient = newRelay(upstream, client);
     if (translator.compressionNegotiated()) {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
@@ -418,11 +637,39 @@ public final class ConnectionPair {
     head = null;
     client.interest(SelectionKey.OP_READ, true);
     upstream.interest(SelectionKey.OP_READ, true);
+    if (handle != null) {
+      opened = true;
+      handle.opened(translator.chosenProtocol());
+      for (Interceptor interceptor : chain.all()) {
+        try {
+          interceptor.onOpen(handle);
+        } catch (RuntimeException e) {
+          interceptorFailed(interceptor, e);
+          break;
+        }
+      }
+    }
+    if (state != State.OPEN) {
+      return;
+    }
     toClient.feed(earlyUpstreamBytes);
     if (state == State.OPEN || state == State.CLOSING) {
       toUpstream.feed(earlyClientBytes);
     }
     earlyClientBytes = null;
+  }
+
+  private Relay newRelay(Leg src, Leg dst) {
+    boolean decoded = chain.decodes(src.isClient);
+    FrameScanner scanner = new FrameScanner(src.isClient, config.maxMessageBytes(), config.validateUtf8(),
+        decoded ? null : loop.masking());
+    scanner.limitFrames(config.maxFrameBytes());
+    boolean pinged = !(src.isClient ? config.clientPingInterval() : config.upstreamPingInterval()).isZero();
+    if (pinged) {
+      scanner.recognisePongs(KEEPALIVE);
+    }
+    MessagePipeline pipeline = decoded ? new MessagePipeline(this, handle, chain, src.isClient) : null;
+    return new Relay(src, dst, scanner, loop.buffers(), pipeline, bytes -> handle.released(bytes));
   }
 
   // ---------------------------------------------------------------- relay events
@@ -432,6 +679,9 @@ public final class ConnectionPair {
   }
 
   void onCloseFrame(Leg from, int code, String reason) {
+    if (closedBy == null) {
+      closedBy = from.isClient ? CloseInfo.Initiator.CLIENT : CloseInfo.Initiator.UPSTREAM;
+    }
     if (from.isClient) {
       clientCloseCode = code;
     } else {
@@ -456,6 +706,7 @@ public final class ConnectionPair {
     }
     String reason = relay.src.name() + " " + scanner.violationReason();
     note = reason;
+    closedBy = CloseInfo.Initiator.PROXY;
     if (scanner.violationMidFrame()) {
       relay.dst.close(true);
     }
@@ -477,6 +728,9 @@ public final class ConnectionPair {
   }
 
   private void vanished(Leg leg, boolean reset) {
+    if (closedBy == null) {
+      closedBy = leg.isClient ? CloseInfo.Initiator.CLIENT : CloseInfo.Initiator.UPSTREAM;
+    }
     if (leg.isClient) {
       clientCloseCode = clientCloseCode < 0 ? CloseCodes.ABNORMAL : clientCloseCode;
     } else {
@@ -496,6 +750,9 @@ public final class ConnectionPair {
 
   /** The proxy ends the connection itself: both legs get a close frame. */
   private void closeBoth(int clientCode, int upstreamCode, String reason) {
+    if (closedBy == null) {
+      closedBy = CloseInfo.Initiator.PROXY;
+    }
     if (note.isEmpty()) {
       note = reason;
     }
@@ -518,6 +775,9 @@ public final class ConnectionPair {
   }
 
   private void startClosing() {
+    if (handle != null) {
+      handle.closing();
+    }
     if (state == State.OPEN) {
       state = State.CLOSING;
       deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
@@ -551,11 +811,22 @@ public final class ConnectionPair {
           reject(Rejection.of(408, "handshake not completed within " + config.handshakeTimeout()));
         }
         break;
+      case INTERCEPTING:
+        if (now - deadlineNanos > 0) {
+          Interceptor late = chain.all().get(hookIndex);
+          log.error("connection {}: interceptor {} did not answer onHandshake within {}", id, late,
+              config.interceptorTimeout());
+          reject(Rejection.of(504, "interceptor " + late + " did not answer within " + config.interceptorTimeout()));
+        }
+        break;
       case CONNECTING:
       case UPSTREAM_HANDSHAKE:
       case RELAYING_REJECTION:
       case SWITCHING:
         if (now - deadlineNanos > 0) {
+          if (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE) {
+            upstreams.timedOut();
+          }
           reject(Rejection.of(504, "upstream did not complete the handshake within " + config.connectTimeout()));
         }
         break;
@@ -579,14 +850,23 @@ public final class ConnectionPair {
   }
 
   private void checkRelayTimeouts(long now) {
+    toUpstream.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
+    toClient.checkInterceptorTimeout(now, config.interceptorTimeout().toNanos());
+    checkKeepalive(client, config.clientPingInterval(), now);
+    checkKeepalive(upstream, config.upstreamPingInterval(), now);
+    if (state != State.OPEN) {
+      return;
+    }
     long sendTimeout = config.sendTimeout().toNanos();
     if (stalledLongerThan(toClient, now, sendTimeout)) {
       note = "send timeout: client stopped reading";
+      closedBy = CloseInfo.Initiator.PROXY;
       client.close(true);
       clientCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toUpstream, CloseCodes.GOING_AWAY, "client send timeout");
     } else if (stalledLongerThan(toUpstream, now, sendTimeout)) {
       note = "send timeout: upstream stopped reading";
+      closedBy = CloseInfo.Initiator.PROXY;
       upstream.close(true);
       upstreamCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream send timeout");
@@ -594,6 +874,28 @@ public final class ConnectionPair {
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "idle timeout");
     }
     finishIfBothClosed();
+  }
+
+  /**
+   * Pings a leg that has been silent for {@code interval}, and treats it as vanished when it sends
+   * nothing within the pong timeout after a ping.
+   */
+  private void checkKeepalive(Leg leg, Duration interval, long now) {
+    if (interval.isZero() || state != State.OPEN || leg.closed) {
+      return;
+    }
+    if (leg.pingSentNanos != 0) {
+      if (leg.lastReadNanos - leg.pingSentNanos > 0) {
+        leg.pingAnswered();
+      } else if (now - leg.pingSentNanos > config.pongTimeout().toNanos()) {
+        note = leg.name() + " did not answer a ping within " + config.pongTimeout();
+        vanished(leg, true);
+      }
+    } else if (now - leg.lastReadNanos > interval.toNanos()) {
+      leg.pingSentNanos = now;
+      relayTowards(leg).sendPing(FrameEncoder.encode(FrameEncoder.OP_PING, true, KEEPALIVE, 0, KEEPALIVE.length,
+          !leg.isClient, leg.isClient ? 0 : loop.masking().nextKey()));
+    }
   }
 
   private static boolean stalledLongerThan(Relay relay, long now, long timeout) {
@@ -604,6 +906,7 @@ public final class ConnectionPair {
   /** The proxy is shutting down: open connections get 1001 on both legs, others end now. */
   void goAway() {
     if (state == State.OPEN) {
+      closedBy = CloseInfo.Initiator.PROXY;
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "proxy shutting down");
     } else if (state != State.CLOSING && state != State.DONE) {
       note = "proxy shutting down";
@@ -623,8 +926,32 @@ public final class ConnectionPair {
       toUpstream.release();
       toClient.release();
     }
+    if (upstreams != null) {
+      upstreams.release();
+    }
     owner.remove(this);
+    if (admitted) {
+      owner.limits().release(clientAddress.getAddress());
+    }
     logAccess();
+    if (opened) {
+      notifyClose();
+    }
+  }
+
+  private void notifyClose() {
+    handle.closing();
+    CloseInfo info = new CloseInfo(closedBy == null ? CloseInfo.Initiator.PROXY : closedBy,
+        clientCloseCode, upstreamCloseCode, note,
+        toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages(),
+        Duration.ofNanos(System.nanoTime() - startNanos));
+    for (Interceptor interceptor : chain.all()) {
+      try {
+        interceptor.onClose(handle, info);
+      } catch (RuntimeException e) {
+        log.warn("connection {}: interceptor {} failed in onClose", id, interceptor, e);
+      }
+    }
   }
 
   private void logAccess() {
@@ -634,12 +961,14 @@ public final class ConnectionPair {
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
-            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"",
+            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
         status == 0 ? "-" : status, millis,
         toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
         toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages(),
-        code(clientCloseCode), code(upstreamCloseCode), note);
+        code(clientCloseCode), code(upstreamCloseCode), note,
+        upstreams == null || upstreams.failures().isEmpty() ? ""
+            : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
   }
 
   private static String code(int code) {

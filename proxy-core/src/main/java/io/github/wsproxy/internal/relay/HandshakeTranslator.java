@@ -3,9 +3,11 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.WebSocketKeys;
+import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -26,14 +28,23 @@ final class HandshakeTranslator {
 
   private final WsProxy config;
   private final HttpHead client;
+  private final boolean offerDeflate;
+  private final List<AddressRange> trustedProxies;
   private final String upstreamKey = WebSocketKeys.newKey();
   private List<String> offeredProtocols = List.of();
   private String offeredDeflate;
   private boolean compressionNegotiated;
+  private String chosenProtocol;
 
-  HandshakeTranslator(WsProxy config, HttpHead clientRequest) {
+  /**
+   * @param offerDeflate whether the client's permessage-deflate offer may go upstream (not when the
+   *     proxy decodes frames for interceptors)
+   */
+  HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate) {
     this.config = config;
     this.client = clientRequest;
+    this.offerDeflate = offerDeflate && config.permessageDeflate();
+    this.trustedProxies = config.trustedProxies().stream().map(AddressRange::parse).toList();
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
@@ -64,39 +75,63 @@ final class HandshakeTranslator {
     if (!"13".equals(client.value("sec-websocket-version"))) {
       return Rejection.of(426, "only WebSocket version 13 is supported", "Sec-WebSocket-Version: 13");
     }
+    String origin = client.value("origin");
+    if (origin != null && !config.allowedOrigins().isEmpty()
+        && config.allowedOrigins().stream().noneMatch(origin::equalsIgnoreCase)) {
+      return Rejection.of(403, "origin " + origin + " is not allowed");
+    }
     return null;
   }
 
-  /** The request head to send upstream. */
-  byte[] upstreamRequest(InetSocketAddress clientAddress) {
-    URI upstream = config.upstream();
+  /** The client's headers that go upstream: all but hop-by-hop, per-leg and forwarding ones. */
+  List<HttpHead.Field> forwardedFields() {
+    List<String> connectionOptions = client.tokens("connection");
+    List<HttpHead.Field> forwarded = new ArrayList<>(client.fields().size());
+    for (HttpHead.Field field : client.fields()) {
+      String name = field.name().toLowerCase(Locale.ROOT);
+      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
+        forwarded.add(field);
+      }
+    }
+    return forwarded;
+  }
+
+  /**
+   * The request head to send upstream.
+   *
+   * @param upstream the upstream server chosen for this try
+   * @param target the request target (path and query) before the upstream's path prefix
+   * @param fields the headers to forward (see {@link #forwardedFields()})
+   */
+  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
-        .append("GET ").append(upstreamTarget(upstream.getRawPath(), client.second())).append(" HTTP/1.1\r\n")
+        .append("GET ").append(upstreamTarget(upstream.getRawPath(), target)).append(" HTTP/1.1\r\n")
         .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")
         .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
         .append("Sec-WebSocket-Key: ").append(upstreamKey).append("\r\n")
         .append("Sec-WebSocket-Version: 13\r\n");
-    List<String> connectionOptions = client.tokens("connection");
-    for (HttpHead.Field field : client.fields()) {
-      String name = field.name().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
-        out.append(field.name()).append(": ").append(field.value()).append("\r\n");
-      }
+    for (HttpHead.Field field : fields) {
+      out.append(field.name()).append(": ").append(field.value()).append("\r\n");
     }
     offeredProtocols = client.elements("sec-websocket-protocol");
-    if (config.permessageDeflate()) {
+    if (offerDeflate) {
       offeredDeflate = deflateOffer();
       if (offeredDeflate != null) {
         out.append("Sec-WebSocket-Extensions: ").append(offeredDeflate).append("\r\n");
       }
     }
-    String priorForwarded = client.value("x-forwarded-for");
+    boolean trusted = isTrustedProxy(clientAddress);
+    List<String> priorForwarded = trusted ? client.elements("x-forwarded-for") : List.of();
     String clientIp = clientAddress.getAddress().getHostAddress();
+    String proto = trusted ? client.value("x-forwarded-proto") : null;
+    String forwardedHost = trusted ? client.value("x-forwarded-host") : null;
     out.append("X-Forwarded-For: ")
-        .append(priorForwarded == null ? clientIp : String.join(", ", client.elements("x-forwarded-for")) + ", " + clientIp)
+        .append(priorForwarded.isEmpty() ? clientIp : String.join(", ", priorForwarded) + ", " + clientIp)
         .append("\r\n")
-        .append(config.listenTls() != null ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n")
-        .append("X-Forwarded-Host: ").append(client.value("host")).append("\r\n\r\n");
+        .append("X-Forwarded-Proto: ").append(proto != null ? proto : config.listenTls() != null ? "https" : "http")
+        .append("\r\n")
+        .append("X-Forwarded-Host: ").append(forwardedHost != null ? forwardedHost : client.value("host"))
+        .append("\r\n\r\n");
     return out.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
@@ -116,6 +151,7 @@ final class HandshakeTranslator {
     if (protocols.size() > 1 || (protocols.size() == 1 && !offeredProtocols.contains(protocols.get(0)))) {
       throw new BadUpstreamException("upstream chose a subprotocol the client did not offer: " + protocols);
     }
+    chosenProtocol = protocols.isEmpty() ? null : protocols.get(0);
     List<String> extensions = answer.elements("sec-websocket-extensions");
     if (!extensions.isEmpty()) {
       if (offeredDeflate == null || extensions.size() != 1 || !isDeflate(extensions.get(0))) {
@@ -131,6 +167,11 @@ final class HandshakeTranslator {
     }
     appendForwardableFields(answer, out);
     return out.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The subprotocol the upstream chose, or null. */
+  String chosenProtocol() {
+    return chosenProtocol;
   }
 
   /** Whether permessage-deflate was negotiated: RSV1 is then legal on data frames. */
@@ -176,6 +217,15 @@ final class HandshakeTranslator {
     int semicolon = extension.indexOf(';');
     String name = semicolon < 0 ? extension : extension.substring(0, semicolon);
     return name.strip().equalsIgnoreCase("permessage-deflate");
+  }
+
+  private boolean isTrustedProxy(InetSocketAddress peer) {
+    for (AddressRange range : trustedProxies) {
+      if (range.contains(peer.getAddress())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String upstreamTarget(String prefix, String target) {

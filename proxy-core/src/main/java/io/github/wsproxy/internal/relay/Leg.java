@@ -22,6 +22,10 @@ final class Leg implements Readiness {
   TlsSession tls;
   private EventLoop loop;
   private boolean bufferedReadQueued;
+  /** When bytes last arrived on this leg (nanotime). */
+  long lastReadNanos = System.nanoTime();
+  /** When the proxy's own ping to this leg was sent and not yet answered; 0 when none is. */
+  long pingSentNanos;
   boolean closeSent;
   boolean closeReceived;
   boolean closed;
@@ -105,6 +109,11 @@ final class Leg implements Readiness {
     return tls == null ? channel.write(src) : tls.write(channel, src);
   }
 
+  /** A gathering {@link #write(ByteBuffer)}; returns the bytes taken from all of {@code srcs}. */
+  long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    return tls == null ? channel.write(srcs, offset, length) : tls.write(channel, srcs, offset, length);
+  }
+
   /** Sends what the transport still holds (TLS records); true when nothing is left. */
   boolean flushTransport() throws IOException {
     return tls == null || tls.flush(channel);
@@ -135,6 +144,11 @@ final class Leg implements Readiness {
       tls.closeQuietly(channel);
     }
     channel.shutdownOutput();
+  }
+
+  /** The peer answered the proxy's ping. */
+  void pingAnswered() {
+    pingSentNanos = 0;
   }
 
   String name() {

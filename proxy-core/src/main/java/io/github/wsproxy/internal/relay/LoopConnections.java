@@ -1,8 +1,11 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.tls.TlsContexts;
+import io.github.wsproxy.internal.upstream.UpstreamPools;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -18,15 +21,20 @@ public final class LoopConnections {
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamResolver resolver;
+  private final UpstreamPools upstreams;
+  private final InterceptorChain chain;
+  private final ClientLimits limits;
   private final TlsContexts tls;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamResolver resolver, TlsContexts tls) {
+  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPools upstreams, InterceptorChain chain,
+      ClientLimits limits, TlsContexts tls) {
     this.config = config;
     this.loop = loop;
-    this.resolver = resolver;
+    this.upstreams = upstreams;
+    this.chain = chain;
+    this.limits = limits;
     this.tls = tls;
     loop.onTick(this::tick);
   }
@@ -36,8 +44,10 @@ public final class LoopConnections {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      pairs.add(new ConnectionPair(this, channel));
+      ConnectionPair pair = new ConnectionPair(this, channel);
+      pairs.add(pair);
       count = pairs.size();
+      pair.admit();
     } catch (IOException e) {
       log.debug("dropping a client that could not be set up", e);
       try {
@@ -75,8 +85,16 @@ public final class LoopConnections {
     return config;
   }
 
-  UpstreamResolver resolver() {
-    return resolver;
+  ClientLimits limits() {
+    return limits;
+  }
+
+  InterceptorChain chain() {
+    return chain;
+  }
+
+  UpstreamPools upstreams() {
+    return upstreams;
   }
 
   TlsContexts tls() {

@@ -5,12 +5,19 @@ import io.github.wsproxy.internal.loop.BufferPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * One direction of a connection pair: reads raw bytes from {@code src}, lets the {@link
  * FrameScanner} check and re-mask them in place, and writes them to {@code dst}. It holds a pooled
  * buffer only while bytes are in flight, and stops reading {@code src} while {@code dst} cannot
  * take more (backpressure), so memory per connection is bounded by one buffer per direction.
+ *
+ * <p>When interceptors watch this direction, a {@link MessagePipeline} takes the checked bytes
+ * instead, and what it encodes is written to {@code dst}. Messages of the proxy's own ({@link
+ * #inject}) go out between messages.
  *
  * <p>Buffer layout: {@code [sent, ready)} checked bytes still to write, {@code [ready, position)}
  * bytes not yet complete enough to check (at most a frame header or a control frame).
@@ -34,15 +41,27 @@ final class Relay {
   /** The output ends with a close frame; when it is flushed the close has been sent to dst. */
   private boolean closeInOutput;
   private long stalledSinceNanos;
+  /** Decodes this direction for interceptors; null when it is relayed raw. */
+  private final MessagePipeline pipeline;
+  /** Messages of the proxy's own, waiting for a message boundary; released to {@code written}. */
+  private final ArrayDeque<ByteBuffer> injected = new ArrayDeque<>();
+  private final ArrayDeque<Integer> injectedSizes = new ArrayDeque<>();
+  private final IntConsumer injectedWritten;
+  private final ByteBuffer[] gather = new ByteBuffer[16];
+  /** A ping of the proxy's own to dst, written at the next frame boundary. */
+  private ByteBuffer ping;
   /** An incomplete frame head kept while no buffer is held. */
   private byte[] stash;
   long bytes;
 
-  Relay(Leg src, Leg dst, FrameScanner scanner, BufferPool pool) {
+  Relay(Leg src, Leg dst, FrameScanner scanner, BufferPool pool, MessagePipeline pipeline,
+      IntConsumer injectedWritten) {
     this.src = src;
     this.dst = dst;
     this.scanner = scanner;
     this.pool = pool;
+    this.pipeline = pipeline;
+    this.injectedWritten = injectedWritten;
   }
 
   /** src is readable: read, check, forward, until the socket is drained or dst pushes back. */
@@ -70,7 +89,7 @@ final class Relay {
         releaseIfEmpty();
         return;
       }
-      src.pair.touch();
+      src.lastReadNanos = System.nanoTime();
       bytes += n;
       boolean relaying = process();
       if (!flush() || !relaying || n < space) {
@@ -94,8 +113,20 @@ final class Relay {
   /** Checks the newly read bytes; false when the direction stopped (violation). */
   private boolean process() {
     int filled = buf.position();
+    int start = ready;
     int end = scanner.scan(buf, ready, filled);
     FrameScanner.Stop stop = scanner.stop();
+    while (stop == FrameScanner.Stop.OWN_PONG) {
+      int pongEnd = scanner.ownPongEnd();
+      moveTo(pongEnd, end, filled - pongEnd);
+      filled -= pongEnd - end;
+      src.pingAnswered();
+      end = scanner.scan(buf, end, filled);
+      stop = scanner.stop();
+    }
+    if (end > start) {
+      src.pair.touch();
+    }
     if (stop != FrameScanner.Stop.NEED_MORE) {
       filled = end;
     }
@@ -106,6 +137,10 @@ final class Relay {
     } else {
       buf.position(filled);
       ready = end;
+      if (pipeline != null) {
+        pipeline.decode(buf, start, end);
+        sent = end;
+      }
     }
     if (stop == FrameScanner.Stop.CLOSE) {
       boolean relayed = !discarding;
@@ -148,6 +183,9 @@ final class Relay {
         }
       }
       compact();
+      if (!writeQueue(pipeline == null ? null : pipeline.out, false) || !writePing() || !writeInjected()) {
+        return false;
+      }
       if (control != null) {
         int written = dst.write(control);
         if (control.hasRemaining() || !dst.flushTransport()) {
@@ -162,10 +200,10 @@ final class Relay {
     }
     stalledSinceNanos = 0;
     dst.interest(SelectionKey.OP_WRITE, false);
-    if (!src.closed) {
+    if (!src.closed && (pipeline == null || !pipeline.holding())) {
       src.interest(SelectionKey.OP_READ, true);
     }
-    if (closeInOutput) {
+    if (closeInOutput && (pipeline == null || pipeline.drained())) {
       closeInOutput = false;
       dst.pair.onCloseSent(dst);
     }
@@ -179,10 +217,14 @@ final class Relay {
    * @return false when dst's stream is inside a relayed frame and cannot carry a close frame
    */
   boolean sendOwnClose(ByteBuffer closeFrame) {
-    if (!scanner.atFrameBoundary() && !discarding) {
+    if (pipeline == null && !scanner.atFrameBoundary() && !discarding) {
       return false;
     }
     discarding = true;
+    if (pipeline != null) {
+      pipeline.abandon();
+    }
+    dropInjected();
     control = closeFrame;
     closeInOutput = true;
     if (!hasPendingOutputBeforeControl()) {
@@ -200,6 +242,36 @@ final class Relay {
     return hasPendingOutputBeforeControl() || control != null;
   }
 
+  /**
+   * Queues a message of the proxy's own (an encoded frame) to dst; it goes out at the next message
+   * boundary. {@code size} is reported to the relay's listener once written or dropped.
+   */
+  void inject(ByteBuffer frame, int size) {
+    if (discarding || dst.closed) {
+      injectedWritten.accept(size);
+      return;
+    }
+    injected.add(frame);
+    injectedSizes.add(size);
+    flush();
+  }
+
+  /** Sends dst a ping of the proxy's own (keepalive), between frames. */
+  void sendPing(ByteBuffer frame) {
+    if (discarding || dst.closed) {
+      return;
+    }
+    ping = frame;
+    flush();
+  }
+
+  /** Fails the connection when an interceptor has kept a message of this direction too long. */
+  void checkInterceptorTimeout(long now, long timeoutNanos) {
+    if (pipeline != null) {
+      pipeline.checkTimeout(now, timeoutNanos);
+    }
+  }
+
   /** Nanotime since which a write to dst has made no progress; 0 when not stalled. */
   long stalledSinceNanos() {
     return stalledSinceNanos;
@@ -212,10 +284,66 @@ final class Relay {
       buf = null;
     }
     control = null;
+    dropInjected();
   }
 
+  /** Whether the pipeline has encoded frames not yet written, or holds the source for an interceptor. */
   private boolean hasPendingOutputBeforeControl() {
-    return buf != null && sent < ready;
+    return (buf != null && sent < ready) || (pipeline != null && (!pipeline.out.isEmpty() || pipeline.holding()));
+  }
+
+  /** Writes the frames of {@code queue}, several per system call; false on a short write (dst is full). */
+  private boolean writeQueue(ArrayDeque<ByteBuffer> queue, boolean injectedFrames) throws IOException {
+    while (queue != null && !queue.isEmpty()) {
+      int count = 0;
+      long total = 0;
+      for (ByteBuffer frame : queue) {
+        gather[count++] = frame;
+        total += frame.remaining();
+        if (count == gather.length) {
+          break;
+        }
+      }
+      long written = dst.write(gather, 0, count);
+      Arrays.fill(gather, 0, count, null);
+      while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
+        queue.poll();
+        if (injectedFrames) {
+          injectedWritten.accept(injectedSizes.poll());
+        }
+      }
+      if (written < total || !dst.flushTransport()) {
+        stalled((int) Math.min(written, 1));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Writes the proxy's own ping once the output is at a frame boundary; false on a short write. */
+  private boolean writePing() throws IOException {
+    if (ping == null || (pipeline == null && !scanner.atFrameBoundary())) {
+      return true;
+    }
+    int written = dst.write(ping);
+    if (ping.hasRemaining() || !dst.flushTransport()) {
+      stalled(written);
+      return false;
+    }
+    ping = null;
+    return true;
+  }
+
+  private boolean writeInjected() throws IOException {
+    boolean atBoundary = pipeline != null ? pipeline.atMessageBoundary() : sent == ready && scanner.atMessageBoundary();
+    return !atBoundary || writeQueue(injected, true);
+  }
+
+  private void dropInjected() {
+    injected.clear();
+    while (!injectedSizes.isEmpty()) {
+      injectedWritten.accept(injectedSizes.poll());
+    }
   }
 
   private void stalled(int written) {
@@ -231,6 +359,11 @@ final class Relay {
       sent = ready;
       compact();
     }
+    if (pipeline != null) {
+      pipeline.abandon();
+      pipeline.out.clear();
+    }
+    dropInjected();
     control = null;
     closeInOutput = false;
   }

@@ -1,9 +1,9 @@
 package io.github.wsproxy.internal.tls;
 
 import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,15 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TLS side of a running proxy: the listener's reloadable context, the upstream context, and
- * the small executor that runs handshake tasks off the event loops. One per {@code ProxyServer};
+ * The TLS side of a running proxy: the listener's reloadable context, the context for {@code
+ * wss://} upstream servers, and the small executor that runs handshake tasks off the event loops
+ * (its threads start on the first task and end after 10 s idle). One per {@code ProxyServer};
  * thread-safe.
  */
 public final class TlsContexts implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
 
   private final ServerTls listenTls;
-  private final SSLContext upstreamContext;
+  private final UpstreamTls configuredUpstreamTls;
+  private volatile SSLContext upstreamContext;
   private final boolean verifyUpstream;
   private final ThreadPoolExecutor tasks;
   private final long reloadCheckNanos;
@@ -47,17 +49,12 @@ public final class TlsContexts implements AutoCloseable {
    */
   public TlsContexts(WsProxy config, String threadName) {
     this.listenTls = config.listenTls();
-    this.upstreamContext = config.upstreamTls() == null ? null : config.upstreamTls().sslContext();
-    URI upstream = config.upstream();
+    this.configuredUpstreamTls = config.upstreamTls();
     this.verifyUpstream = !config.upstreamTlsInsecureSkipVerify();
     this.reloadCheckNanos = listenTls == null ? 0 : listenTls.reloadCheckInterval().toNanos();
     if (listenTls != null) {
       this.stamps = stamps(listenTls.files());
       this.serverContext = listenTls.loadContext();
-    }
-    if (listenTls == null && upstreamContext == null) {
-      this.tasks = null;
-      return;
     }
     int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
     AtomicInteger count = new AtomicInteger();
@@ -68,19 +65,14 @@ public final class TlsContexts implements AutoCloseable {
     });
     tasks.allowCoreThreadTimeOut(true);
     if (!verifyUpstream) {
-      log.warn("upstreamTlsInsecureSkipVerify is on: the certificate of {} is NOT verified; anyone on the "
-          + "path can impersonate the upstream. Use it for tests only.", upstream);
+      log.warn("upstreamTlsInsecureSkipVerify is on: the certificates of wss:// upstreams ({}) are NOT verified; "
+          + "anyone on the path can impersonate them. Use it for tests only.", config.upstreamGroup());
     }
   }
 
   /** Whether clients speak TLS to the listener. */
   public boolean listenerTls() {
     return listenTls != null;
-  }
-
-  /** Whether the upstream leg is TLS. */
-  public boolean upstreamTls() {
-    return upstreamContext != null;
   }
 
   /** A server-side session for an accepted client, with the current certificate. */
@@ -103,7 +95,7 @@ public final class TlsContexts implements AutoCloseable {
    */
   public TlsSession newUpstreamSession(String urlHost, int port) throws SSLException {
     String upstreamHost = urlHost.startsWith("[") ? urlHost.substring(1, urlHost.length() - 1) : urlHost;
-    SSLEngine engine = upstreamContext.createSSLEngine(upstreamHost, port);
+    SSLEngine engine = upstreamContext().createSSLEngine(upstreamHost, port);
     engine.setUseClientMode(true);
     SSLParameters parameters = engine.getSSLParameters();
     if (verifyUpstream) {
@@ -114,6 +106,16 @@ public final class TlsContexts implements AutoCloseable {
     }
     engine.setSSLParameters(parameters);
     return new TlsSession(engine, tasks);
+  }
+
+  /** The configured upstream context, or one trusting the JDK's CAs, made on first use. */
+  private SSLContext upstreamContext() {
+    SSLContext context = upstreamContext;
+    if (context == null) {
+      context = configuredUpstreamTls != null ? configuredUpstreamTls.sslContext() : UpstreamTls.systemTrust().sslContext();
+      upstreamContext = context;
+    }
+    return context;
   }
 
   /**
@@ -177,13 +179,12 @@ public final class TlsContexts implements AutoCloseable {
   /** Stops the handshake executor; handshakes still waiting for it fail. */
   @Override
   public void close() {
-    if (tasks != null) {
-      tasks.shutdownNow();
-    }
+    tasks.shutdownNow();
   }
 
   @Override
   public String toString() {
-    return "TlsContexts{listener=" + Objects.toString(listenTls, "plain") + ", upstreamTls=" + upstreamTls() + "}";
+    return "TlsContexts{listener=" + Objects.toString(listenTls, "plain") + ", upstream="
+        + Objects.toString(configuredUpstreamTls, "JDK trust") + "}";
   }
 }

@@ -1,0 +1,80 @@
+package io.github.wsproxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An active health check for the servers of an {@link UpstreamGroup}: every {@link #interval()},
+ * each server is probed, without blocking and without a thread per server (the probes run on one
+ * of the proxy's event loops). A failed probe marks the server {@link UpstreamState.Health#DOWN}
+ * (no new connections go to it); a successful one marks it up again. Open connections are never
+ * touched by a probe. Immutable.
+ *
+ * <ul>
+ *   <li>{@link #webSocket(String)}: a WebSocket handshake on the given path; the probe succeeds on
+ *       a {@code 101} and then closes with 1000, anything else (another status, no answer within
+ *       {@link #timeout()}, refused connection) fails.
+ *   <li>{@link #tcp()}: a TCP connect; succeeds when the connection is accepted.
+ * </ul>
+ */
+public final class HealthCheck {
+  private static final Duration TICK = Duration.ofMillis(100);
+  private final String path;
+  private final Duration interval;
+  private final Duration timeout;
+
+  private HealthCheck(String path, Duration interval, Duration timeout) {
+    this.path = path;
+    this.interval = interval;
+    this.timeout = timeout;
+  }
+
+  /** Probes with a WebSocket handshake on {@code path} (such as {@code /health}); 5 s interval, 2 s timeout. */
+  public static HealthCheck webSocket(String path) {
+    Objects.requireNonNull(path, "healthCheck path");
+    if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= 32 || c >= 127)) {
+      throw new IllegalArgumentException("healthCheck path must start with / and be printable ASCII: \"" + path + "\"");
+    }
+    return new HealthCheck(path, Duration.ofSeconds(5), Duration.ofSeconds(2));
+  }
+
+  /** Probes with a TCP connect; 5 s interval, 2 s timeout. */
+  public static HealthCheck tcp() {
+    return new HealthCheck(null, Duration.ofSeconds(5), Duration.ofSeconds(2));
+  }
+
+  /** A copy probing every {@code interval} (at least 100 ms: the event loops' tick). */
+  public HealthCheck interval(Duration interval) {
+    return new HealthCheck(path, Checks.atLeast("healthCheck interval", TICK, interval), timeout);
+  }
+
+  /** A copy whose probes fail when not answered within {@code timeout} (at least 100 ms). */
+  public HealthCheck timeout(Duration timeout) {
+    return new HealthCheck(path, interval, Checks.atLeast("healthCheck timeout", TICK, timeout));
+  }
+
+  /** The handshake path, or null for a TCP check. */
+  public String path() {
+    return path;
+  }
+
+  /** Whether this is a TCP connect check. */
+  public boolean isTcp() {
+    return path == null;
+  }
+
+  /** Time between the starts of two probes of a server. */
+  public Duration interval() {
+    return interval;
+  }
+
+  /** Time a probe may take. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public String toString() {
+    return (path == null ? "tcp" : "ws:" + path) + " every " + interval + " timeout " + timeout;
+  }
+}

@@ -1,0 +1,113 @@
+package io.github.wsproxy.internal.limits;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Admission of client connections, shared by all event loops: the total number of client sockets,
+ * the number per client address, and a token bucket of handshakes per second per address. Entries
+ * of addresses with no connection left and a full bucket are dropped, so the map stays as small as
+ * the set of active clients.
+ */
+public final class ClientLimits {
+
+  /** Why a client was not admitted; null from {@link #admit} means admitted. */
+  public enum Refusal {
+    /** The proxy holds its maximum of connections: 503. */
+    PROXY_FULL,
+    /** This address holds its maximum of connections: 429. */
+    ADDRESS_FULL,
+    /** This address opens connections faster than allowed: 429. */
+    TOO_FAST
+  }
+
+  private final int maxConnections;
+  private final int maxPerAddress;
+  private final int handshakesPerSecond;
+  private final AtomicInteger total = new AtomicInteger();
+  private final ConcurrentHashMap<InetAddress, PerAddress> addresses = new ConcurrentHashMap<>();
+
+  /** Connections and handshake tokens of one address. */
+  private static final class PerAddress {
+    int connections;
+    double tokens;
+    long refilledAt;
+  }
+
+  /**
+   * @param maxPerAddress {@code Integer.MAX_VALUE} for no limit
+   * @param handshakesPerSecond 0 for no limit
+   */
+  public ClientLimits(int maxConnections, int maxPerAddress, int handshakesPerSecond) {
+    this.maxConnections = maxConnections;
+    this.maxPerAddress = maxPerAddress;
+    this.handshakesPerSecond = handshakesPerSecond;
+  }
+
+  /**
+   * Counts a new client socket in, or says why it is refused (then nothing is counted). Every
+   * admitted socket must be {@link #release}d once.
+   */
+  public Refusal admit(InetAddress address) {
+    if (total.incrementAndGet() > maxConnections) {
+      total.decrementAndGet();
+      return Refusal.PROXY_FULL;
+    }
+    Refusal[] refusal = new Refusal[1];
+    long now = System.nanoTime();
+    addresses.compute(address, (key, entry) -> {
+      PerAddress state = entry != null ? entry : fresh(now);
+      refill(state, now);
+      if (state.connections >= maxPerAddress) {
+        refusal[0] = Refusal.ADDRESS_FULL;
+      } else if (handshakesPerSecond > 0 && state.tokens < 1) {
+        refusal[0] = Refusal.TOO_FAST;
+      } else {
+        state.connections++;
+        state.tokens--;
+      }
+      return state.connections == 0 && full(state) ? null : state;
+    });
+    if (refusal[0] != null) {
+      total.decrementAndGet();
+    }
+    return refusal[0];
+  }
+
+  /** Counts an admitted socket out. */
+  public void release(InetAddress address) {
+    total.decrementAndGet();
+    long now = System.nanoTime();
+    addresses.computeIfPresent(address, (key, state) -> {
+      state.connections--;
+      refill(state, now);
+      return state.connections == 0 && full(state) ? null : state;
+    });
+  }
+
+  /** Client sockets currently admitted. */
+  public int connections() {
+    return total.get();
+  }
+
+  private PerAddress fresh(long now) {
+    PerAddress state = new PerAddress();
+    state.tokens = Math.max(handshakesPerSecond, 1);
+    state.refilledAt = now;
+    return state;
+  }
+
+  private void refill(PerAddress state, long now) {
+    if (handshakesPerSecond == 0) {
+      state.tokens = 1;
+      return;
+    }
+    state.tokens = Math.min(handshakesPerSecond, state.tokens + (now - state.refilledAt) * handshakesPerSecond / 1e9);
+    state.refilledAt = now;
+  }
+
+  private boolean full(PerAddress state) {
+    return handshakesPerSecond == 0 || state.tokens >= handshakesPerSecond;
+  }
+}

@@ -1,0 +1,319 @@
+package io.github.wsproxy.internal.relay;
+
+import io.github.wsproxy.Frame;
+import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.Message;
+import io.github.wsproxy.ProxyConnection;
+import io.github.wsproxy.internal.frame.FrameEncoder;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.intercept.Outcome;
+import io.github.wsproxy.internal.loop.EventLoop;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One direction the interceptors watch: decodes the frames the {@link
+ * io.github.wsproxy.internal.frame.FrameScanner} has checked (and unmasked), assembles messages,
+ * runs them through the interceptor chain, and encodes what goes on into {@link #out}. Everything
+ * stays in order: while an interceptor's stage is outstanding, later messages and control frames
+ * of this direction wait behind it (and the relay stops reading the source). Runs on the
+ * connection's event loop.
+ */
+final class MessagePipeline {
+  private static final int OP_CLOSE = 8;
+  private static final byte[] NO_BYTES = new byte[0];
+
+  /** Encoded frames ready to write to the destination, in order. */
+  final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+
+  private final ConnectionPair pair;
+  private final ProxyConnection connection;
+  private final List<Interceptor> interceptors;
+  private final InterceptorChain chain;
+  private final boolean fromClient;
+  private final boolean assembles;
+  private final boolean watchesFrames;
+  private final EventLoop loop;
+
+  /** Items behind an outstanding stage: encoded frames ({@link ByteBuffer}) or {@link Whole} messages. */
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+  private Pending pending;
+  private boolean abandoned;
+  private boolean outMidMessage;
+
+  private boolean inPayload;
+  private int opcode;
+  private boolean fin;
+  private long remaining;
+  private boolean messageText;
+  private boolean firstFrame;
+  private byte[] frame = new byte[0];
+  private int frameLength;
+  private byte[] message = NO_BYTES;
+  private int messageLength;
+
+  /** An assembled message, with the bytes it arrived as (re-sent as they are if nobody replaces it). */
+  private record Whole(Message message, byte[] bytes, int length) {}
+
+  /** A message waiting for interceptor {@code index}'s stage. */
+  private static final class Pending {
+    final Whole whole;
+    final int index;
+    final long startNanos = System.nanoTime();
+
+    Pending(Whole whole, int index) {
+      this.whole = whole;
+      this.index = index;
+    }
+  }
+
+  private record View(boolean isText, boolean isFirst, boolean isLast, ByteBuffer payload) implements Frame {}
+
+  MessagePipeline(ConnectionPair pair, ProxyConnection connection, InterceptorChain chain, boolean fromClient) {
+    this.pair = pair;
+    this.connection = connection;
+    this.interceptors = chain.all();
+    this.chain = chain;
+    this.fromClient = fromClient;
+    this.assembles = chain.watchesMessages(fromClient);
+    this.watchesFrames = chain.watchesFrames(fromClient);
+    this.loop = pair.loop();
+  }
+
+  /** Decodes the checked bytes {@code buf[from, to)}: whole frame headers, payloads possibly in part. */
+  void decode(ByteBuffer buf, int from, int to) {
+    int pos = from;
+    while (pos < to && !abandoned) {
+      if (!inPayload) {
+        pos = header(buf, pos);
+        if (remaining == 0) {
+          endOfFrame();
+        }
+        continue;
+      }
+      int n = (int) Math.min(remaining, to - pos);
+      if (collectsWholeFrame()) {
+        buf.get(pos, frame, frameLength, n);
+        frameLength += n;
+      } else {
+        ensureMessageRoom(n);
+        buf.get(pos, message, messageLength, n);
+        messageLength += n;
+      }
+      pos += n;
+      remaining -= n;
+      if (remaining == 0) {
+        endOfFrame();
+      }
+    }
+  }
+
+  /** Whether an interceptor's stage is outstanding: the relay stops reading the source meanwhile. */
+  boolean holding() {
+    return pending != null;
+  }
+
+  /** Whether nothing is waiting or left to write. */
+  boolean drained() {
+    return pending == null && waiting.isEmpty() && out.isEmpty();
+  }
+
+  /** Whether the output is between messages, so an injected message can go out. */
+  boolean atMessageBoundary() {
+    return !outMidMessage;
+  }
+
+  /** The direction is being closed by the proxy: what has not been encoded yet is dropped. */
+  void abandon() {
+    abandoned = true;
+    pending = null;
+    waiting.clear();
+  }
+
+  /** Fails the connection when an interceptor's stage has been outstanding for too long. */
+  void checkTimeout(long now, long timeoutNanos) {
+    Pending p = pending;
+    if (p != null && now - p.startNanos > timeoutNanos) {
+      pair.interceptorFailed(interceptors.get(p.index),
+          new TimeoutException("message not answered within " + timeoutNanos / 1_000_000 + " ms"));
+    }
+  }
+
+  private int header(ByteBuffer buf, int pos) {
+    int b0 = buf.get(pos) & 0xFF;
+    int b1 = buf.get(pos + 1) & 0xFF;
+    int length7 = b1 & 0x7F;
+    int headerLength = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & 0x80) != 0 ? 4 : 0);
+    remaining = length7 < 126 ? length7 : length7 == 126 ? buf.getShort(pos + 2) & 0xFFFF : buf.getLong(pos + 2);
+    fin = (b0 & 0x80) != 0;
+    opcode = b0 & 0x0F;
+    inPayload = true;
+    firstFrame = opcode != FrameEncoder.OP_CONTINUATION;
+    if (opcode == FrameEncoder.OP_TEXT || opcode == FrameEncoder.OP_BINARY) {
+      messageText = opcode == FrameEncoder.OP_TEXT;
+      messageLength = 0;
+      if (fin && assembles) {
+        message = new byte[(int) remaining];
+      }
+    }
+    frameLength = 0;
+    if (collectsWholeFrame() && frame.length < remaining) {
+      frame = new byte[(int) remaining];
+    }
+    return pos + headerLength;
+  }
+
+  /** Control frames, and data frames an interceptor watches one by one, are collected whole. */
+  private boolean collectsWholeFrame() {
+    return opcode >= OP_CLOSE || watchesFrames;
+  }
+
+  private void endOfFrame() {
+    inPayload = false;
+    if (opcode >= OP_CLOSE) {
+      emit(encode(opcode, true, frame, frameLength));
+      return;
+    }
+    if (watchesFrames && !observeFrame()) {
+      return;
+    }
+    if (!assembles) {
+      emit(encode(opcode, fin, frame, frameLength));
+      return;
+    }
+    if (watchesFrames) {
+      ensureMessageRoom(frameLength);
+      System.arraycopy(frame, 0, message, messageLength, frameLength);
+      messageLength += frameLength;
+    }
+    if (fin) {
+      byte[] bytes = messageLength == message.length ? message : Arrays.copyOf(message, messageLength);
+      message = NO_BYTES;
+      Message whole = messageText
+          ? Message.text(new String(bytes, StandardCharsets.UTF_8))
+          : Message.binary(ByteBuffer.wrap(bytes));
+      submit(new Whole(whole, bytes, bytes.length));
+    }
+  }
+
+  private boolean observeFrame() {
+    View view = new View(messageText, firstFrame, fin, ByteBuffer.wrap(frame, 0, frameLength).asReadOnlyBuffer());
+    for (Interceptor interceptor : interceptors) {
+      try {
+        if (fromClient) {
+          interceptor.onClientFrame(connection, view);
+        } else {
+          interceptor.onUpstreamFrame(connection, view);
+        }
+      } catch (RuntimeException e) {
+        pair.interceptorFailed(interceptor, e);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void submit(Whole whole) {
+    if (pending != null) {
+      waiting.add(whole);
+    } else {
+      run(whole, whole.message, 0);
+    }
+  }
+
+  /** Runs {@code current} through interceptors {@code index…}; stops at an outstanding stage. */
+  private void run(Whole whole, Message current, int index) {
+    for (int i = index; i < interceptors.size() && current != null; i++) {
+      Interceptor interceptor = interceptors.get(i);
+      try {
+        if (!chain.isAsync(i, fromClient)) {
+          current = fromClient
+              ? interceptor.onClientMessage(connection, current)
+              : interceptor.onUpstreamMessage(connection, current);
+          continue;
+        }
+        CompletionStage<Message> stage = fromClient
+            ? interceptor.onClientMessageAsync(connection, current)
+            : interceptor.onUpstreamMessageAsync(connection, current);
+        Pending waitingFor = new Pending(whole, i);
+        Outcome<Message> outcome = Outcome.of(stage,
+            (answer, failure) -> loop.execute(() -> resume(waitingFor, answer, failure)));
+        if (!outcome.isDone()) {
+          pending = waitingFor;
+          return;
+        }
+        if (outcome.failure() != null) {
+          pair.interceptorFailed(interceptor, Outcome.unwrap(outcome.failure()));
+          return;
+        }
+        current = outcome.value();
+      } catch (RuntimeException e) {
+        pair.interceptorFailed(interceptor, e);
+        return;
+      }
+    }
+    if (current != null) {
+      emitMessage(whole, current);
+    }
+  }
+
+  private void resume(Pending answered, Message answer, Throwable failure) {
+    if (pending != answered || abandoned) {
+      return;
+    }
+    pending = null;
+    if (failure != null) {
+      pair.interceptorFailed(interceptors.get(answered.index), Outcome.unwrap(failure));
+      return;
+    }
+    run(answered.whole, answer, answered.index + 1);
+    while (pending == null && !waiting.isEmpty() && !abandoned) {
+      Object item = waiting.poll();
+      if (item instanceof ByteBuffer encoded) {
+        out.add(encoded);
+      } else {
+        Whole next = (Whole) item;
+        run(next, next.message, 0);
+      }
+    }
+    pair.pipelineProgressed(fromClient);
+  }
+
+  private void emitMessage(Whole whole, Message message) {
+    int op = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
+    if (message == whole.message) {
+      emit(encode(op, true, whole.bytes, whole.length));
+    } else {
+      byte[] bytes = message.bytes();
+      emit(encode(op, true, bytes, bytes.length));
+    }
+  }
+
+  private void emit(ByteBuffer encoded) {
+    if (pending != null) {
+      waiting.add(encoded);
+      return;
+    }
+    out.add(encoded);
+    int op = encoded.get(0) & 0x0F;
+    if (op < OP_CLOSE) {
+      outMidMessage = (encoded.get(0) & 0x80) == 0;
+    }
+  }
+
+  private ByteBuffer encode(int op, boolean last, byte[] payload, int length) {
+    boolean masked = fromClient;
+    return FrameEncoder.encode(op, last, payload, 0, length, masked, masked ? loop.masking().nextKey() : 0);
+  }
+
+  private void ensureMessageRoom(int more) {
+    if (messageLength + more > message.length) {
+      message = Arrays.copyOf(message, Math.max(messageLength + more, Math.min(message.length * 2 + 1024, Integer.MAX_VALUE - 16)));
+    }
+  }
+}
