@@ -52,6 +52,13 @@ final class TlsFixtures {
     assertThat(client.awaitBinary(Duration.ofSeconds(10))).isEqualTo(message);
   }
 
+  /** Sends a text message of {@code size} characters and checks that it comes back with {@code suffix}. */
+  static void assertEchoesText(JdkTestClient client, int size, String suffix) throws IOException {
+    String message = "x".repeat(size);
+    client.sendText(message);
+    assertThat(client.awaitText(Duration.ofSeconds(10))).isEqualTo(message + suffix);
+  }
+
   /** CPU time of the proxy's first event-loop thread, in nanoseconds. */
   static long loopCpuNanos(WsProxy proxy) {
     String name = "wsproxy-loop-" + proxy.port() + "-0";

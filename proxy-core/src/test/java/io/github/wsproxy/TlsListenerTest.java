@@ -19,11 +19,14 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
@@ -188,6 +191,46 @@ class TlsListenerTest {
       authenticated.sendText("b");
       assertThat(anonymous.awaitText(DEADLINE)).isEqualTo("a");
       assertThat(authenticated.awaitText(DEADLINE)).isEqualTo("b");
+    }
+  }
+
+  @Test
+  void interceptorsSeeTheVerifiedClientCertificateAndRewriteMessagesOverTls() throws Exception {
+    Interceptor subjectHeader = new Interceptor() {
+      @Override
+      public CompletionStage<Void> onHandshake(Handshake handshake) {
+        X509Certificate certificate = handshake.connection().clientCertificate();
+        handshake.setHeader("X-Client-Subject",
+            certificate == null ? "none" : certificate.getSubjectX500Principal().getName());
+        return PROCEED;
+      }
+
+      @Override
+      public Message onUpstreamMessage(ProxyConnection connection, Message message) {
+        return Message.text(message.text() + " (checked)");
+      }
+    };
+    ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem())
+        .withClientAuth(ClientAuth.OPTIONAL, CLIENT.certificatePem());
+    try (WsProxy proxy = startProxy(proxy(tls).interceptor(subjectHeader));
+        JdkTestClient authenticated = JdkTestClient.connect(wss(proxy, "/"), TestCertificate.context(CLIENT, SERVER));
+        JdkTestClient anonymous = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER)) {
+      authenticated.sendText("hello");
+      assertThat(authenticated.awaitText(DEADLINE)).isEqualTo("hello (checked)");
+      assertThat(upstream.awaitHandshakes(2, DEADLINE)).extracting(h -> h.header("X-Client-Subject"))
+          .containsExactlyInAnyOrder("CN=test-client", "none");
+      TlsFixtures.assertEchoesText(anonymous, 70_000, " (checked)");
+    }
+  }
+
+  @Test
+  void keepalivePingsGoOverTls() throws Exception {
+    try (WsProxy proxy = startProxy(proxy(ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem()))
+            .clientPingInterval(Duration.ofMillis(200)));
+        JdkTestClient client = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER)) {
+      assertThat(new String(client.awaitPing(DEADLINE), StandardCharsets.US_ASCII)).isEqualTo("wsproxy-keepalive");
+      client.sendText("still open");
+      assertThat(client.awaitText(DEADLINE)).isEqualTo("still open");
     }
   }
 

@@ -11,10 +11,12 @@ import static io.github.wsproxy.TlsFixtures.wss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
+import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,7 +51,7 @@ class TlsUpstreamTest {
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/chat"))) {
       client.sendText("over tls");
       assertThat(client.awaitText(DEADLINE)).isEqualTo("over tls");
-      TlsFixtures.assertEchoes(client, 3 * 1024 * 1024);
+      TlsFixtures.assertEchoes(client, 1024 * 1024 + 3);
       assertThat(upstream.requests()).extracting(HttpHead::target).contains("/secure/chat");
       assertThat(serverNames(upstream)).containsExactly("localhost");
     }
@@ -103,6 +105,39 @@ class TlsUpstreamTest {
       client.sendText("mutual");
       assertThat(client.awaitText(DEADLINE)).isEqualTo("mutual");
       assertThat(JdkTestClient.handshakeFailureStatus(uri(without, "/"))).isEqualTo(502);
+    }
+  }
+
+  @Test
+  void failsOverFromAServerWhoseCertificateDoesNotVerifyToTheNextOne() throws Exception {
+    int refusedBefore = wrongName.connectionCount();
+    UpstreamGroup group = UpstreamGroup.builder()
+        .server(URI.create(wss(wrongName, "localhost")), 1).server(URI.create(wss(upstream, "localhost")), 1).build();
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(group)
+            .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem())));
+        JdkTestClient first = JdkTestClient.connect(uri(proxy, "/"));
+        JdkTestClient second = JdkTestClient.connect(uri(proxy, "/"))) {
+      first.sendText("one");
+      second.sendText("two");
+      assertThat(first.awaitText(DEADLINE)).isEqualTo("one");
+      assertThat(second.awaitText(DEADLINE)).isEqualTo("two");
+      assertThat(wrongName.connectionCount()).as("the unverified server was tried").isGreaterThan(refusedBefore);
+    }
+  }
+
+  @Test
+  void activeHealthChecksSpeakTlsAndVerifyTheCertificate() throws Exception {
+    UpstreamGroup group = UpstreamGroup.builder()
+        .server(URI.create(wss(upstream, "localhost")), 1).server(URI.create(wss(wrongName, "localhost")), 1)
+        .healthCheck(HealthCheck.webSocket("/health").interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(2)))
+        .build();
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(group)
+        .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem())))) {
+      Await.until(() -> proxy.upstreamStates().get(1).health() == UpstreamState.Health.DOWN, DEADLINE,
+          "the server with the wrong name is down");
+      Await.until(() -> upstream.requests().stream().anyMatch(r -> r.target().equals("/health")), DEADLINE,
+          "a probe handshake over TLS");
+      assertThat(proxy.upstreamStates().get(0).health()).isEqualTo(UpstreamState.Health.UP);
     }
   }
 

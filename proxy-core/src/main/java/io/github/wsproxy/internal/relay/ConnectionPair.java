@@ -240,7 +240,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       startConnecting();
       return;
     }
-    handle = new ConnectionHandle(id, clientAddress, request.second(), config.maxMessageBytes());
+    handle = new ConnectionHandle(id, clientAddress, clientCertificate(), request.second(), config.maxMessageBytes());
     handle.bind(this);
     handshake = new RequestHandshake(handle, request, translator.forwardedFields());
     state = State.INTERCEPTING;
