@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,6 +37,7 @@ import java.util.Objects;
  * any thread.
  */
 public final class WsProxy implements AutoCloseable {
+  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
 
   private final InetSocketAddress listenAddress;
   private final UpstreamGroup upstream;
@@ -57,6 +59,7 @@ public final class WsProxy implements AutoCloseable {
   private final UpstreamTls configuredUpstreamTls;
   private final boolean upstreamTlsInsecureSkipVerify;
   private final List<Interceptor> interceptors;
+  private final ProxyEventListener eventListener;
   private final Duration interceptorTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerIp;
@@ -93,6 +96,7 @@ public final class WsProxy implements AutoCloseable {
     this.configuredUpstreamTls = builder.upstreamTls;
     this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
     this.interceptors = List.copyOf(builder.interceptors);
+    this.eventListener = builder.eventListener;
     this.interceptorTimeout = builder.interceptorTimeout;
     this.maxConnections = builder.maxConnections;
     this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
@@ -218,11 +222,40 @@ public final class WsProxy implements AutoCloseable {
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates() {
+    return running().upstreamStates();
+  }
+
+  /**
+   * The live connections (handshaking, open or closing), gathered from every event loop: an admin
+   * view. Call it from an application thread, not from an interceptor or listener callback.
+   *
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public List<ConnectionSnapshot> connections() {
+    return running().connections();
+  }
+
+  /**
+   * Closes one connection by its id (see {@link #connections()}): both sides get a close frame
+   * with this code and reason; a connection still in its handshake is cut off.
+   *
+   * @return whether a connection with that id was found
+   * @throws IllegalArgumentException if the code cannot be sent in a close frame
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public boolean closeConnection(long id, int code, String reason) {
+    if (!CloseCodes.isValidOnWire(code)) {
+      throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
+    }
+    return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));
+  }
+
+  private ProxyServer running() {
     synchronized (lifecycleLock) {
       if (server == null) {
         throw new IllegalStateException("proxy is not started");
       }
-      return server.upstreamStates();
+      return server;
     }
   }
 
@@ -307,6 +340,11 @@ public final class WsProxy implements AutoCloseable {
   /** See {@link Builder#acceptBacklog(int)}. */
   public int acceptBacklog() {
     return acceptBacklog;
+  }
+
+  /** See {@link Builder#eventListener}. */
+  public ProxyEventListener eventListener() {
+    return eventListener;
   }
 
   /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
@@ -394,6 +432,7 @@ public final class WsProxy implements AutoCloseable {
     private UpstreamTls upstreamTls;
     private boolean upstreamTlsInsecureSkipVerify;
     private final List<Interceptor> interceptors = new ArrayList<>();
+    private ProxyEventListener eventListener = NO_EVENTS;
     private Duration interceptorTimeout = Duration.ofSeconds(10);
     private int maxConnections = 10_000;
     private int maxConnectionsPerIp = Integer.MAX_VALUE;
@@ -427,6 +466,7 @@ public final class WsProxy implements AutoCloseable {
       this.upstreamTls = proxy.configuredUpstreamTls;
       this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
       this.interceptors.addAll(proxy.interceptors);
+      this.eventListener = proxy.eventListener;
       this.interceptorTimeout = proxy.interceptorTimeout;
       this.maxConnections = proxy.maxConnections;
       this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
@@ -610,6 +650,14 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder listenTls(ServerTls tls) {
       this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      return this;
+    }
+
+    /**
+     * The listener that gets handshake outcomes, traffic and closes, for metrics. Default: none.
+     */
+    public Builder eventListener(ProxyEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "eventListener");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal;
 
 import io.github.wsproxy.UpstreamState;
+import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
@@ -18,7 +19,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -112,6 +118,48 @@ public final class ProxyServer {
   /** Snapshots of the upstream servers' state. */
   public List<UpstreamState> upstreamStates() {
     return upstreams.states();
+  }
+
+  /** Snapshots of every live connection, gathered on each loop; call from outside the loops. */
+  public List<ConnectionSnapshot> connections() {
+    List<ConnectionSnapshot> all = new ArrayList<>();
+    for (List<ConnectionSnapshot> perLoop : onEveryLoop(LoopConnections::snapshots)) {
+      all.addAll(perLoop);
+    }
+    all.sort(Comparator.comparingLong(ConnectionSnapshot::id));
+    return all;
+  }
+
+  /** Closes the connection with this id on whichever loop holds it; false when none does. */
+  public boolean closeConnection(long id, int code, String reason) {
+    return onEveryLoop(connections -> connections.close(id, code, reason)).contains(true);
+  }
+
+  /** Runs {@code task} on every loop and waits for the answers (5 s at most each). */
+  private <T> List<T> onEveryLoop(Function<LoopConnections, T> task) {
+    for (LoopConnections connections : loops) {
+      if (connections.loop().inLoop()) {
+        throw new IllegalStateException("called on an event loop: call it from an application thread");
+      }
+    }
+    List<CompletableFuture<T>> answers = new ArrayList<>();
+    for (LoopConnections connections : loops) {
+      CompletableFuture<T> answer = new CompletableFuture<>();
+      connections.loop().execute(() -> answer.complete(task.apply(connections)));
+      answers.add(answer);
+    }
+    List<T> results = new ArrayList<>();
+    for (CompletableFuture<T> answer : answers) {
+      try {
+        results.add(answer.get(5, TimeUnit.SECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while asking the event loops", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("an event loop did not answer", e);
+      }
+    }
+    return results;
   }
 
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */

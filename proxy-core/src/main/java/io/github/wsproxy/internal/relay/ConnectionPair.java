@@ -1,6 +1,8 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.CloseInfo;
+import io.github.wsproxy.ConnectionSnapshot;
+import io.github.wsproxy.HandshakeOutcome;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.UpstreamGroup;
@@ -34,10 +36,12 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A client connection and its upstream leg, from the client's first byte to the last close. Both
@@ -55,6 +59,12 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
   private static final long IDLE_TLS_BUFFERS_NANOS = 1_000_000_000L;
+  /** MDC key: the connection's id, as {@code conn=} in the access log. */
+  public static final String MDC_CONNECTION = "wsproxy.conn";
+  /** MDC key: the client's address. */
+  public static final String MDC_CLIENT = "wsproxy.client";
+  /** MDC key: the upstream server's address, or {@code -}. */
+  public static final String MDC_UPSTREAM = "wsproxy.upstream";
   /** The payload of the proxy's own keepalive pings; pongs carrying it are not relayed. */
   private static final byte[] KEEPALIVE = "wsproxy-keepalive".getBytes(StandardCharsets.US_ASCII);
 
@@ -79,13 +89,25 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private CloseInfo.Initiator closedBy;
   /** The upstream group serving this connection: the proxy's, or the one an interceptor chose. */
   private UpstreamPool pool;
+  private long requestNanos;
+  /** The upstream server tried last (the one serving the connection once open); null before. */
+  private URI upstreamUrl;
+  private long connectStartNanos;
+  private Duration connectTime;
+  private boolean outcomeReported;
+  /** Traffic already reported to the event listener: bytes, messages from the client; from the upstream. */
+  private final long[] reportedTraffic = new long[4];
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
   private State state = State.READING_REQUEST;
   private long deadlineNanos;
   private long lastActivityNanos;
   private HeadReader head;
+  /** The client's request head, kept only until the connection opens. */
   private HttpHead request;
+  /** Method and target of the request (for the log and the admin view), null before it was read. */
+  private String requestMethod;
+  private String requestTarget;
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
@@ -128,6 +150,19 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** A readiness event on one of the pair's sockets. */
   void onReady(Leg leg, int readyOps) {
+    if (handle != null) {
+      enterMdc();
+    }
+    try {
+      handleReady(leg, readyOps);
+    } finally {
+      if (handle != null) {
+        leaveMdc();
+      }
+    }
+  }
+
+  private void handleReady(Leg leg, int readyOps) {
     try {
       if (state == State.OPEN || state == State.CLOSING) {
         if ((readyOps & SelectionKey.OP_WRITE) != 0) {
@@ -224,11 +259,14 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
     try {
       request = head.parse(false);
+      requestMethod = request.first();
+      requestTarget = request.second();
     } catch (MalformedHttpException e) {
       reject(Rejection.of(400, e.getMessage()));
       return;
     }
     earlyClientBytes = head.remainder();
+    requestNanos = System.nanoTime();
     translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
     Rejection rejection = translator.check();
     if (rejection != null) {
@@ -242,6 +280,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
     handle = new ConnectionHandle(id, clientAddress, clientCertificate(), request.second(), config.maxMessageBytes());
     handle.bind(this);
+    enterMdc();
     handshake = new RequestHandshake(handle, request, translator.forwardedFields());
     state = State.INTERCEPTING;
     deadlineNanos = System.nanoTime() + config.interceptorTimeout().toNanos();
@@ -260,7 +299,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       try {
         CompletionStage<Void> stage = interceptor.onHandshake(handshake);
         int hook = i;
-        outcome = Outcome.of(stage, (ignored, failure) -> loop.execute(() -> handshakeHookDone(hook, failure)));
+        outcome = Outcome.of(stage, (ignored, failure) -> execute(() -> handshakeHookDone(hook, failure)));
       } catch (RuntimeException e) {
         handshakeHookFailed(interceptor, e);
         return;
@@ -335,7 +374,27 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   @Override
   public void execute(Runnable task) {
-    loop.execute(task);
+    loop.execute(() -> {
+      enterMdc();
+      try {
+        task.run();
+      } finally {
+        leaveMdc();
+      }
+    });
+  }
+
+  /** Sets the MDC keys that log lines of interceptors (and of the proxy) carry while they run. */
+  private void enterMdc() {
+    MDC.put(MDC_CONNECTION, Long.toString(id));
+    MDC.put(MDC_CLIENT, address(clientAddress));
+    MDC.put(MDC_UPSTREAM, upstreamAddress == null ? "-" : address(upstreamAddress));
+  }
+
+  private static void leaveMdc() {
+    MDC.remove(MDC_CONNECTION);
+    MDC.remove(MDC_CLIENT);
+    MDC.remove(MDC_UPSTREAM);
   }
 
   @Override
@@ -380,6 +439,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void connectTo(ServerState server) {
+    upstreamUrl = server.url();
     pool.resolve(server, loop, this::connect,
         e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
   }
@@ -413,6 +473,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     upstreamAddress = address;
+    connectStartNanos = System.nanoTime();
     try {
       SocketChannel channel = SocketChannel.open();
       channel.configureBlocking(false);
@@ -438,6 +499,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void onUpstreamConnected() {
+    connectTime = Duration.ofNanos(System.nanoTime() - connectStartNanos);
     upstream.interest(SelectionKey.OP_CONNECT, false);
     URI server = upstreams.current().url();
     if ("wss".equalsIgnoreCase(server.getScheme())) {
@@ -579,6 +641,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** Writes a complete HTTP response to the client, then closes once it has been read. */
   private void respond(byte[] response) {
+    reportOutcome();
     upstream.close(true);
     state = State.RESPONDING;
     deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
@@ -633,13 +696,18 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
     }
+    String chosenProtocol = translator.chosenProtocol();
+    translator = null;
+    request = null;
     byte[] earlyUpstreamBytes = head.remainder();
     head = null;
     client.interest(SelectionKey.OP_READ, true);
     upstream.interest(SelectionKey.OP_READ, true);
+    opened = true;
+    reportOutcome();
     if (handle != null) {
-      opened = true;
-      handle.opened(translator.chosenProtocol());
+      handle.opened(chosenProtocol);
+      handshake = null;
       for (Interceptor interceptor : chain.all()) {
         try {
           interceptor.onOpen(handle);
@@ -801,6 +869,19 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** Called about every 100 ms: enforces the deadline of the current state and the relay timeouts. */
   void onTick(long now) {
+    if (handle == null) {
+      checkDeadlines(now);
+      return;
+    }
+    enterMdc();
+    try {
+      checkDeadlines(now);
+    } finally {
+      leaveMdc();
+    }
+  }
+
+  private void checkDeadlines(long now) {
     switch (state) {
       case READING_REQUEST:
         if (now - deadlineNanos > 0 && client.tlsHandshaking()) {
@@ -940,11 +1021,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void notifyClose() {
-    handle.closing();
     CloseInfo info = new CloseInfo(closedBy == null ? CloseInfo.Initiator.PROXY : closedBy,
         clientCloseCode, upstreamCloseCode, note,
         toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages(),
         Duration.ofNanos(System.nanoTime() - startNanos));
+    URI server = upstreamUrl;
+    long[] rest = new long[4];
+    if (addTrafficSinceReport(rest)) {
+      owner.events().traffic(server, rest);
+    }
+    owner.events().close(server, info);
+    if (handle == null) {
+      return;
+    }
+    handle.closing();
     for (Interceptor interceptor : chain.all()) {
       try {
         interceptor.onClose(handle, info);
@@ -959,7 +1049,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
-    String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
+    String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
             + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
@@ -969,6 +1059,67 @@ public final class ConnectionPair implements ConnectionHandle.Control {
         code(clientCloseCode), code(upstreamCloseCode), note,
         upstreams == null || upstreams.failures().isEmpty() ? ""
             : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
+  }
+
+  /** Tells the event listener how the handshake ended, once. */
+  private void reportOutcome() {
+    if (outcomeReported) {
+      return;
+    }
+    outcomeReported = true;
+    owner.events().handshake(new HandshakeOutcome(id, clientAddress, requestTarget,
+        status == 0 ? (opened ? 101 : 500) : status, upstreamUrl, connectTime,
+        requestNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - requestNanos)));
+  }
+
+  long id() {
+    return id;
+  }
+
+  /** What this connection looks like now, for the admin view. */
+  ConnectionSnapshot snapshot(long now) {
+    String phase = state == State.OPEN ? "open" : state == State.CLOSING || state == State.DONE ? "closing" : "handshake";
+    return new ConnectionSnapshot(id, clientAddress, requestTarget,
+        upstreamUrl, phase, Duration.ofNanos(now - startNanos),
+        toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
+        toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages());
+  }
+
+  /** An operator closes this connection: both sides get the code, a handshake is cut off. */
+  void closeByAdmin(int code, String reason) {
+    if (state == State.OPEN) {
+      note = "closed by the admin API";
+      close(code, reason);
+    } else if (state != State.CLOSING && state != State.DONE) {
+      note = "closed by the admin API during the handshake";
+      finish();
+    }
+  }
+
+  /** Adds this connection's traffic since the last report to its server's sum. */
+  void collectTraffic(Map<URI, long[]> perServer) {
+    if (!opened || state == State.DONE) {
+      return;
+    }
+    long[] delta = new long[4];
+    if (addTrafficSinceReport(delta)) {
+      long[] sum = perServer.computeIfAbsent(upstreamUrl, url -> new long[4]);
+      for (int i = 0; i < 4; i++) {
+        sum[i] += delta[i];
+      }
+    }
+  }
+
+  /** Fills {@code delta} with the traffic since the last report and marks it reported; false if none. */
+  private boolean addTrafficSinceReport(long[] delta) {
+    long[] now = {toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages()};
+    boolean any = false;
+    for (int i = 0; i < 4; i++) {
+      delta[i] = now[i] - reportedTraffic[i];
+      reportedTraffic[i] = now[i];
+      any |= delta[i] != 0;
+    }
+    return any;
   }
 
   private static String code(int code) {

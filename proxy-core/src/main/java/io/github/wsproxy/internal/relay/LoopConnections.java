@@ -1,5 +1,6 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
@@ -10,13 +11,18 @@ import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.net.URI;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The connection pairs living on one event loop, and their periodic timeout checks. */
 public final class LoopConnections {
+  private static final long TRAFFIC_REPORT_NANOS = 1_000_000_000L;
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
 
   private final WsProxy config;
@@ -25,6 +31,8 @@ public final class LoopConnections {
   private final InterceptorChain chain;
   private final ClientLimits limits;
   private final TlsContexts tls;
+  private final Events events;
+  private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   private volatile int count;
 
@@ -36,6 +44,7 @@ public final class LoopConnections {
     this.chain = chain;
     this.limits = limits;
     this.tls = tls;
+    this.events = new Events(config.eventListener());
     loop.onTick(this::tick);
   }
 
@@ -85,6 +94,10 @@ public final class LoopConnections {
     return config;
   }
 
+  Events events() {
+    return events;
+  }
+
   ClientLimits limits() {
     return limits;
   }
@@ -106,7 +119,41 @@ public final class LoopConnections {
     count = pairs.size();
   }
 
+  /** Snapshots of this loop's connections; call on this loop. */
+  public List<ConnectionSnapshot> snapshots() {
+    long now = System.nanoTime();
+    List<ConnectionSnapshot> snapshots = new ArrayList<>(pairs.size());
+    for (ConnectionPair pair : pairs) {
+      snapshots.add(pair.snapshot(now));
+    }
+    return snapshots;
+  }
+
+  /** Closes the connection with this id, if it lives on this loop; call on this loop. */
+  public boolean close(long id, int code, String reason) {
+    for (ConnectionPair pair : pairs) {
+      if (pair.id() == id) {
+        pair.closeByAdmin(code, reason);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reports the traffic of every open connection since the last report, summed per upstream server. */
+  private void reportTraffic() {
+    Map<URI, long[]> perServer = new HashMap<>();
+    for (ConnectionPair pair : pairs) {
+      pair.collectTraffic(perServer);
+    }
+    perServer.forEach((server, t) -> events.traffic(server, t));
+  }
+
   private void tick(long now) {
+    if (now - nextTrafficReport > 0) {
+      nextTrafficReport = now + TRAFFIC_REPORT_NANOS;
+      reportTraffic();
+    }
     if (pairs.isEmpty()) {
       return;
     }

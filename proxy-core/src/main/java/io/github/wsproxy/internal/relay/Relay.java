@@ -44,10 +44,9 @@ final class Relay {
   /** Decodes this direction for interceptors; null when it is relayed raw. */
   private final MessagePipeline pipeline;
   /** Messages of the proxy's own, waiting for a message boundary; released to {@code written}. */
-  private final ArrayDeque<ByteBuffer> injected = new ArrayDeque<>();
-  private final ArrayDeque<Integer> injectedSizes = new ArrayDeque<>();
+  private ArrayDeque<ByteBuffer> injected;
+  private ArrayDeque<Integer> injectedSizes;
   private final IntConsumer injectedWritten;
-  private final ByteBuffer[] gather = new ByteBuffer[16];
   /** A ping of the proxy's own to dst, written at the next frame boundary. */
   private ByteBuffer ping;
   /** An incomplete frame head kept while no buffer is held. */
@@ -251,6 +250,10 @@ final class Relay {
       injectedWritten.accept(size);
       return;
     }
+    if (injected == null) {
+      injected = new ArrayDeque<>(4);
+      injectedSizes = new ArrayDeque<>(4);
+    }
     injected.add(frame);
     injectedSizes.add(size);
     flush();
@@ -294,6 +297,7 @@ final class Relay {
 
   /** Writes the frames of {@code queue}, several per system call; false on a short write (dst is full). */
   private boolean writeQueue(ArrayDeque<ByteBuffer> queue, boolean injectedFrames) throws IOException {
+    ByteBuffer[] gather = pool.gatherArray();
     while (queue != null && !queue.isEmpty()) {
       int count = 0;
       long total = 0;
@@ -340,6 +344,9 @@ final class Relay {
   }
 
   private void dropInjected() {
+    if (injected == null) {
+      return;
+    }
     injected.clear();
     while (!injectedSizes.isEmpty()) {
       injectedWritten.accept(injectedSizes.poll());
