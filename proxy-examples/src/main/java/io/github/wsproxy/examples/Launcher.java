@@ -2,6 +2,7 @@ package io.github.wsproxy.examples;
 
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.examples.chat.ChatDemo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -40,6 +41,9 @@ public final class Launcher {
     }
     if (options.clientUrl() != null) {
       return ConsoleClient.run(options.clientUrl(), System.in, out, err);
+    }
+    if (options.chatDemoRequested()) {
+      return ChatDemo.run(ChatDemo.DEFAULT_PORT, out, err);
     }
     Running running;
     try {

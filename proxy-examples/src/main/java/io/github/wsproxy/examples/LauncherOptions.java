@@ -7,6 +7,7 @@ import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.examples.chat.ChatDemo;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -124,6 +125,9 @@ public final class LauncherOptions {
         (o, v) -> o.builder.pongTimeout(duration(v)));
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
+    flag("--demo", "chat", "run the browser chat demo instead: a page on http://127.0.0.1:"
+            + ChatDemo.DEFAULT_PORT + "/ chatting through a proxy with WordFilter",
+        (o, v) -> o.chatDemo = chatDemo(v));
     flag("--help", null, "print this help", (o, v) -> o.help = true);
   }
 
@@ -137,6 +141,7 @@ public final class LauncherOptions {
   private boolean upstreamGiven;
   private boolean help;
   private String clientUrl;
+  private boolean chatDemo;
 
   private LauncherOptions() {}
 
@@ -323,6 +328,18 @@ public final class LauncherOptions {
   /** The URL given to --client, or null when running the proxy. */
   public String clientUrl() {
     return clientUrl;
+  }
+
+  /** Whether {@code --demo chat} asked for the browser chat demo instead of a proxy. */
+  public boolean chatDemoRequested() {
+    return chatDemo;
+  }
+
+  private static boolean chatDemo(String value) {
+    if (!value.equals("chat")) {
+      throw new IllegalArgumentException("expected chat, got \"" + value + "\"");
+    }
+    return true;
   }
 
   private void addServer(String value) {

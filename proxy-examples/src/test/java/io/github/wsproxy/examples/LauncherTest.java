@@ -109,7 +109,7 @@ class LauncherTest {
         {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
         {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"},
         {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
-        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
+        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}, {"--demo", "ticker"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -117,6 +117,12 @@ class LauncherTest {
       assertThat(code).as(String.join(" ", args)).isEqualTo(2);
       assertThat(message.strip()).as(String.join(" ", args)).startsWith("wsproxy: " + args[0]).doesNotContain("\n");
     }
+  }
+
+  @Test
+  void demoChatAsksForTheChatDemo() {
+    assertThat(LauncherOptions.parse("--demo", "chat").chatDemoRequested()).isTrue();
+    assertThat(LauncherOptions.parse().chatDemoRequested()).isFalse();
   }
 
   @Test
@@ -132,7 +138,7 @@ class LauncherTest {
         "--help", "--balance", "--upstream-max-connections", "--max-connections", "--max-connections-per-ip",
         "--max-handshakes-per-second-per-ip", "--max-frame-bytes", "--allowed-origin", "--trusted-proxy",
         "--client-ping-interval", "--upstream-ping-interval", "--pong-timeout", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
-        "--health-interval", "--health-timeout", ";weight=N", ";backup", "--tls-keystore",
+        "--health-interval", "--health-timeout", ";weight=N", ";backup", "--demo chat", "--tls-keystore",
         "--tls-keystore-password", "--tls-cert", "--tls-key", "--tls-client-auth", "--tls-client-ca",
         "--tls-protocols", "--tls-reload-interval", "--upstream-ca", "--upstream-truststore",
         "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",
