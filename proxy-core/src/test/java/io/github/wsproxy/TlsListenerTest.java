@@ -107,6 +107,17 @@ class TlsListenerTest {
   }
 
   @Test
+  void aClientOverTheConnectionLimitIsClosedBeforeAnyTlsWork() throws Exception {
+    try (WsProxy proxy = startProxy(proxy(ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem()))
+            .maxConnections(1));
+        JdkTestClient first = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER)) {
+      assertThatThrownBy(() -> JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER)).isInstanceOf(IOException.class);
+      first.sendText("the first one stays");
+      assertThat(first.awaitText(DEADLINE)).isEqualTo("the first one stays");
+    }
+  }
+
+  @Test
   void rejectsBadListenerSettingsNamingThem() {
     assertThatThrownBy(() -> ServerTls.fromKeyStore(DIR.resolve("missing.p12"), "x"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("listenTls keyStore: no such file");

@@ -643,6 +643,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void respond(byte[] response) {
     reportOutcome();
     upstream.close(true);
+    if (client.tlsHandshaking()) {
+      client.close(false); // refused before its TLS handshake (a limit): no HTTP can be spoken yet
+      finish();
+      return;
+    }
     state = State.RESPONDING;
     deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
     client.interest(SelectionKey.OP_READ, false);
