@@ -64,6 +64,10 @@ public final class WsProxy implements AutoCloseable {
   private final int nonUpgradeStatus;
   private final int eventLoops;
   private final int acceptBacklog;
+  private final ServerTls listenTls;
+  private final UpstreamTls upstreamTls;
+  private final UpstreamTls configuredUpstreamTls;
+  private final boolean upstreamTlsInsecureSkipVerify;
   private final List<Interceptor> interceptors;
   private final ProxyEventListener eventListener;
   private final Duration interceptorTimeout;
@@ -81,7 +85,7 @@ public final class WsProxy implements AutoCloseable {
   private ProxyServer server;
   private boolean closed;
 
-  private WsProxy(Builder builder) {
+  private WsProxy(Builder builder, UpstreamTls upstreamTls) {
     this.listenAddress = builder.listenAddress;
     this.upstream = builder.upstream;
     this.routes = List.copyOf(builder.routes);
@@ -100,6 +104,10 @@ public final class WsProxy implements AutoCloseable {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
+    this.listenTls = builder.listenTls;
+    this.upstreamTls = upstreamTls;
+    this.configuredUpstreamTls = builder.upstreamTls;
+    this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
     this.interceptors = List.copyOf(builder.interceptors);
     this.eventListener = builder.eventListener;
     this.interceptorTimeout = builder.interceptorTimeout;
@@ -231,6 +239,25 @@ public final class WsProxy implements AutoCloseable {
       }
       return server.boundAddress();
     }
+  }
+
+  /**
+   * Reads the listener's certificate files again (see {@link ServerTls}): new TLS handshakes use the
+   * new certificate, open connections keep theirs. Callable from any thread.
+   *
+   * @throws IllegalStateException if the proxy is not started or has no {@link Builder#listenTls}
+   * @throws IllegalArgumentException naming the bad setting if the files cannot be used; the
+   *     current certificate stays
+   */
+  public void reloadCertificates() {
+    ProxyServer running;
+    synchronized (lifecycleLock) {
+      if (server == null || closed) {
+        throw new IllegalStateException("proxy is not running");
+      }
+      running = server;
+    }
+    running.tls().reloadServerCertificates();
   }
 
   /**
@@ -391,6 +418,24 @@ public final class WsProxy implements AutoCloseable {
     return eventLoops;
   }
 
+  /** See {@link Builder#listenTls(ServerTls)}; null for a plain {@code ws://} listener. */
+  public ServerTls listenTls() {
+    return listenTls;
+  }
+
+  /**
+   * The TLS configuration for {@code wss://} upstream servers (see {@link Builder#upstreamTls});
+   * null when not set: the JDK's CA certificates are trusted.
+   */
+  public UpstreamTls upstreamTls() {
+    return upstreamTls;
+  }
+
+  /** See {@link Builder#upstreamTlsInsecureSkipVerify(boolean)}. */
+  public boolean upstreamTlsInsecureSkipVerify() {
+    return upstreamTlsInsecureSkipVerify;
+  }
+
   /** See {@link Builder#acceptBacklog(int)}. */
   public int acceptBacklog() {
     return acceptBacklog;
@@ -485,6 +530,9 @@ public final class WsProxy implements AutoCloseable {
     private int nonUpgradeStatus = 426;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
+    private ServerTls listenTls;
+    private UpstreamTls upstreamTls;
+    private boolean upstreamTlsInsecureSkipVerify;
     private final List<Interceptor> interceptors = new ArrayList<>();
     private ProxyEventListener eventListener = NO_EVENTS;
     private Duration interceptorTimeout = Duration.ofSeconds(10);
@@ -519,6 +567,9 @@ public final class WsProxy implements AutoCloseable {
       this.nonUpgradeStatus = proxy.nonUpgradeStatus;
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
+      this.listenTls = proxy.listenTls;
+      this.upstreamTls = proxy.configuredUpstreamTls;
+      this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
       this.interceptors.addAll(proxy.interceptors);
       this.eventListener = proxy.eventListener;
       this.interceptorTimeout = proxy.interceptorTimeout;
@@ -544,8 +595,10 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The upstream WebSocket server, as a {@code ws://host[:port][/path-prefix]} URL. The request
-     * path and query of each client are appended to the path prefix. Required.
+     * The upstream WebSocket server, as a {@code ws://} or {@code wss://host[:port][/path-prefix]}
+     * URL. The request path and query of each client are appended to the path prefix. For {@code
+     * wss://} the upstream's certificate is verified against the host name (which is also sent as
+     * SNI) with {@link #upstreamTls}'s trust. Required.
      *
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
@@ -734,6 +787,16 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Serves {@code wss://}: TLS on the client leg with this certificate (and optional client
+     * certificate authentication); the upstream then gets {@code X-Forwarded-Proto: https}.
+     * Default: none, plain {@code ws://}.
+     */
+    public Builder listenTls(ServerTls tls) {
+      this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      return this;
+    }
+
+    /**
      * The listener that gets handshake outcomes, traffic and closes, for metrics. Default: none.
      */
     public Builder eventListener(ProxyEventListener listener) {
@@ -752,11 +815,31 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Trust and client certificate for a {@code wss://} upstream. Default {@link
+     * UpstreamTls#systemTrust()}: the JDK's CA certificates, no client certificate. Host name
+     * verification and SNI stay on whatever the trust.
+     */
+    public Builder upstreamTls(UpstreamTls tls) {
+      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
+      return this;
+    }
+
+    /**
      * Time an interceptor's asynchronous answer may take: a handshake stage still outstanding after
      * it gets the client {@code 504}; a message stage, close code 1011 on both sides. Default 10 s.
      */
     public Builder interceptorTimeout(Duration timeout) {
       this.interceptorTimeout = positive("interceptorTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * DANGEROUS: accept any certificate from a {@code wss://} upstream, for any host name, so
+     * anyone on the path can impersonate it. For tests against throw-away certificates only; the
+     * proxy logs a warning when it starts with this on. Default false.
+     */
+    public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
+      this.upstreamTlsInsecureSkipVerify = insecure;
       return this;
     }
 
@@ -885,7 +968,10 @@ public final class WsProxy implements AutoCloseable {
      */
     public WsProxy build() {
       checkRouting(upstream, routes, IllegalStateException::new);
-      return new WsProxy(this);
+      if (!upstreamTlsInsecureSkipVerify) {
+        return new WsProxy(this, upstreamTls);
+      }
+      return new WsProxy(this, (upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls).trustingEverything());
     }
 
     /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */

@@ -9,6 +9,7 @@ import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
@@ -44,32 +45,40 @@ public final class ProxyServer {
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver = new UpstreamResolver();
   private final Routing routing;
+  private final TlsContexts tls;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
     this.listener = ServerSocketChannel.open();
+    TlsContexts contexts = null;
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(config.listenAddress(), config.acceptBacklog());
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
+      contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
       ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
           config.maxHandshakesPerSecondPerIp());
       List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
         eventLoops.add(new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i));
       }
-      this.routing = new Routing(config, resolver, eventLoops.get(0));
+      this.routing = new Routing(config, resolver, eventLoops.get(0), contexts);
       for (EventLoop loop : eventLoops) {
-        loops.add(new LoopConnections(config, loop, routing, limits));
+        loops.add(new LoopConnections(config, loop, routing, limits, contexts));
       }
+      loops.get(0).loop().onTick(contexts::onTick);
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
+      if (contexts != null) {
+        contexts.close();
+      }
       throw e;
     }
+    this.tls = contexts;
   }
 
   /** Binds, starts the loops and returns once the listen socket accepts connections. */
@@ -91,13 +100,19 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress,
+    log.info("WsProxy listening on {}{}:{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
+        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(),
         config.routes().isEmpty() ? config.upstreamGroup() : config.routes());
     return server;
   }
 
   public InetSocketAddress boundAddress() {
     return boundAddress;
+  }
+
+  /** The TLS contexts of this server (certificate reload). */
+  public TlsContexts tls() {
+    return tls;
   }
 
   /** Snapshots of the state of a route's servers ({@code ""}: the proxy's own upstream). */
@@ -206,6 +221,7 @@ public final class ProxyServer {
     }
     closeListener();
     resolver.shutdown();
+    tls.close();
     log.info("WsProxy on {} stopped", boundAddress);
     if (interrupted) {
       Thread.currentThread().interrupt();

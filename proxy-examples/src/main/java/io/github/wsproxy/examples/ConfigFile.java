@@ -114,8 +114,20 @@ public final class ConfigFile {
     for (Entry entry : top) {
       applyFlag(options, entry, false);
     }
-    top.stream().filter(e -> e.base.equals("upstream")).findFirst()
-        .ifPresent(first -> attempt(first, options::finish));
+    try {
+      options.finish();
+    } catch (IllegalArgumentException e) {
+      // what only the whole file tells (TLS, the upstream group): on the line of the setting it names
+      String flag = e.getMessage().split(":", 2)[0];
+      Entry named = top.stream().filter(entry -> flagOf(entry.base).equals(flag)).findFirst().orElse(null);
+      if (named == null) {
+        problems.add(new Problem(0, e.getMessage()));
+      } else {
+        attempt(named, () -> {
+          throw e;
+        });
+      }
+    }
     WsProxy.Builder builder = options.builder();
     routes.forEach((name, entries) -> {
       Route route = route(name, entries);

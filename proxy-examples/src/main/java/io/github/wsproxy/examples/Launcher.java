@@ -189,7 +189,8 @@ public final class Launcher {
     /** The URL clients connect to. */
     public URI proxyUri() {
       InetSocketAddress address = proxy.boundAddress();
-      return URI.create("ws://" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
+      return URI.create((proxy.listenTls() == null ? "ws://" : "wss://")
+          + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
     }
 
     String banner() {

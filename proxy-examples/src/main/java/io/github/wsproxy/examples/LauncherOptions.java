@@ -3,7 +3,9 @@ package io.github.wsproxy.examples;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.HealthCheck;
 import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.chat.ChatDemo;
 import java.net.InetSocketAddress;
@@ -38,7 +40,7 @@ public final class LauncherOptions {
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
         (o, v) -> o.builder.listen(address(v)));
-    flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// URL, path prefix allowed; repeat for a group"
+    flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// or wss:// URL, path prefix allowed; repeat for a group"
             + " (default: a built-in echo server)",
         (o, v) -> {
           o.addServer(v);
@@ -92,6 +94,21 @@ public final class LauncherOptions {
         (o, v) -> o.builder.permessageDeflate(false));
     flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
         (o, v) -> o.builder.validateUtf8(false));
+    tlsFlag("--tls-keystore", "FILE", "serve wss://: PKCS12/JKS key store with the certificate and key");
+    tlsSecretFlag("--tls-keystore-password", "password of --tls-keystore");
+    tlsFlag("--tls-cert", "FILE", "serve wss://: PEM certificate chain (with --tls-key)");
+    tlsFlag("--tls-key", "FILE", "PEM PKCS#8 private key of --tls-cert");
+    tlsFlag("--tls-client-auth", "MODE", "client certificates: none, optional or required (default none)");
+    tlsFlag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to");
+    tlsFlag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)");
+    tlsFlag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)");
+    tlsFlag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs");
+    tlsFlag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead");
+    tlsSecretFlag("--upstream-truststore-password", "password of --upstream-truststore");
+    tlsFlag("--upstream-client-cert", "FILE", "wss:// upstream: present this PEM client certificate chain");
+    tlsFlag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert");
+    flag("--upstream-tls-insecure-skip-verify", null, "DANGEROUS: accept any upstream certificate (tests only)",
+        (o, v) -> o.builder.upstreamTlsInsecureSkipVerify(true));
     flag("--interceptor", "CLASS", "add an Interceptor subclass with a public no-argument constructor (repeatable)",
         (o, v) -> o.builder.interceptor(interceptor(v)));
     flag("--interceptor-timeout", "DURATION", "limit for an interceptor's asynchronous answer (default 10s)",
@@ -134,6 +151,8 @@ public final class LauncherOptions {
   }
 
   private final WsProxy.Builder builder = WsProxy.builder();
+  /** TLS flags, applied together once all are known. */
+  private final Map<String, String> tls = new LinkedHashMap<>();
   private final UpstreamGroup.Builder group = UpstreamGroup.builder();
   private HealthCheck healthCheck;
   private Duration healthInterval;
@@ -219,11 +238,108 @@ public final class LauncherOptions {
     }
   }
 
-  /** Sets the upstream group the flags describe, if they describe one. */
+  private void applyListenTls() {
+    String keyStore = tls.get("--tls-keystore");
+    String cert = tls.get("--tls-cert");
+    if (keyStore == null && cert == null) {
+      requireAbsent("needs --tls-keystore or --tls-cert", "--tls-key", "--tls-keystore-password",
+          "--tls-client-auth", "--tls-client-ca", "--tls-protocols", "--tls-reload-interval");
+      return;
+    }
+    if (keyStore != null && cert != null) {
+      throw new IllegalArgumentException("--tls-keystore: give either --tls-keystore or --tls-cert, not both");
+    }
+    String flag = keyStore != null ? "--tls-keystore" : "--tls-cert";
+    try {
+      ServerTls server = keyStore != null
+          ? ServerTls.fromKeyStore(Path.of(keyStore), required("--tls-keystore-password"))
+          : ServerTls.fromPem(Path.of(cert), Path.of(required("--tls-key")));
+      flag = "--tls-client-auth";
+      String mode = tls.getOrDefault("--tls-client-auth", "none");
+      ServerTls.ClientAuth clientAuth;
+      try {
+        clientAuth = ServerTls.ClientAuth.valueOf(mode.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("expected none, optional or required, got \"" + mode + "\"");
+      }
+      String ca = tls.get("--tls-client-ca");
+      server = server.withClientAuth(clientAuth, ca == null ? null : Path.of(ca));
+      if (tls.containsKey("--tls-protocols")) {
+        flag = "--tls-protocols";
+        server = server.withProtocols(tls.get("--tls-protocols").split(",\\s*"));
+      }
+      if (tls.containsKey("--tls-reload-interval")) {
+        flag = "--tls-reload-interval";
+        String interval = tls.get("--tls-reload-interval").strip();
+        server = server.withReloadCheckInterval(interval.matches("0+(ms|s|m)?") ? Duration.ZERO : duration(interval));
+      }
+      builder.listenTls(server);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Applies what only the whole command line tells: the TLS settings and the upstream group the flags describe. */
   void finish() {
+    applyListenTls();
+    applyUpstreamTls();
     if (upstreamGiven) {
       builder.upstream(upstreamGroup(null));
     }
+  }
+
+  private void applyUpstreamTls() {
+    String ca = tls.get("--upstream-ca");
+    String trustStore = tls.get("--upstream-truststore");
+    String clientCert = tls.get("--upstream-client-cert");
+    if (ca == null && trustStore == null && clientCert == null) {
+      requireAbsent("needs the flag it belongs to (see --help)", "--upstream-truststore-password", "--upstream-client-key");
+      return;
+    }
+    if (ca != null && trustStore != null) {
+      throw new IllegalArgumentException("--upstream-ca: give either --upstream-ca or --upstream-truststore, not both");
+    }
+    String flag = ca != null ? "--upstream-ca" : "--upstream-truststore";
+    try {
+      UpstreamTls upstream = ca != null ? UpstreamTls.trusting(Path.of(ca))
+          : trustStore != null ? UpstreamTls.trustingKeyStore(Path.of(trustStore), required("--upstream-truststore-password"))
+          : UpstreamTls.systemTrust();
+      if (clientCert != null) {
+        flag = "--upstream-client-cert";
+        upstream = upstream.withClientPem(Path.of(clientCert), Path.of(required("--upstream-client-key")));
+      }
+      builder.upstreamTls(upstream);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void requireAbsent(String why, String... flags) {
+    for (String flag : flags) {
+      if (tls.containsKey(flag)) {
+        throw new IllegalArgumentException(flag + ": " + why);
+      }
+    }
+  }
+
+  private String required(String flag) {
+    String value = tls.get(flag);
+    if (value == null) {
+      throw new IllegalArgumentException("needs " + flag);
+    }
+    return value;
+  }
+
+  /** A secret given on the command line, or {@code env:NAME} for the environment variable NAME. */
+  private static String secret(String value) {
+    if (!value.startsWith("env:")) {
+      return value;
+    }
+    String secret = System.getenv(value.substring(4));
+    if (secret == null) {
+      throw new IllegalArgumentException("environment variable " + value.substring(4) + " is not set");
+    }
+    return secret;
   }
 
   /**
@@ -252,9 +368,10 @@ public final class LauncherOptions {
   /** The usage text listing every flag. */
   public static String help() {
     StringBuilder out = new StringBuilder("usage: java -jar wsproxy.jar [flags]\n\n");
-    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-34s %s%n",
+    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-40s %s%n",
         flag.argument() == null ? name : name + " " + flag.argument(), flag.description())));
-    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n");
+    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n"
+        + "A wss:// --upstream is verified against the JDK's CAs and its host name unless told otherwise.\n");
     return out.toString();
   }
 
@@ -363,6 +480,16 @@ public final class LauncherOptions {
   private static void flag(String name, String argument, String description,
       BiConsumer<LauncherOptions, String> apply) {
     FLAGS.put(name, new Flag(argument, description, apply));
+  }
+
+  /** A TLS flag: its value is kept until all flags are read, since TLS settings go together. */
+  private static void tlsFlag(String name, String argument, String description) {
+    flag(name, argument, description, (o, v) -> o.tls.put(name, v));
+  }
+
+  /** A password flag; {@code env:NAME} reads the environment variable NAME instead. */
+  private static void tlsSecretFlag(String name, String description) {
+    flag(name, "SECRET", description + "; env:NAME reads environment variable NAME", (o, v) -> o.tls.put(name, secret(v)));
   }
 
   static Duration duration(String value) {

@@ -35,6 +35,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
+  private static final long IDLE_TLS_BUFFERS_NANOS = 1_000_000_000L;
   /** MDC key: the connection's id, as {@code conn=} in the access log. */
   public static final String MDC_CONNECTION = "wsproxy.conn";
   /** MDC key: the client's address. */
@@ -134,6 +136,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
+    if (owner.tls().listenerTls()) {
+      client.startTls(owner.tls().newServerSession(), loop);
+    }
   }
 
   /** Counts the client in by the proxy's limits, or answers 503/429; call once it is tracked. */
@@ -178,6 +183,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
         finishConnect();
       }
+      if (leg.tlsHandshaking()) {
+        continueTlsHandshake(leg);
+        return;
+      }
       if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.handshakeOut != null) {
         flushHandshake(leg);
       }
@@ -197,7 +206,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     BufferPool pool = loop.buffers();
     ByteBuffer buffer = pool.acquire();
     try {
-      int n = leg.channel.read(buffer);
+      int n = leg.read(buffer);
       buffer.flip();
       if (state == State.RESPONDING) {
         if (n < 0) {
@@ -279,7 +288,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       startConnecting();
       return;
     }
-    handle = new ConnectionHandle(id, clientAddress, request.second(), config.maxMessageBytes());
+    handle = new ConnectionHandle(id, clientAddress, clientCertificate(), request.second(), config.maxMessageBytes());
     handle.bind(this);
     enterMdc();
     handshake = new RequestHandshake(handle, request, translator.forwardedFields());
@@ -514,9 +523,46 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private void onUpstreamConnected() {
     connectTime = Duration.ofNanos(System.nanoTime() - connectStartNanos);
+    upstream.interest(SelectionKey.OP_CONNECT, false);
+    URI server = upstreams.current().url();
+    if ("wss".equalsIgnoreCase(server.getScheme())) {
+      try {
+        upstream.startTls(owner.tls().newUpstreamSession(server.getHost(), upstreamAddress.getPort()), loop);
+      } catch (IOException e) {
+        upstreamFailed(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
+        return;
+      }
+      continueTlsHandshake(upstream);
+      return;
+    }
+    sendUpstreamRequest();
+  }
+
+  /** Drives a leg's TLS handshake; once complete the client's request is read or the upstream's sent. */
+  private void continueTlsHandshake(Leg leg) {
+    try {
+      if (!leg.advanceTls()) {
+        return;
+      }
+    } catch (IOException e) {
+      if (!leg.isClient) {
+        upstreamFailed(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+        return;
+      }
+      log.debug("connection {}: client TLS handshake failed", id, e);
+      note = "client TLS handshake failed: " + e.getMessage();
+      client.close(false);
+      finish();
+      return;
+    }
+    if (!leg.isClient) {
+      sendUpstreamRequest();
+    }
+  }
+
+  private void sendUpstreamRequest() {
     state = State.UPSTREAM_HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
-    upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
     URI server = upstreams.current().url();
     byte[] requestHead = handshake == null
@@ -620,6 +666,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void respond(byte[] response) {
     reportOutcome();
     upstream.close(true);
+    if (client.tlsHandshaking()) {
+      client.close(false); // refused before its TLS handshake (a limit): no HTTP can be spoken yet
+      finish();
+      return;
+    }
     state = State.RESPONDING;
     deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
     client.interest(SelectionKey.OP_READ, false);
@@ -629,7 +680,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private void flushHandshake(Leg leg) {
     try {
-      leg.channel.write(leg.handshakeOut);
+      leg.write(leg.handshakeOut);
+      if (!leg.flushTransport()) {
+        leg.interest(SelectionKey.OP_WRITE, true);
+        return;
+      }
     } catch (IOException e) {
       onHandshakeIoFailure(leg, e);
       return;
@@ -653,7 +708,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   /** Half-closes after a response and reads until the client closes, so the response is not reset away. */
   private void lingerAfterResponse() {
     try {
-      client.channel.shutdownOutput();
+      client.shutdownOutput();
       client.interest(SelectionKey.OP_READ, true);
     } catch (IOException e) {
       finish();
@@ -857,7 +912,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void checkDeadlines(long now) {
     switch (state) {
       case READING_REQUEST:
-        if (now - deadlineNanos > 0) {
+        if (now - deadlineNanos > 0 && client.tlsHandshaking()) {
+          note = "TLS handshake not completed within " + config.handshakeTimeout();
+          client.close(false);
+          finish();
+        } else if (now - deadlineNanos > 0) {
           reject(Rejection.of(408, "handshake not completed within " + config.handshakeTimeout()));
         }
         break;
@@ -882,6 +941,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
         break;
       case OPEN:
         checkRelayTimeouts(now);
+        if (state == State.OPEN && now - lastActivityNanos > IDLE_TLS_BUFFERS_NANOS) {
+          client.releaseIdleTlsBuffers();
+          upstream.releaseIdleTlsBuffers();
+        }
         break;
       case RESPONDING:
       case CLOSING:
@@ -1098,6 +1161,14 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private static String address(InetSocketAddress address) {
     return address.getAddress().getHostAddress() + ":" + address.getPort();
+  }
+
+  /**
+   * The client's certificate, verified during the TLS handshake (mTLS), or null: no TLS listener,
+   * client authentication off, or (with it optional) no certificate presented.
+   */
+  public X509Certificate clientCertificate() {
+    return client.tls == null ? null : client.tls.peerCertificate();
   }
 
   private Relay relayFrom(Leg leg) {

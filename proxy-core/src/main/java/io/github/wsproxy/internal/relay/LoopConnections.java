@@ -5,6 +5,7 @@ import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -35,6 +36,7 @@ public final class LoopConnections {
   private final EventLoop loop;
   private final Routing routing;
   private final ClientLimits limits;
+  private final TlsContexts tls;
   private final Events events;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
@@ -42,11 +44,12 @@ public final class LoopConnections {
   private final Map<ConnectionPair, ScheduledClose> scheduledCloses = new LinkedHashMap<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, Routing routing, ClientLimits limits) {
+  public LoopConnections(WsProxy config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
     this.config = config;
     this.loop = loop;
     this.routing = routing;
     this.limits = limits;
+    this.tls = tls;
     this.events = new Events(config.eventListener());
     loop.onTick(this::tick);
   }
@@ -146,6 +149,10 @@ public final class LoopConnections {
 
   Routing routing() {
     return routing;
+  }
+
+  TlsContexts tls() {
+    return tls;
   }
 
   void remove(ConnectionPair pair) {

@@ -74,7 +74,7 @@ final class Relay {
       int space = buf.remaining();
       int n;
       try {
-        n = src.channel.read(buf);
+        n = src.read(buf);
       } catch (IOException e) {
         src.pair.onLegFailed(src, e);
         return;
@@ -166,13 +166,17 @@ final class Relay {
       return true;
     }
     try {
+      if (!dst.flushTransport()) {
+        stalled(0);
+        return false;
+      }
       if (buf != null && sent < ready) {
         int filled = buf.position();
         buf.limit(ready).position(sent);
-        int written = dst.channel.write(buf);
+        int written = dst.write(buf);
         sent = buf.position();
         buf.limit(buf.capacity()).position(filled);
-        if (sent < ready) {
+        if (sent < ready || !dst.flushTransport()) {
           stalled(written);
           return false;
         }
@@ -182,8 +186,8 @@ final class Relay {
         return false;
       }
       if (control != null) {
-        int written = dst.channel.write(control);
-        if (control.hasRemaining()) {
+        int written = dst.write(control);
+        if (control.hasRemaining() || !dst.flushTransport()) {
           stalled(written);
           return false;
         }
@@ -304,7 +308,7 @@ final class Relay {
           break;
         }
       }
-      long written = dst.channel.write(gather, 0, count);
+      long written = dst.write(gather, 0, count);
       Arrays.fill(gather, 0, count, null);
       while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
         queue.poll();
@@ -312,7 +316,7 @@ final class Relay {
           injectedWritten.accept(injectedSizes.poll());
         }
       }
-      if (written < total) {
+      if (written < total || !dst.flushTransport()) {
         stalled((int) Math.min(written, 1));
         return false;
       }
@@ -325,8 +329,8 @@ final class Relay {
     if (ping == null || (pipeline == null && !scanner.atFrameBoundary())) {
       return true;
     }
-    int written = dst.channel.write(ping);
-    if (ping.hasRemaining()) {
+    int written = dst.write(ping);
+    if (ping.hasRemaining() || !dst.flushTransport()) {
       stalled(written);
       return false;
     }

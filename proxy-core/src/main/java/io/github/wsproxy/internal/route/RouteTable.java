@@ -6,6 +6,7 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.HealthChecker;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
@@ -39,14 +40,16 @@ public final class RouteTable {
   /**
    * @param previous the table this one replaces (its pools' server states carry over), or null
    * @param checkLoop the loop the active health checks run on
+   * @param tls the contexts health checks of wss:// servers use
    */
   RouteTable(WsProxy config, UpstreamGroup upstream, List<Route> routes, UpstreamResolver resolver,
-      RouteTable previous, EventLoop checkLoop) {
-    UpstreamPool own = upstream == null ? null : pool(OWN_UPSTREAM, upstream, resolver, previous, checkLoop);
+      RouteTable previous, EventLoop checkLoop, TlsContexts tls) {
+    Builder pools = new Builder(resolver, previous, checkLoop, tls);
+    UpstreamPool own = upstream == null ? null : pools.pool(OWN_UPSTREAM, upstream);
     this.fallback = routes.isEmpty()
         ? new ActiveRoute(null, own, new InterceptorChain(config.interceptors()), Timeouts.of(config)) : null;
     for (Route route : routes) {
-      UpstreamPool pool = route.upstream() == null ? own : pool(route.name(), route.upstream(), resolver, previous, checkLoop);
+      UpstreamPool pool = route.upstream() == null ? own : pools.pool(route.name(), route.upstream());
       List<Interceptor> interceptors = new ArrayList<>(config.interceptors());
       interceptors.addAll(route.interceptors());
       entries.add(new Entry(route,
@@ -54,18 +57,32 @@ public final class RouteTable {
     }
   }
 
-  private UpstreamPool pool(String key, UpstreamGroup group, UpstreamResolver resolver, RouteTable previous,
-      EventLoop checkLoop) {
-    UpstreamPool pool = poolsByGroup.get(group);
-    if (pool == null) {
-      pool = new UpstreamPool(group, resolver, previous == null ? null : previous.poolsByKey.get(key));
-      poolsByGroup.put(group, pool);
-      poolsByKey.put(key, pool);
-      if (group.healthCheck() != null) {
-        healthCheckers.add(new HealthChecker(pool, checkLoop));
-      }
+  /** Creates the table's pools (one per group instance) and their health checkers. */
+  private final class Builder {
+    private final UpstreamResolver resolver;
+    private final RouteTable previous;
+    private final EventLoop checkLoop;
+    private final TlsContexts tls;
+
+    Builder(UpstreamResolver resolver, RouteTable previous, EventLoop checkLoop, TlsContexts tls) {
+      this.resolver = resolver;
+      this.previous = previous;
+      this.checkLoop = checkLoop;
+      this.tls = tls;
     }
-    return pool;
+
+    UpstreamPool pool(String key, UpstreamGroup group) {
+      UpstreamPool pool = poolsByGroup.get(group);
+      if (pool == null) {
+        pool = new UpstreamPool(group, resolver, previous == null ? null : previous.poolsByKey.get(key));
+        poolsByGroup.put(group, pool);
+        poolsByKey.put(key, pool);
+        if (group.healthCheck() != null) {
+          healthCheckers.add(new HealthChecker(pool, checkLoop, tls));
+        }
+      }
+      return pool;
+    }
   }
 
   /**

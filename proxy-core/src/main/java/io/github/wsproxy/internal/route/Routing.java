@@ -5,6 +5,7 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
@@ -24,15 +25,20 @@ public final class Routing {
   private final WsProxy config;
   private final UpstreamResolver resolver;
   private final EventLoop checkLoop;
+  private final TlsContexts tls;
   private final Map<UpstreamGroup, UpstreamPool> chosen = new ConcurrentHashMap<>();
   private volatile RouteTable table;
 
-  /** The proxy's configured routes and upstream; health checks and passive-health expiry tick on {@code checkLoop}. */
-  public Routing(WsProxy config, UpstreamResolver resolver, EventLoop checkLoop) {
+  /**
+   * The proxy's configured routes and upstream; health checks (over TLS to wss:// servers) and
+   * passive-health expiry tick on {@code checkLoop}.
+   */
+  public Routing(WsProxy config, UpstreamResolver resolver, EventLoop checkLoop, TlsContexts tls) {
     this.config = config;
     this.resolver = resolver;
     this.checkLoop = checkLoop;
-    this.table = new RouteTable(config, config.upstreamGroup(), config.routes(), resolver, null, checkLoop);
+    this.tls = tls;
+    this.table = new RouteTable(config, config.upstreamGroup(), config.routes(), resolver, null, checkLoop, tls);
     checkLoop.onTick(this::tick);
   }
 
@@ -68,7 +74,7 @@ public final class Routing {
    */
   public synchronized List<ServerState> replace(UpstreamGroup upstream, List<Route> routes) {
     RouteTable old = table;
-    RouteTable next = new RouteTable(config, upstream, routes, resolver, old, checkLoop);
+    RouteTable next = new RouteTable(config, upstream, routes, resolver, old, checkLoop, tls);
     table = next;
     checkLoop.execute(old::stopHealthChecks);
     return old.removedIn(next);

@@ -46,7 +46,7 @@ public final class ServerState {
     this.index = index;
     URI url = server.url();
     this.host = url.getHost();
-    this.port = url.getPort() < 0 ? 80 : url.getPort();
+    this.port = url.getPort() >= 0 ? url.getPort() : "wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
     this.literal = UpstreamResolver.literal(host, port);
     this.urlHash = RendezvousHash.hash(url.toString());
     this.cap = group.maxConnections() == 0 ? Integer.MAX_VALUE : group.maxConnections();
