@@ -79,7 +79,8 @@ class ConfigFileTest {
         "this line has no separator",
         "preserveHost=perhaps",
         "maxTries.2=3",
-        "route.api.readTimeout=1s");
+        "route.api.readTimeout=1s",
+        "tlsKey=/nowhere/key.pem");
 
     Checked checked = check(file);
 
@@ -87,7 +88,7 @@ class ConfigFileTest {
     assertThat(checked.out).doesNotContain("ok");
     assertThat(checked.errLines()).containsExactly(
         file + ":3: readTimeout: expected a duration like 500ms, 30s or 5m, got \"soon\"",
-        file + ":4: upstream.1: upstream: scheme must be ws://, was: http://127.0.0.1:1",
+        file + ":4: upstream.1: upstream: scheme must be ws:// or wss://, was: http://127.0.0.1:1",
         file + ":5: noSuchSetting: unknown key",
         file + ":6: route.chat.path: expected a path prefix like /chat, was \"chat\"",
         file + ":7: route.chat.upstream.1: unknown server option \"heavy\" (weight=N or backup)",
@@ -95,7 +96,8 @@ class ConfigFileTest {
         file + ":9: readTimeout: duplicate key, first set on line 3",
         file + ":10: expected key=value, got \"this line has no separator\"",
         file + ":11: preserveHost: expected true or false, got \"perhaps\"",
-        file + ":12: maxTries.2: takes no index: write maxTries=...");
+        file + ":12: maxTries.2: takes no index: write maxTries=...",
+        file + ":14: tlsKey: needs --tls-keystore or --tls-cert");
   }
 
   @Test
