@@ -129,7 +129,7 @@ class TlsUpstreamTest {
   void activeHealthChecksSpeakTlsAndVerifyTheCertificate() throws Exception {
     UpstreamGroup group = UpstreamGroup.builder()
         .server(URI.create(wss(upstream, "localhost")), 1).server(URI.create(wss(wrongName, "localhost")), 1)
-        .healthCheck(HealthCheck.webSocket("/health").interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(2)))
+        .healthCheck(HealthCheck.webSocket("/health").interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(5)))
         .build();
     try (WsProxy proxy = startProxy(WsProxy.builder().upstream(group)
         .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem())))) {
@@ -137,7 +137,8 @@ class TlsUpstreamTest {
           "the server with the wrong name is down");
       Await.until(() -> upstream.requests().stream().anyMatch(r -> r.target().equals("/health")), DEADLINE,
           "a probe handshake over TLS");
-      assertThat(proxy.upstreamStates().get(0).health()).isEqualTo(UpstreamState.Health.UP);
+      Await.until(() -> proxy.upstreamStates().get(0).health() == UpstreamState.Health.UP, DEADLINE,
+          "the server with the right name is up");
     }
   }
 
