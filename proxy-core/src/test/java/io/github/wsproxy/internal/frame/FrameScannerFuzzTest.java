@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -61,7 +62,10 @@ class FrameScannerFuzzTest {
       assertThat(split.output).as("output").isEqualTo(whole.output);
       assertThat(split.heldBack).as("bytes held back").isEqualTo(whole.heldBack);
     }
-    if (!fromClient) {
+    if (fromClient) {
+      byte[] relayed = Arrays.copyOf(stream, whole.output.length);
+      assertThat(unmasked(whole.output)).as("client frames re-masked, content unchanged").isEqualTo(unmasked(relayed));
+    } else {
       assertThat(startsWith(stream, whole.output)).as("upstream frames pass unchanged").isTrue();
     }
   }
@@ -135,6 +139,28 @@ class FrameScannerFuzzTest {
       }
     }
     return true;
+  }
+
+  /**
+   * A reference decoding of masked frames: each header without its masking key, followed by the
+   * unmasked payload (the last frame may be cut short).
+   */
+  private static byte[] unmasked(byte[] frames) {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    ByteBuffer in = ByteBuffer.wrap(frames);
+    while (in.hasRemaining()) {
+      int b0 = in.get() & 0xFF;
+      int length7 = in.get() & 0x7F;
+      long length = length7 == 126 ? in.getShort() & 0xFFFF : length7 == 127 ? in.getLong() : length7;
+      byte[] key = new byte[4];
+      in.get(key);
+      plain.write(b0);
+      plain.writeBytes(Long.toString(length).getBytes(StandardCharsets.US_ASCII));
+      for (long i = 0; i < length && in.hasRemaining(); i++) {
+        plain.write(in.get() ^ key[(int) (i & 3)]);
+      }
+    }
+    return plain.toByteArray();
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {
