@@ -64,7 +64,8 @@ class FrameScannerFuzzTest {
     }
     if (fromClient) {
       byte[] relayed = Arrays.copyOf(stream, whole.output.length);
-      assertThat(unmasked(whole.output)).as("client frames re-masked, content unchanged").isEqualTo(unmasked(relayed));
+      assertThat(Decoded.of(whole.output).content()).as("client frames re-masked, content unchanged")
+          .isEqualTo(Decoded.of(relayed).content());
     } else {
       assertThat(startsWith(stream, whole.output)).as("upstream frames pass unchanged").isTrue();
     }
@@ -106,6 +107,8 @@ class FrameScannerFuzzTest {
       buf.get(from, ready);
       output.writeBytes(ready);
       if (stop == FrameScanner.Stop.NEED_MORE) {
+        assertThat(scanner.atFrameBoundary()).as("at a frame boundary")
+            .isEqualTo(Decoded.of(output.toByteArray()).atFrameBoundary());
         heldBack = new byte[to - end];
         buf.get(end, heldBack);
         assertThat(heldBack.length).as("bytes held back for the next read").isLessThanOrEqualTo(MAX_HELD_BACK);
@@ -142,25 +145,32 @@ class FrameScannerFuzzTest {
   }
 
   /**
-   * A reference decoding of masked frames: each header without its masking key, followed by the
-   * unmasked payload (the last frame may be cut short).
+   * A reference decoding of frames, the last possibly cut short inside its payload: each header
+   * without its masking key, followed by the unmasked payload; and whether the last frame is whole.
    */
-  private static byte[] unmasked(byte[] frames) {
-    ByteArrayOutputStream plain = new ByteArrayOutputStream();
-    ByteBuffer in = ByteBuffer.wrap(frames);
-    while (in.hasRemaining()) {
-      int b0 = in.get() & 0xFF;
-      int length7 = in.get() & 0x7F;
-      long length = length7 == 126 ? in.getShort() & 0xFFFF : length7 == 127 ? in.getLong() : length7;
-      byte[] key = new byte[4];
-      in.get(key);
-      plain.write(b0);
-      plain.writeBytes(Long.toString(length).getBytes(StandardCharsets.US_ASCII));
-      for (long i = 0; i < length && in.hasRemaining(); i++) {
-        plain.write(in.get() ^ key[(int) (i & 3)]);
+  private record Decoded(byte[] content, boolean atFrameBoundary) {
+    static Decoded of(byte[] frames) {
+      ByteArrayOutputStream content = new ByteArrayOutputStream();
+      ByteBuffer in = ByteBuffer.wrap(frames);
+      boolean whole = true;
+      while (in.hasRemaining()) {
+        int b0 = in.get() & 0xFF;
+        int b1 = in.get() & 0xFF;
+        int length7 = b1 & 0x7F;
+        long length = length7 == 126 ? in.getShort() & 0xFFFF : length7 == 127 ? in.getLong() : length7;
+        byte[] key = new byte[4];
+        if ((b1 & 0x80) != 0) {
+          in.get(key);
+        }
+        whole = in.remaining() >= length;
+        content.write(b0);
+        content.writeBytes(Long.toString(length).getBytes(StandardCharsets.US_ASCII));
+        for (long i = 0; i < length && in.hasRemaining(); i++) {
+          content.write(in.get() ^ key[(int) (i & 3)]);
+        }
       }
+      return new Decoded(content.toByteArray(), whole);
     }
-    return plain.toByteArray();
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {
