@@ -41,7 +41,7 @@ final class Compare {
   enum Better { HIGHER, LOWER }
 
   /**
-   * A row of the table. {@code goal} is the issue's target: a ratio to every other proxy, or with
+   * A row of the table. {@code goal} is the issue's target: a ratio to every nginx target, or with
    * {@code absolute} a bound on the candidate's own figure; NaN for none.
    */
   record Row(String scenario, String metric, Better better, double goal, boolean absolute, String format) {
@@ -56,6 +56,7 @@ final class Compare {
 
   private final CompareOptions options;
   private final Map<Row, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+  private final List<String> failures = new ArrayList<>();
 
   Compare(CompareOptions options) {
     this.options = options;
@@ -93,7 +94,13 @@ final class Compare {
         for (int i = 0; i < order.size(); i++) {
           Target target = order.get((i + round) % order.size());
           System.err.printf(Locale.ROOT, "%s round %d/%d: %s ...%n", scenario, round + 1, rounds, target.name());
-          run(scenario, target);
+          try {
+            run(scenario, target);
+          } catch (Exception e) {
+            String failure = scenario + " round " + (round + 1) + " against " + target.name() + " failed: " + e;
+            System.err.println(failure);
+            failures.add(failure);
+          }
         }
       }
     }
@@ -213,7 +220,7 @@ final class Compare {
       for (String other : others) {
         double ratio = mine / medians.getOrDefault(other, Double.NaN);
         out.append(Double.isNaN(ratio) || Double.isInfinite(ratio) ? " |" : String.format(Locale.ROOT, " %.2f |", ratio));
-        if (!row.absolute()) {
+        if (!row.absolute() && other.startsWith("nginx")) {
           met &= meets(row, ratio);
         }
       }
@@ -221,6 +228,10 @@ final class Compare {
         met = meets(row, mine);
       }
       out.append(' ').append(row.goalText()).append(" | ").append(Double.isNaN(row.goal()) ? "" : met ? "yes" : "**no**").append(" |\n");
+    }
+    if (!failures.isEmpty()) {
+      out.append("\nFailed runs (not in the medians):\n\n");
+      failures.forEach(f -> out.append("- ").append(f).append('\n'));
     }
     out.append("\nEvery run (in the order run):\n\n");
     for (Map.Entry<Row, Map<String, List<Double>>> entry : samples.entrySet()) {

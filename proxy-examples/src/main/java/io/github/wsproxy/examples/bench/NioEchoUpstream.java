@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * silently lowers the messages in flight. Trusted peers only: it checks little.
  */
 public final class NioEchoUpstream {
-  private static final int BUFFER = 128 * 1024;
+  private static final int BUFFER = 32 * 1024;
   private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
 
   private NioEchoUpstream() {}
@@ -67,17 +67,21 @@ public final class NioEchoUpstream {
 
     @Override
     public void run() {
-      try {
-        while (true) {
+      while (true) {
+        try {
           selector.select(key -> ((Connection) key.attachment()).onReady());
-          SocketChannel channel;
-          while ((channel = added.poll()) != null) {
-            Connection connection = new Connection(channel);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        SocketChannel channel;
+        while ((channel = added.poll()) != null) {
+          Connection connection = new Connection(channel);
+          try {
             connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+          } catch (IOException e) {
+            connection.close();
           }
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
     }
   }
@@ -100,7 +104,7 @@ public final class NioEchoUpstream {
     void onReady() {
       try {
         if (key.isReadable() && channel.read(in) < 0) {
-          channel.close();
+          close();
           return;
         }
         boolean progress = true;
@@ -124,16 +128,20 @@ public final class NioEchoUpstream {
           }
         }
         if (closing) {
-          channel.close();
+          close();
         } else {
           key.interestOps(SelectionKey.OP_READ);
         }
       } catch (IOException | RuntimeException e) {
-        try {
-          channel.close();
-        } catch (IOException ignored) {
-          // closing anyway
-        }
+        close();
+      }
+    }
+
+    void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing anyway
       }
     }
 
