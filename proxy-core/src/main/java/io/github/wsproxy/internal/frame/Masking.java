@@ -12,6 +12,7 @@ import java.util.Random;
 public final class Masking {
   private final Random random;
   private final int[] keys = new int[1024];
+  private final byte[] batch = new byte[keys.length * 4];
   private int next = keys.length;
 
   public Masking() {
@@ -23,12 +24,14 @@ public final class Masking {
     this.random = random;
   }
 
-  /** A fresh 32-bit masking key, drawn from a batch of SecureRandom output. */
+  /**
+   * A fresh 32-bit masking key, drawn from a batch of SecureRandom output: one {@code nextBytes}
+   * call per 1024 keys (SecureRandom's cost is per call, not per byte).
+   */
   public int nextKey() {
     if (next == keys.length) {
-      for (int i = 0; i < keys.length; i++) {
-        keys[i] = random.nextInt();
-      }
+      random.nextBytes(batch);
+      ByteBuffer.wrap(batch).asIntBuffer().get(keys);
       next = 0;
     }
     return keys[next++];

@@ -34,6 +34,8 @@ public final class EventLoop implements Runnable {
   private final Masking masking = new Masking();
   private volatile boolean running = true;
   private long nextTick;
+  private long now;
+  private boolean nowFresh;
 
   public EventLoop(String name) throws IOException {
     this.selector = Selector.open();
@@ -70,6 +72,18 @@ public final class EventLoop implements Runnable {
     tickListeners.add(listener);
   }
 
+  /**
+   * {@link System#nanoTime()} as of this loop turn: read once per turn and shared by every event of
+   * it (precise enough for timeouts checked by a 100 ms tick); call on this loop.
+   */
+  public long now() {
+    if (!nowFresh) {
+      now = System.nanoTime();
+      nowFresh = true;
+    }
+    return now;
+  }
+
   public BufferPool buffers() {
     return buffers;
   }
@@ -90,10 +104,11 @@ public final class EventLoop implements Runnable {
 
   @Override
   public void run() {
-    nextTick = System.nanoTime() + TICK_NANOS;
+    long turnEnd = System.nanoTime();
+    nextTick = turnEnd + TICK_NANOS;
     try {
       while (running) {
-        long waitMillis = Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
+        long waitMillis = Math.max(1, (nextTick - turnEnd) / 1_000_000);
         if (tasks.isEmpty()) {
           selector.select(this::dispatch, waitMillis);
         } else {
@@ -101,11 +116,12 @@ public final class EventLoop implements Runnable {
         }
         wakeupPending.set(false);
         runTasks();
-        long now = System.nanoTime();
-        if (now - nextTick >= 0) {
-          nextTick = now + TICK_NANOS;
+        nowFresh = false;
+        turnEnd = System.nanoTime();
+        if (turnEnd - nextTick >= 0) {
+          nextTick = turnEnd + TICK_NANOS;
           for (int i = 0; i < tickListeners.size(); i++) {
-            tickListeners.get(i).accept(now);
+            tickListeners.get(i).accept(turnEnd);
           }
         }
       }

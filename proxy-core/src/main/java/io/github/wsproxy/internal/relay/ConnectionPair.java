@@ -771,7 +771,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   // ---------------------------------------------------------------- relay events
 
   void touch() {
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = loop.now();
   }
 
   void onCloseFrame(Leg from, int code, String reason) {

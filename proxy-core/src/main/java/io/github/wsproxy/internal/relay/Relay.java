@@ -88,7 +88,7 @@ final class Relay {
         releaseIfEmpty();
         return;
       }
-      src.lastReadNanos = System.nanoTime();
+      src.lastReadNanos = src.pair.loop().now();
       bytes += n;
       boolean relaying = process();
       if (!flush() || !relaying || n < space) {

@@ -1,0 +1,270 @@
+package io.github.wsproxy.examples.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * The side-by-side benchmark ({@code Bench compare}): runs every scenario against every target
+ * (proxies already running in front of one echo upstream), alternating the targets round by round,
+ * and prints a table of medians with the candidate's ratio to each other proxy. {@code
+ * bench/run-vs-nginx} starts the processes and calls this.
+ */
+final class Compare {
+  /** A proxy to measure: the URL clients connect to and the process (with its children) to watch. */
+  record Target(String name, URI uri, long pid) {
+    static Target parse(String spec) {
+      int eq = spec.indexOf('=');
+      int at = spec.lastIndexOf('@');
+      if (eq <= 0 || at < eq) {
+        throw new IllegalArgumentException("--target wants NAME=URL@PID, got " + spec);
+      }
+      return new Target(spec.substring(0, eq), URI.create(spec.substring(eq + 1, at)), Long.parseLong(spec.substring(at + 1)));
+    }
+
+    LongSupplier cpuTicks() {
+      return pid > 0 ? () -> ProcStats.of(pid).cpuTicks() : () -> 0;
+    }
+  }
+
+  enum Better { HIGHER, LOWER }
+
+  /**
+   * A row of the table. {@code goal} is the issue's target: a ratio to every nginx target, or with
+   * {@code absolute} a bound on the candidate's own figure; NaN for none.
+   */
+  record Row(String scenario, String metric, Better better, double goal, boolean absolute, String format) {
+    String goalText() {
+      if (Double.isNaN(goal)) {
+        return "";
+      }
+      String op = better == Better.HIGHER ? ">= " : "<= ";
+      return absolute ? op + fmt(format, goal) : op + String.format(Locale.ROOT, "%.2fx", goal);
+    }
+  }
+
+  private final CompareOptions options;
+  private final Map<Row, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+  private final List<String> failures = new ArrayList<>();
+
+  Compare(CompareOptions options) {
+    this.options = options;
+  }
+
+  static void main(String[] args) throws Exception {
+    CompareOptions options = CompareOptions.parse(args);
+    Compare compare = new Compare(options);
+    long start = System.nanoTime();
+    compare.runAll();
+    String report = compare.report((System.nanoTime() - start) / 1e9, withoutInfo(args));
+    System.out.print(report);
+    if (options.out() != null) {
+      Path out = Path.of(options.out());
+      if (out.getParent() != null) {
+        Files.createDirectories(out.getParent());
+      }
+      Files.writeString(out, report);
+      System.out.println("written to " + out);
+    }
+  }
+
+  private void runAll() throws Exception {
+    if (options.warmupPassSeconds() > 0) {
+      warmUp(options.warmupPassSeconds());
+    }
+    for (String scenario : options.scenarios()) {
+      int rounds = scenario.equals("idle") ? options.idleRounds() : options.rounds();
+      for (int round = 0; round < rounds; round++) {
+        List<Target> order = new ArrayList<>();
+        if (scenario.equals("small") && options.direct() != null) {
+          order.add(new Target("direct", options.direct(), 0));
+        }
+        order.addAll(options.targets());
+        for (int i = 0; i < order.size(); i++) {
+          Target target = order.get((i + round) % order.size());
+          System.err.printf(Locale.ROOT, "%s round %d/%d: %s ...%n", scenario, round + 1, rounds, target.name());
+          try {
+            run(scenario, target);
+          } catch (Exception e) {
+            String failure = scenario + " round " + (round + 1) + " against " + target.name() + " failed: " + e;
+            System.err.println(failure);
+            failures.add(failure);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Untimed runs of each load against each target first, so that no target (nor the load generator
+   * or the upstream) is measured while its JIT compiler is still busy.
+   */
+  private void warmUp(double seconds) throws Exception {
+    List<Target> all = new ArrayList<>(options.targets());
+    if (options.direct() != null) {
+      all.add(0, new Target("direct", options.direct(), 0));
+    }
+    for (Target t : all) {
+      System.err.printf(Locale.ROOT, "warm-up: %s ...%n", t.name());
+      new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
+      new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
+      new HandshakeLoad(t.uri(), options.handshakeConcurrency()).run(0, seconds / 2, () -> 0);
+    }
+  }
+
+  private void run(String scenario, Target t) throws Exception {
+    double warmup = options.warmupSeconds();
+    double seconds = options.seconds();
+    switch (scenario) {
+      case "small" -> {
+        EchoLoad.Result r = new EchoLoad(t.uri(), 64, 8, 64).run(warmup, seconds, t.cpuTicks());
+        record(t, new Row("64 B, 64 conns x 8 in flight", "round trips/s", Better.HIGHER, 1.05, false, "k"), r.roundTripsPerSecond());
+        record(t, new Row("64 B, 64 conns x 8 in flight", "p50 latency us", Better.LOWER, Double.NaN, false, "0"), r.p50Micros());
+        record(t, new Row("64 B, 64 conns x 8 in flight", "p99 latency us", Better.LOWER, 1.2, false, "0"), r.p99Micros());
+        record(t, new Row("64 B, 64 conns x 8 in flight", "proxy CPU us/msg", Better.LOWER, 0.9, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
+      }
+      case "large" -> {
+        EchoLoad.Result r = new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(warmup, seconds, t.cpuTicks());
+        record(t, new Row("64 KiB, 8 conns x 2 in flight", "MB/s (each way)", Better.HIGHER, 1.15, false, "0.0"), r.megabytesPerSecond());
+        record(t, new Row("64 KiB, 8 conns x 2 in flight", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0"), cpu(t, r.cpuMicrosPerMessage()));
+      }
+      case "pingpong" -> {
+        EchoLoad.Result r = new EchoLoad(t.uri(), 1, 1, 64).run(warmup, seconds, t.cpuTicks());
+        record(t, new Row("64 B ping-pong, 1 conn x 1", "round trips/s", Better.HIGHER, Double.NaN, false, "k"), r.roundTripsPerSecond());
+        record(t, new Row("64 B ping-pong, 1 conn x 1", "p50 latency us", Better.LOWER, Double.NaN, false, "0"), r.p50Micros());
+        record(t, new Row("64 B ping-pong, 1 conn x 1", "p99 latency us", Better.LOWER, 1.2, false, "0"), r.p99Micros());
+        record(t, new Row("64 B ping-pong, 1 conn x 1", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
+      }
+      case "handshake" -> {
+        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency()).run(warmup, seconds, t.cpuTicks());
+        String name = "open+close, " + options.handshakeConcurrency() + " at a time";
+        record(t, new Row(name, "handshakes/s", Better.HIGHER, 1.0, false, "0"), r.perSecond());
+        record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
+      }
+      case "idle" -> {
+        IdleLoad.Result r = new IdleLoad(t.uri(), options.idleConnections()).run(t.pid());
+        String name = String.format(Locale.ROOT, "%,d idle connections", options.idleConnections());
+        record(t, new Row(name, "RSS KiB/conn above baseline", Better.LOWER, 8, true, "0.0"), r.rssKibPerConnection());
+        record(t, new Row(name, "RSS MiB baseline", Better.LOWER, Double.NaN, false, "0.0"), r.before().rssKib() / 1024.0);
+        record(t, new Row(name, "threads, idle", Better.LOWER, Double.NaN, false, "0"), r.before().threads());
+        record(t, new Row(name, "threads added", Better.LOWER, 2, true, "0"), r.after().threads() - r.before().threads());
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+    }
+  }
+
+  /** The command line without the {@code --info} lines, which the report prints as its header. */
+  private static String withoutInfo(String[] args) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--info")) {
+        i++;
+      } else {
+        out.append(out.length() == 0 ? "" : " ").append(args[i]);
+      }
+    }
+    return out.toString();
+  }
+
+  private static double cpu(Target t, double value) {
+    return t.pid() > 0 ? value : Double.NaN;
+  }
+
+  private void record(Target t, Row row, double value) {
+    samples.computeIfAbsent(row, r -> new LinkedHashMap<>()).computeIfAbsent(t.name(), n -> new ArrayList<>()).add(value);
+    System.err.printf(Locale.ROOT, "  %-28s %s%n", row.metric(), fmt(row.format(), value));
+  }
+
+  /** The markdown report: header, table of medians with ratios and goals, every run's figures. */
+  String report(double elapsedSeconds, String commandLine) {
+    StringBuilder out = new StringBuilder();
+    String candidate = options.candidate();
+    List<String> others = options.targets().stream().map(Target::name).filter(n -> !n.equals(candidate)).toList();
+    List<String> columns = new ArrayList<>();
+    if (options.direct() != null) {
+      columns.add("direct");
+    }
+    options.targets().forEach(t -> columns.add(t.name()));
+    out.append("# WsProxy vs nginx, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append("\n\n");
+    options.info().forEach(line -> out.append("- ").append(line).append('\n'));
+    out.append(String.format(Locale.ROOT, "- load generator: JDK %s java.net.http WebSocket client, %d processors seen, load average at end %s%n",
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), loadAverage()));
+    out.append(String.format(Locale.ROOT, "- %.1f s warm-up pass per target, then %d rounds (idle: %d), %.1f s measured after %.1f s warm-up per run, targets rotated every round; medians shown; run took %.0f s%n",
+        options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));
+    out.append("- `Bench compare ").append(commandLine).append("`\n\n");
+    out.append("| Scenario | Metric | ").append(String.join(" | ", columns));
+    others.forEach(o -> out.append(" | ").append(candidate).append('/').append(o));
+    out.append(" | Goal | Met |\n|---|---|");
+    out.append("---|".repeat(columns.size() + others.size() + 2)).append('\n');
+    for (Map.Entry<Row, Map<String, List<Double>>> entry : samples.entrySet()) {
+      Row row = entry.getKey();
+      Map<String, Double> medians = entry.getValue().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+          e -> Stats.median(e.getValue().stream().mapToDouble(Double::doubleValue).toArray())));
+      out.append("| ").append(row.scenario()).append(" | ").append(row.metric()).append(" |");
+      for (String column : columns) {
+        out.append(' ').append(fmt(row.format(), medians.getOrDefault(column, Double.NaN))).append(" |");
+      }
+      double mine = medians.getOrDefault(candidate, Double.NaN);
+      boolean met = true;
+      for (String other : others) {
+        double ratio = mine / medians.getOrDefault(other, Double.NaN);
+        out.append(Double.isNaN(ratio) || Double.isInfinite(ratio) ? " |" : String.format(Locale.ROOT, " %.2f |", ratio));
+        if (!row.absolute() && other.startsWith("nginx")) {
+          met &= meets(row, ratio);
+        }
+      }
+      if (row.absolute()) {
+        met = meets(row, mine);
+      }
+      out.append(' ').append(row.goalText()).append(" | ").append(Double.isNaN(row.goal()) ? "" : met ? "yes" : "**no**").append(" |\n");
+    }
+    if (!failures.isEmpty()) {
+      out.append("\nFailed runs (not in the medians):\n\n");
+      failures.forEach(f -> out.append("- ").append(f).append('\n'));
+    }
+    out.append("\nEvery run (in the order run):\n\n");
+    for (Map.Entry<Row, Map<String, List<Double>>> entry : samples.entrySet()) {
+      out.append("- ").append(entry.getKey().scenario()).append(", ").append(entry.getKey().metric()).append(": ");
+      out.append(entry.getValue().entrySet().stream()
+          .map(e -> e.getKey() + " " + e.getValue().stream().map(v -> fmt(entry.getKey().format(), v)).collect(Collectors.joining(" / ")))
+          .collect(Collectors.joining("; ")));
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  private static boolean meets(Row row, double value) {
+    return !Double.isNaN(value) && (row.better() == Better.HIGHER ? value >= row.goal() : value <= row.goal());
+  }
+
+  static String fmt(String format, double value) {
+    if (Double.isNaN(value)) {
+      return "-";
+    }
+    return switch (format) {
+      case "k" -> String.format(Locale.ROOT, "%.1fk", value / 1000);
+      case "0" -> String.format(Locale.ROOT, "%.0f", value);
+      case "0.0" -> String.format(Locale.ROOT, "%.1f", value);
+      default -> String.format(Locale.ROOT, "%.2f", value);
+    };
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.github.wsproxy.examples.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line of {@code Bench compare}. */
+record CompareOptions(List<Compare.Target> targets, URI direct, String candidate, List<String> scenarios,
+    double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
+    String out, List<String> info) {
+
+  static final List<String> ALL_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "idle");
+
+  static final String USAGE = """
+      usage: Bench compare --target NAME=URL@PID ... [options]
+        --target NAME=URL@PID   a proxy to measure (PID: its process; children such as nginx workers count too)
+        --direct URL            the upstream itself, measured in the small-message scenario as the limit
+        --candidate NAME        the target whose ratios to the others are shown (default wsproxy)
+        --scenarios LIST        comma-separated, of small,large,pingpong,handshake,idle (default all)
+        --seconds S             measured seconds per run (default 4)
+        --warmup S              warm-up seconds per run (default 1.5)
+        --warmup-pass S         untimed seconds of load per target before the first round (default 3, 0: none)
+        --rounds N              runs per target and scenario, alternating (default 3)
+        --idle-rounds N         runs of the idle scenario (default 1)
+        --idle-connections N    (default 8000)
+        --handshake-concurrency N  handshakes in progress at a time (default 16)
+        --out FILE              also write the report there
+        --info TEXT             a line for the report's header (repeatable)""";
+
+  static CompareOptions parse(String[] args) {
+    List<Compare.Target> targets = new ArrayList<>();
+    List<String> info = new ArrayList<>();
+    URI direct = null;
+    String candidate = "wsproxy";
+    List<String> scenarios = ALL_SCENARIOS;
+    double seconds = 4;
+    double warmup = 1.5;
+    double warmupPass = 3;
+    int rounds = 3;
+    int idleRounds = 1;
+    int idleConnections = 8000;
+    int handshakeConcurrency = 16;
+    String out = null;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(flag + " needs a value\n" + USAGE);
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--target" -> targets.add(Compare.Target.parse(value));
+        case "--direct" -> direct = URI.create(value);
+        case "--candidate" -> candidate = value;
+        case "--scenarios" -> {
+          scenarios = List.of(value.split(","));
+          for (String s : scenarios) {
+            if (!ALL_SCENARIOS.contains(s)) {
+              throw new IllegalArgumentException("--scenarios: unknown scenario " + s + " (known: " + ALL_SCENARIOS + ")");
+            }
+          }
+        }
+        case "--seconds" -> seconds = positive(flag, Double.parseDouble(value));
+        case "--warmup" -> warmup = Double.parseDouble(value);
+        case "--warmup-pass" -> warmupPass = Double.parseDouble(value);
+        case "--rounds" -> rounds = (int) positive(flag, Integer.parseInt(value));
+        case "--idle-rounds" -> idleRounds = (int) positive(flag, Integer.parseInt(value));
+        case "--idle-connections" -> idleConnections = (int) positive(flag, Integer.parseInt(value));
+        case "--handshake-concurrency" -> handshakeConcurrency = (int) positive(flag, Integer.parseInt(value));
+        case "--out" -> out = value;
+        case "--info" -> info.add(value);
+        default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
+      }
+    }
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("at least one --target is needed\n" + USAGE);
+    }
+    return new CompareOptions(List.copyOf(targets), direct, candidate, scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
+        idleConnections, handshakeConcurrency, out, List.copyOf(info));
+  }
+
+  private static double positive(String flag, double value) {
+    if (!(value > 0)) {
+      throw new IllegalArgumentException(flag + " must be positive, got " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,236 @@
+package io.github.wsproxy.examples.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The benchmark's echo upstream: a minimal WebSocket server on JDK NIO, {@code threads} selector
+ * threads, that echoes every data frame (unmasked, same opcode and FIN), answers pings with pongs
+ * and closes with the same close frame. It exists because the Java-WebSocket server loses an echo
+ * now and then under a ping-pong load (a write demand raised by its worker while its selector
+ * finishes a write is dropped, so the reply sits in its queue until the next message), which
+ * silently lowers the messages in flight. Trusted peers only: it checks little.
+ */
+public final class NioEchoUpstream {
+  private static final int BUFFER = 32 * 1024;
+  private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
+
+  private NioEchoUpstream() {}
+
+  /** Accepts on {@code port} of 127.0.0.1 forever, handing connections to the loops round-robin. */
+  public static void run(int port, int threads) throws IOException {
+    Loop[] loops = new Loop[threads];
+    for (int i = 0; i < threads; i++) {
+      loops[i] = new Loop();
+      Thread thread = new Thread(loops[i], "echo-loop-" + i);
+      thread.start();
+    }
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      server.bind(new InetSocketAddress("127.0.0.1", port), 4096);
+      System.out.println("echo upstream on ws://127.0.0.1:" + port);
+      for (int next = 0; ; next = (next + 1) % threads) {
+        SocketChannel channel = server.accept();
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        channel.configureBlocking(false);
+        loops[next].add(channel);
+      }
+    }
+  }
+
+  private static final class Loop implements Runnable {
+    private final Selector selector;
+    private final Queue<SocketChannel> added = new ConcurrentLinkedQueue<>();
+
+    Loop() throws IOException {
+      selector = Selector.open();
+    }
+
+    void add(SocketChannel channel) {
+      added.add(channel);
+      selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        try {
+          selector.select(key -> ((Connection) key.attachment()).onReady());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        SocketChannel channel;
+        while ((channel = added.poll()) != null) {
+          Connection connection = new Connection(channel);
+          try {
+            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+          } catch (IOException e) {
+            connection.close();
+          }
+        }
+      }
+    }
+  }
+
+  private static final class Connection {
+    private final SocketChannel channel;
+    private final ByteBuffer in = ByteBuffer.allocate(BUFFER);
+    private final ByteBuffer out = ByteBuffer.allocate(BUFFER);
+    private final byte[] mask = new byte[4];
+    SelectionKey key;
+    private boolean open;
+    private boolean closing;
+    private long payloadLeft;
+    private int maskAt;
+
+    Connection(SocketChannel channel) {
+      this.channel = channel;
+    }
+
+    void onReady() {
+      try {
+        if (key.isReadable() && channel.read(in) < 0) {
+          close();
+          return;
+        }
+        boolean progress = true;
+        while (progress) {
+          in.flip();
+          int before = in.position();
+          if (!open) {
+            handshake();
+          }
+          if (open) {
+            echo();
+          }
+          progress = in.position() > before && in.hasRemaining();
+          in.compact();
+          out.flip();
+          channel.write(out);
+          out.compact();
+          if (out.position() > 0) {
+            key.interestOps(SelectionKey.OP_WRITE);
+            return;
+          }
+        }
+        if (closing) {
+          close();
+        } else {
+          key.interestOps(SelectionKey.OP_READ);
+        }
+      } catch (IOException | RuntimeException e) {
+        close();
+      }
+    }
+
+    void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+
+    private void handshake() {
+      String head = StandardCharsets.ISO_8859_1.decode(in.duplicate()).toString();
+      int end = head.indexOf("\r\n\r\n");
+      if (end < 0) {
+        return;
+      }
+      in.position(in.position() + end + 4);
+      String key = null;
+      for (String line : head.substring(0, end).split("\r\n")) {
+        if (line.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:")) {
+          key = line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+      if (key == null) {
+        throw new IllegalStateException("no Sec-WebSocket-Key");
+      }
+      out.put(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+          + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      open = true;
+    }
+
+    /** Echoes what is complete enough in {@code in} while {@code out} has room. */
+    private void echo() {
+      while (!closing) {
+        if (payloadLeft > 0) {
+          int n = (int) Math.min(payloadLeft, Math.min(in.remaining(), out.remaining()));
+          if (n == 0) {
+            return;
+          }
+          for (int i = 0; i < n; i++) {
+            out.put((byte) (in.get() ^ mask[maskAt++ & 3]));
+          }
+          payloadLeft -= n;
+          continue;
+        }
+        if (in.remaining() < 2 || out.remaining() < 14 + 125) {
+          return;
+        }
+        int start = in.position();
+        int b0 = in.get(start) & 0xff;
+        int b1 = in.get(start + 1) & 0xff;
+        int len7 = b1 & 0x7f;
+        int headLength = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((b1 & 0x80) != 0 ? 4 : 0);
+        if (in.remaining() < headLength) {
+          return;
+        }
+        long length = len7 == 126 ? in.getShort(start + 2) & 0xffff : len7 == 127 ? in.getLong(start + 2) : len7;
+        boolean control = (b0 & 0x08) != 0;
+        if (control && in.remaining() < headLength + length) {
+          return;
+        }
+        if ((b1 & 0x80) != 0) {
+          in.get(start + headLength - 4, mask);
+        } else {
+          Arrays.fill(mask, (byte) 0);
+        }
+        in.position(start + headLength);
+        int opcode = b0 & 0x0f;
+        out.put((byte) (opcode == 0x9 ? 0x8A : b0));
+        if (length < 126) {
+          out.put((byte) length);
+        } else if (length <= 0xffff) {
+          out.put((byte) 126).putShort((short) length);
+        } else {
+          out.put((byte) 127).putLong(length);
+        }
+        payloadLeft = length;
+        maskAt = 0;
+        closing = opcode == 0x8;
+        if (closing) {
+          for (int i = 0; i < length; i++) {
+            out.put((byte) (in.get() ^ mask[maskAt++ & 3]));
+          }
+          payloadLeft = 0;
+        }
+      }
+    }
+  }
+
+  private static String accept(String key) {
+    try {
+      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+      sha1.update(key.getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(sha1.digest(GUID));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
