@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
@@ -27,6 +28,7 @@ final class ChaosUpstreams implements AutoCloseable {
   private final int[] ports;
   private final AtomicReferenceArray<TestUpstream> live;
   private ScheduledExecutorService chaos;
+  private final AtomicLong changes = new AtomicLong();
   private volatile boolean stopped;
 
   ChaosUpstreams(int count, SoakStats stats) throws IOException {
@@ -84,6 +86,14 @@ final class ChaosUpstreams implements AutoCloseable {
     }
   }
 
+  /**
+   * How often an upstream went down or came back so far: a connection that saw this change may
+   * have been cut by a restart.
+   */
+  long changes() {
+    return changes.get();
+  }
+
   /** Open connections on all upstreams (those that are up). */
   int openConnections() {
     int open = 0;
@@ -118,6 +128,7 @@ final class ChaosUpstreams implements AutoCloseable {
       return;
     }
     TestUpstream old = live.getAndSet(i, null);
+    changes.incrementAndGet();
     if (random.nextInt(3) == 0) {
       stats.add(Count.UPSTREAM_CRASHES);
       old.resetAll();
@@ -131,6 +142,7 @@ final class ChaosUpstreams implements AutoCloseable {
       }
       try {
         startAgain(i);
+        changes.incrementAndGet();
       } catch (IOException e) {
         stats.problem("upstream " + i + " did not start again: " + e);
         return;

@@ -1,7 +1,7 @@
 package io.github.wsproxy.soak;
 
 import io.github.wsproxy.soak.SoakStats.Count;
-import java.io.ByteArrayOutputStream;
+import io.github.wsproxy.testing.WholeMessageListener;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
@@ -23,8 +23,11 @@ import java.util.concurrent.TimeUnit;
  * aborts; or it aborts midway. No thread of its own: everything runs on the JDK client's
  * executor.
  */
-final class JdkSession implements WebSocket.Listener {
+final class JdkSession extends WholeMessageListener {
   private enum Ending { CLOSE, ABORT, ABORT_MIDWAY }
+
+  /** Longer than the proxy's connect timeout, which must answer first (504). */
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(15);
 
   private final SoakContext ctx;
   private final SoakStats stats;
@@ -34,10 +37,9 @@ final class JdkSession implements WebSocket.Listener {
   private final int window;
   private final Ending ending;
   private final int abortAt;
+  private final long changesAtStart;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final ArrayDeque<Object> unacked = new ArrayDeque<>();
-  private final StringBuilder text = new StringBuilder();
-  private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
   private WebSocket ws;
   private int sent;
   private int acked;
@@ -54,6 +56,7 @@ final class JdkSession implements WebSocket.Listener {
     int roll = random.nextInt(100);
     this.ending = roll < 65 ? Ending.CLOSE : roll < 85 ? Ending.ABORT : Ending.ABORT_MIDWAY;
     this.abortAt = random.nextInt(messages + 1);
+    this.changesAtStart = ctx.upstreams().changes();
   }
 
   /** Connects and runs; the stage completes when the session is over, however it ended. */
@@ -62,7 +65,7 @@ final class JdkSession implements WebSocket.Listener {
     ScheduledFuture<?> watchdog = ctx.timers().schedule(this::hung, ctx.sessionTimeout().toMillis(),
         TimeUnit.MILLISECONDS);
     done.whenComplete((ignored, e) -> watchdog.cancel(false));
-    ctx.http().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+    ctx.http().newWebSocketBuilder().connectTimeout(HANDSHAKE_TIMEOUT)
         .buildAsync(ctx.uri("/soak/jdk/" + id), this)
         .whenComplete((webSocket, failure) -> {
           if (failure != null) {
@@ -85,25 +88,13 @@ final class JdkSession implements WebSocket.Listener {
   }
 
   @Override
-  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-    text.append(data);
-    if (last) {
-      acknowledge(text.toString());
-      text.setLength(0);
-    }
-    return null;
+  protected void onWholeText(String message) {
+    acknowledge(message);
   }
 
   @Override
-  public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-    byte[] bytes = new byte[data.remaining()];
-    data.get(bytes);
-    binary.writeBytes(bytes);
-    if (last) {
-      acknowledge(binary.toByteArray());
-      binary.reset();
-    }
-    return null;
+  protected void onWholeBinary(byte[] message) {
+    acknowledge(message);
   }
 
   @Override
@@ -116,7 +107,7 @@ final class JdkSession implements WebSocket.Listener {
     }
     if (ours) {
       stats.seen("jdk close answered " + statusCode);
-      if (statusCode != 1000 && statusCode != 1001 && statusCode != 1011) {
+      if (statusCode != 1000 && !ctx.restartExcuses(changesAtStart, statusCode)) {
         stats.problem("jdk " + id + ": our 1000 was answered with " + statusCode + " " + reason);
       }
     } else {
@@ -141,7 +132,7 @@ final class JdkSession implements WebSocket.Listener {
     stats.add(Count.ENDED_BY_SERVER);
     stats.add(Count.LOST_IN_FLIGHT, lost);
     stats.seen("jdk ended by server " + code);
-    if (code != 1001 && code != 1011 && code != 1006) {
+    if (!ctx.restartExcuses(changesAtStart, code)) {
       stats.problem("jdk " + id + ": the proxy ended the connection with " + code + " " + reason);
     }
   }

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -53,6 +54,7 @@ final class RawSession {
   private final long id;
   private final SplittableRandom random;
   private final long deadline;
+  private final long changesAtStart;
   private final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
   private final ArrayDeque<Boolean> unackedText = new ArrayDeque<>();
 
@@ -62,6 +64,7 @@ final class RawSession {
     this.id = id;
     this.random = random;
     this.deadline = System.nanoTime() + ctx.sessionTimeout().toNanos();
+    this.changesAtStart = ctx.upstreams().changes();
   }
 
   void run() {
@@ -100,7 +103,8 @@ final class RawSession {
   }
 
   private void session(RawClient client) throws IOException {
-    HttpHead response = client.handshake("/soak/raw/" + id);
+    client.sendHandshakeRequest("/soak/raw/" + id, Map.of());
+    HttpHead response = client.readResponse(left());
     int status = response.statusCode();
     if (status != 101) {
       stats.add(Count.HANDSHAKE_REFUSED);
@@ -142,7 +146,7 @@ final class RawSession {
       stats.add(Count.ENDED_BY_SERVER);
       stats.add(Count.LOST_IN_FLIGHT, unacked.size());
       stats.seen("raw ended by server " + e.code);
-      if (e.code != 1001 && e.code != 1011 && e.code != 1006) {
+      if (!ctx.restartExcuses(changesAtStart, e.code)) {
         stats.problem("raw " + id + ": the proxy ended the connection with " + e.code);
       }
       if (e.code != 1006) {
@@ -194,7 +198,7 @@ final class RawSession {
     WireFrame frame = nextNonControl(client);
     int code = frame == null ? 1006 : frame.length() < 2 ? 1005 : frame.closeCode();
     stats.seen("raw " + after + " answered " + code);
-    if (code != expected && code != 1001 && code != 1011) {
+    if (code != expected && !ctx.restartExcuses(changesAtStart, code)) {
       stats.problem("raw " + id + ": " + after + " answered with " + (frame == null ? "EOF" : frame));
     }
     if (frame != null && expected != 1000) {

@@ -25,9 +25,19 @@ record Resources(int threads, List<String> proxyThreads, long fds, long heapByte
   private static final long GC_INTERVAL_NANOS = 200_000_000L;
   private static long lastGc;
 
-  /** Takes a snapshot; collects garbage first, at most every 200 ms (it is polled). */
+  /** Takes a snapshot right after a garbage collection. */
   static Resources now() {
-    collectGarbage();
+    collectGarbage(0);
+    return snapshot();
+  }
+
+  /** Takes a snapshot to poll: garbage is collected first, at most every 200 ms. */
+  static Resources polled() {
+    collectGarbage(GC_INTERVAL_NANOS);
+    return snapshot();
+  }
+
+  private static Resources snapshot() {
     Set<Thread> all = Thread.getAllStackTraces().keySet();
     List<String> proxy = all.stream().map(Thread::getName).filter(n -> n.startsWith("wsproxy-")).sorted()
         .collect(Collectors.toList());
@@ -43,9 +53,9 @@ record Resources(int threads, List<String> proxyThreads, long fds, long heapByte
         .collect(Collectors.toSet());
   }
 
-  private static synchronized void collectGarbage() {
+  private static synchronized void collectGarbage(long interval) {
     long now = System.nanoTime();
-    if (now - lastGc > GC_INTERVAL_NANOS) {
+    if (interval == 0 || now - lastGc > interval) {
       System.gc();
       lastGc = System.nanoTime();
     }

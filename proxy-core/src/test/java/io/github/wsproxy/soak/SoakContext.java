@@ -13,9 +13,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param http the JDK client the {@link JdkSession}s use
  * @param timers runs session watchdogs and starts the next session of a slot
  * @param sessionTimeout a session still running after this long has hung: a problem
+ * @param upstreams the upstreams, to tell whether one restarted during a session
  */
 record SoakContext(SoakStats stats, int proxyPort, HttpClient http, ScheduledExecutorService timers,
-    Duration sessionTimeout) {
+    Duration sessionTimeout, ChaosUpstreams upstreams) {
+
+  /** Whether 1001, 1011 or 1006 may end a session that began at {@code changesAtStart}. */
+  boolean restartExcuses(long changesAtStart, int code) {
+    return (code == 1001 || code == 1011 || code == 1006) && upstreams.changes() != changesAtStart;
+  }
 
   URI uri(String path) {
     return URI.create("ws://127.0.0.1:" + proxyPort + path);

@@ -40,6 +40,12 @@ final class SoakStats {
     counts.get(count).add(n);
   }
 
+  /** Zeroes every count (problems are kept). */
+  void resetCounts() {
+    counts.values().forEach(LongAdder::reset);
+    closeCodes.clear();
+  }
+
   long get(Count count) {
     return counts.get(count).sum();
   }
