@@ -94,6 +94,16 @@ final class ChaosUpstreams implements AutoCloseable {
     return changes.get();
   }
 
+  /** Whether an upstream is restarting now (stopping, down, or starting). */
+  boolean restarting() {
+    for (int i = 0; i < ports.length; i++) {
+      if (live.get(i) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Open connections on all upstreams (those that are up). */
   int openConnections() {
     int open = 0;

@@ -141,18 +141,25 @@ final class RawSession {
     } catch (Ended e) {
       if (e.code == MISMATCH) {
         client.abort();
-        return;
+      } else {
+        endedByServer(client, e.code, "");
       }
-      stats.add(Count.ENDED_BY_SERVER);
-      stats.add(Count.LOST_IN_FLIGHT, unacked.size());
-      stats.seen("raw ended by server " + e.code);
-      if (!ctx.restartExcuses(changesAtStart, e.code)) {
-        stats.problem("raw " + id + ": the proxy ended the connection with " + e.code);
-      }
-      if (e.code != 1006) {
-        answerClose(client, e.code);
-        awaitEof(client);
-      }
+    } catch (IOException e) {
+      endedByServer(client, 1006, ": " + e);
+    }
+  }
+
+  /** The proxy ended the connection (a close frame, or a reset a write ran into: 1006). */
+  private void endedByServer(RawClient client, int code, String detail) throws IOException {
+    stats.add(Count.ENDED_BY_SERVER);
+    stats.add(Count.LOST_IN_FLIGHT, unacked.size());
+    stats.seen("raw ended by server " + code);
+    if (!ctx.restartExcuses(changesAtStart, code)) {
+      stats.problem("raw " + id + ": the proxy ended the connection with " + code + detail);
+    }
+    if (code != 1006) {
+      answerClose(client, code);
+      awaitEof(client);
     }
   }
 

@@ -18,9 +18,14 @@ import java.util.concurrent.ScheduledExecutorService;
 record SoakContext(SoakStats stats, int proxyPort, HttpClient http, ScheduledExecutorService timers,
     Duration sessionTimeout, ChaosUpstreams upstreams) {
 
-  /** Whether 1001, 1011 or 1006 may end a session that began at {@code changesAtStart}. */
+  /**
+   * Whether 1001, 1011 or 1006 may end a session that began at {@code changesAtStart}: an upstream
+   * restarted since, or is restarting (a stopping upstream still answers 1001 to connections it
+   * accepted while stopping).
+   */
   boolean restartExcuses(long changesAtStart, int code) {
-    return (code == 1001 || code == 1011 || code == 1006) && upstreams.changes() != changesAtStart;
+    return (code == 1001 || code == 1011 || code == 1006)
+        && (upstreams.changes() != changesAtStart || upstreams.restarting());
   }
 
   URI uri(String path) {
