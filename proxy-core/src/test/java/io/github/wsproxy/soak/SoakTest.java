@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * connection and the JVM's threads, file descriptors and heap are back to their baseline.
  *
  * <p>Short by default (15 s of chaos, 200 clients); longer with {@code -Dwsproxy.soak.seconds=600
- * -Dwsproxy.soak.clients=500} (and {@code -Dwsproxy.soak.seed=N} to repeat a run's random choices).
+ * -Dwsproxy.soak.clients=500} ({@code -Dwsproxy.soak.seed=N} repeats a run's random choices, not its timing).
  * A quarter of the clients are raw sockets, each on a thread of its own; the others are JDK
  * WebSocket clients on four threads.
  */
