@@ -687,6 +687,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       upstreamCloseCode = upstreamCloseCode < 0 ? CloseCodes.ABNORMAL : upstreamCloseCode;
     }
     leg.close(reset);
+    // The other leg may have been held back by the vanished one's backpressure: read it again, so
+    // that its answer to the close frame it gets now comes through.
+    relayTowards(leg).resumeSource();
     if (note.isEmpty()) {
       note = leg.name() + " vanished without a close frame";
     }
