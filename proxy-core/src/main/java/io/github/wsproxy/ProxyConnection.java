@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 
 /**
  * One proxied connection (a client and its upstream leg), as interceptors see it. Every method may
@@ -14,6 +15,14 @@ public interface ProxyConnection {
 
   /** The client's address. */
   InetSocketAddress remoteAddress();
+
+  /**
+   * The client's certificate, verified during the TLS handshake when the listener asks for one
+   * ({@link ServerTls#withClientAuth}); null without TLS, without client authentication, or when an
+   * optional certificate was not presented. Its subject is {@code
+   * clientCertificate().getSubjectX500Principal()}.
+   */
+  X509Certificate clientCertificate();
 
   /** The request target the client asked for (path and query). */
   String target();

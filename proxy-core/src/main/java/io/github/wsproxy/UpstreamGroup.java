@@ -43,7 +43,7 @@ public final class UpstreamGroup {
   /**
    * One server of a group.
    *
-   * @param url {@code ws://host[:port][/path-prefix]}; the client's path and query are appended
+   * @param url {@code ws://} or {@code wss://host[:port][/path-prefix]}; the client's path and query are appended
    * @param weight its share of connections relative to the others (1-1000)
    * @param backup whether it is used only when no primary server is available (every primary is
    *     down, failed, already tried by this connection, or at its connection cap)
@@ -138,19 +138,15 @@ public final class UpstreamGroup {
   }
 
   /**
-   * Checks an upstream URL: {@code ws://host[:port][/path]} without query, fragment or user info.
+   * Checks an upstream URL: {@code ws://} or {@code wss://host[:port][/path]} without query, fragment or user info.
    *
    * @throws IllegalArgumentException naming {@code upstream}
    */
   static URI checkUrl(URI url) {
     Objects.requireNonNull(url, "upstream");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme.equals("wss")) {
-      throw new IllegalArgumentException(
-          "upstream: wss:// upstreams are not supported yet, use ws://: " + url);
-    }
-    if (!scheme.equals("ws")) {
-      throw new IllegalArgumentException("upstream: scheme must be ws://, was: " + url);
+    if (!scheme.equals("ws") && !scheme.equals("wss")) {
+      throw new IllegalArgumentException("upstream: scheme must be ws:// or wss://, was: " + url);
     }
     if (url.getHost() == null || url.getHost().isEmpty()) {
       throw new IllegalArgumentException("upstream: URL has no host: " + url);

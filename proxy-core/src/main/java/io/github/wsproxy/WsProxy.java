@@ -1,15 +1,19 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -17,8 +21,11 @@ import java.util.Objects;
  *
  * <p>Build one with {@link #builder()}; the instance is immutable configuration plus a lifecycle.
  * {@link #start()} binds and returns once the proxy is listening; {@link #close()} stops it
- * gracefully. All relaying happens on a fixed number of event-loop threads ({@link
- * Builder#eventLoops(int)}), whatever the number of connections.
+ * gracefully, {@link #shutdown(Duration)} after a grace period. All relaying happens on a fixed
+ * number of event-loop threads ({@link Builder#eventLoops(int)}), whatever the number of
+ * connections. Requests can be {@link Route routed} by host and path to several upstream groups;
+ * the upstream group and the routes, and only they, can be replaced while the proxy runs ({@link
+ * #reconfigure}), without touching open connections.
  *
  * <pre>{@code
  * WsProxy proxy = WsProxy.builder()
@@ -32,13 +39,18 @@ import java.util.Objects;
  * proxy.close();
  * }</pre>
  *
- * <p>This class is thread-safe: {@code start}, {@code close} and the accessors may be called from
- * any thread.
+ * <p>This class is thread-safe: {@code start}, {@code close}, {@code reconfigure} and the
+ * accessors may be called from any thread.
  */
 public final class WsProxy implements AutoCloseable {
+  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
 
   private final InetSocketAddress listenAddress;
-  private final UpstreamGroup upstream;
+  /** Replaced by {@link #reconfigure}; null when every route has its own group. */
+  private volatile UpstreamGroup upstream;
+  private volatile List<Route> routes;
+  private final Duration drainTimeout;
+  private final Duration closeSpread;
   private final Duration readTimeout;
   private final Duration sendTimeout;
   private final Duration connectTimeout;
@@ -52,7 +64,12 @@ public final class WsProxy implements AutoCloseable {
   private final int nonUpgradeStatus;
   private final int eventLoops;
   private final int acceptBacklog;
+  private final ServerTls listenTls;
+  private final UpstreamTls upstreamTls;
+  private final UpstreamTls configuredUpstreamTls;
+  private final boolean upstreamTlsInsecureSkipVerify;
   private final List<Interceptor> interceptors;
+  private final ProxyEventListener eventListener;
   private final Duration interceptorTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerIp;
@@ -68,9 +85,12 @@ public final class WsProxy implements AutoCloseable {
   private ProxyServer server;
   private boolean closed;
 
-  private WsProxy(Builder builder) {
+  private WsProxy(Builder builder, UpstreamTls upstreamTls) {
     this.listenAddress = builder.listenAddress;
     this.upstream = builder.upstream;
+    this.routes = List.copyOf(builder.routes);
+    this.drainTimeout = builder.drainTimeout;
+    this.closeSpread = builder.closeSpread;
     this.readTimeout = builder.readTimeout;
     this.sendTimeout = builder.sendTimeout;
     this.connectTimeout = builder.connectTimeout;
@@ -84,7 +104,12 @@ public final class WsProxy implements AutoCloseable {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
+    this.listenTls = builder.listenTls;
+    this.upstreamTls = upstreamTls;
+    this.configuredUpstreamTls = builder.upstreamTls;
+    this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
     this.interceptors = List.copyOf(builder.interceptors);
+    this.eventListener = builder.eventListener;
     this.interceptorTimeout = builder.interceptorTimeout;
     this.maxConnections = builder.maxConnections;
     this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
@@ -127,6 +152,72 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * Replaces the proxy's upstream group and routes at once, on a running proxy too: every
+   * connection accepted from now on is routed by the new configuration, connections already open
+   * stay on their upstream untouched. Servers that remain (the same URL in the proxy's own group,
+   * or in the route of the same name) keep their connection counts and health. Connections to a
+   * server that is gone are drained: closed with 1001 after {@link Builder#drainTimeout} if one is
+   * set (spread over {@link Builder#closeSpread}), otherwise left to end by themselves. Health
+   * checks of the old groups stop, those of the new ones start.
+   *
+   * @param upstream the proxy's own group; may be null when every route has its own
+   * @throws IllegalArgumentException when the configuration is incomplete (as {@link Builder#build()} says)
+   * @throws IllegalStateException when the proxy is closed
+   */
+  public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
+    List<Route> copy = Builder.checkRouting(upstream, routes, IllegalArgumentException::new);
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("proxy is closed");
+      }
+      this.upstream = upstream;
+      this.routes = copy;
+      if (server != null) {
+        server.reconfigure(upstream, copy);
+      }
+    }
+  }
+
+  /** Replaces the proxy's own upstream group, keeping the routes; see {@link #reconfigure}. */
+  public void replaceUpstream(UpstreamGroup group) {
+    synchronized (lifecycleLock) {
+      reconfigure(Objects.requireNonNull(group, "upstream"), routes);
+    }
+  }
+
+  /** Replaces the routes, keeping the proxy's own upstream group; see {@link #reconfigure}. */
+  public void replaceRoutes(List<Route> routes) {
+    synchronized (lifecycleLock) {
+      reconfigure(upstream, routes);
+    }
+  }
+
+  /**
+   * Stops the proxy, letting connections finish: stops accepting at once (new clients are refused),
+   * waits up to {@code grace} for open connections to end by themselves, then sends the rest 1001
+   * (Going Away), spread over {@link Builder#closeSpread} if set, waits up to {@link #closeTimeout()}
+   * for their close handshakes, closes every socket and joins the event-loop threads. Returns when
+   * done; {@code shutdown(Duration.ZERO)} is {@link #close()}. Idempotent, like {@code close()}.
+   */
+  public void shutdown(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative, was " + grace);
+    }
+    ProxyServer toStop;
+    synchronized (lifecycleLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toStop = server;
+    }
+    if (toStop != null) {
+      toStop.shutdown(grace.toNanos(), grace.isZero() ? 0 : closeSpread.toNanos());
+    }
+  }
+
+  /**
    * The port the proxy listens on: the configured one, or the one the system chose when the
    * listen address had port 0.
    *
@@ -151,23 +242,32 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * Reads the listener's certificate files again (see {@link ServerTls}): new TLS handshakes use the
+   * new certificate, open connections keep theirs. Callable from any thread.
+   *
+   * @throws IllegalStateException if the proxy is not started or has no {@link Builder#listenTls}
+   * @throws IllegalArgumentException naming the bad setting if the files cannot be used; the
+   *     current certificate stays
+   */
+  public void reloadCertificates() {
+    ProxyServer running;
+    synchronized (lifecycleLock) {
+      if (server == null || closed) {
+        throw new IllegalStateException("proxy is not running");
+      }
+      running = server;
+    }
+    running.tls().reloadServerCertificates();
+  }
+
+  /**
    * Stops the proxy gracefully: stops accepting, sends every open connection's client and
    * upstream a close frame with 1001 (Going Away), waits up to {@link #closeTimeout()} for the
    * close handshakes, then closes every socket and joins the event-loop threads. Idempotent.
    */
   @Override
   public void close() {
-    ProxyServer toStop;
-    synchronized (lifecycleLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toStop = server;
-    }
-    if (toStop != null) {
-      toStop.shutdown();
-    }
+    shutdown(Duration.ZERO);
   }
 
   /** The address to listen on, as configured (its port may be 0). */
@@ -175,27 +275,86 @@ public final class WsProxy implements AutoCloseable {
     return listenAddress;
   }
 
-  /** The upstream WebSocket URL (the group's first server); its path, if any, prefixes every request's path. */
+  /**
+   * The upstream WebSocket URL (the current group's first server), or null when the proxy has no
+   * group of its own (every route has one); its path, if any, prefixes every request's path.
+   */
   public URI upstream() {
-    return upstream.servers().get(0).url();
+    UpstreamGroup group = upstream;
+    return group == null ? null : group.servers().get(0).url();
   }
 
-  /** The upstream servers and how they are balanced. */
+  /** The proxy's own upstream servers and how they are balanced (the current ones); null when only routes have groups. */
   public UpstreamGroup upstreamGroup() {
     return upstream;
   }
 
+  /** The routes (the current ones), in the order they were added; empty: the upstream serves every request. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /** See {@link Builder#drainTimeout}. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** See {@link Builder#closeSpread}. */
+  public Duration closeSpread() {
+    return closeSpread;
+  }
+
   /**
-   * A snapshot of every upstream server's health and connection count, in the group's order.
+   * A snapshot of the health and connection count of every server of the proxy's own upstream
+   * group, in the group's order; empty when it has none.
    *
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates() {
+    return upstreamStates("");
+  }
+
+  /**
+   * Like {@link #upstreamStates()} for the group of the route with this name (the proxy's own
+   * group for a route without one, and for {@code ""}); empty for an unknown name.
+   *
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<UpstreamState> upstreamStates(String route) {
+    return running().upstreamStates(route);
+  }
+
+  /**
+   * The live connections (handshaking, open or closing), gathered from every event loop: an admin
+   * view. Call it from an application thread, not from an interceptor or listener callback.
+   *
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public List<ConnectionSnapshot> connections() {
+    return running().connections();
+  }
+
+  /**
+   * Closes one connection by its id (see {@link #connections()}): both sides get a close frame
+   * with this code and reason; a connection still in its handshake is cut off.
+   *
+   * @return whether a connection with that id was found
+   * @throws IllegalArgumentException if the code cannot be sent in a close frame
+   * @throws IllegalStateException if the proxy is not started, or when called on an event loop
+   */
+  public boolean closeConnection(long id, int code, String reason) {
+    if (!CloseCodes.isValidOnWire(code)) {
+      throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
+    }
+    return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));
+  }
+
+  private ProxyServer running() {
     synchronized (lifecycleLock) {
       if (server == null) {
         throw new IllegalStateException("proxy is not started");
       }
-      return server.upstreamStates();
+      return server;
     }
   }
 
@@ -259,9 +418,32 @@ public final class WsProxy implements AutoCloseable {
     return eventLoops;
   }
 
+  /** See {@link Builder#listenTls(ServerTls)}; null for a plain {@code ws://} listener. */
+  public ServerTls listenTls() {
+    return listenTls;
+  }
+
+  /**
+   * The TLS configuration for {@code wss://} upstream servers (see {@link Builder#upstreamTls});
+   * null when not set: the JDK's CA certificates are trusted.
+   */
+  public UpstreamTls upstreamTls() {
+    return upstreamTls;
+  }
+
+  /** See {@link Builder#upstreamTlsInsecureSkipVerify(boolean)}. */
+  public boolean upstreamTlsInsecureSkipVerify() {
+    return upstreamTlsInsecureSkipVerify;
+  }
+
   /** See {@link Builder#acceptBacklog(int)}. */
   public int acceptBacklog() {
     return acceptBacklog;
+  }
+
+  /** See {@link Builder#eventListener}. */
+  public ProxyEventListener eventListener() {
+    return eventListener;
   }
 
   /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
@@ -321,7 +503,7 @@ public final class WsProxy implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + "}";
+    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + (routes.isEmpty() ? "" : ", routes=" + routes) + "}";
   }
 
   /**
@@ -332,6 +514,9 @@ public final class WsProxy implements AutoCloseable {
   public static final class Builder {
     private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
     private UpstreamGroup upstream;
+    private final List<Route> routes = new ArrayList<>();
+    private Duration drainTimeout = Duration.ZERO;
+    private Duration closeSpread = Duration.ZERO;
     private Duration readTimeout = Duration.ofSeconds(60);
     private Duration sendTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -345,7 +530,11 @@ public final class WsProxy implements AutoCloseable {
     private int nonUpgradeStatus = 426;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
+    private ServerTls listenTls;
+    private UpstreamTls upstreamTls;
+    private boolean upstreamTlsInsecureSkipVerify;
     private final List<Interceptor> interceptors = new ArrayList<>();
+    private ProxyEventListener eventListener = NO_EVENTS;
     private Duration interceptorTimeout = Duration.ofSeconds(10);
     private int maxConnections = 10_000;
     private int maxConnectionsPerIp = Integer.MAX_VALUE;
@@ -362,6 +551,9 @@ public final class WsProxy implements AutoCloseable {
     private Builder(WsProxy proxy) {
       this.listenAddress = proxy.listenAddress;
       this.upstream = proxy.upstream;
+      this.routes.addAll(proxy.routes);
+      this.drainTimeout = proxy.drainTimeout;
+      this.closeSpread = proxy.closeSpread;
       this.readTimeout = proxy.readTimeout;
       this.sendTimeout = proxy.sendTimeout;
       this.connectTimeout = proxy.connectTimeout;
@@ -375,7 +567,11 @@ public final class WsProxy implements AutoCloseable {
       this.nonUpgradeStatus = proxy.nonUpgradeStatus;
       this.eventLoops = proxy.eventLoops;
       this.acceptBacklog = proxy.acceptBacklog;
+      this.listenTls = proxy.listenTls;
+      this.upstreamTls = proxy.configuredUpstreamTls;
+      this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
       this.interceptors.addAll(proxy.interceptors);
+      this.eventListener = proxy.eventListener;
       this.interceptorTimeout = proxy.interceptorTimeout;
       this.maxConnections = proxy.maxConnections;
       this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
@@ -399,8 +595,10 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The upstream WebSocket server, as a {@code ws://host[:port][/path-prefix]} URL. The request
-     * path and query of each client are appended to the path prefix. Required.
+     * The upstream WebSocket server, as a {@code ws://} or {@code wss://host[:port][/path-prefix]}
+     * URL. The request path and query of each client are appended to the path prefix. For {@code
+     * wss://} the upstream's certificate is verified against the host name (which is also sent as
+     * SNI) with {@link #upstreamTls}'s trust. Required.
      *
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
@@ -416,6 +614,44 @@ public final class WsProxy implements AutoCloseable {
     /** Several upstream servers, balanced and failed over as the group says; replaces any earlier upstream. */
     public Builder upstream(UpstreamGroup group) {
       this.upstream = Objects.requireNonNull(group, "upstream");
+      return this;
+    }
+
+    /**
+     * Adds a route (repeatable): requests for its hosts and path go to its upstream group, with its
+     * timeouts and interceptors; see {@link Route} for how a route is chosen. Once there are
+     * routes, a request no route matches gets {@code 404}; without routes the proxy's upstream
+     * serves every request. Route names must be unique.
+     */
+    public Builder route(Route route) {
+      Objects.requireNonNull(route, "route");
+      if (routes.stream().anyMatch(existing -> existing.name().equals(route.name()))) {
+        throw new IllegalArgumentException("route: the name " + route.name() + " is already used");
+      }
+      routes.add(route);
+      return this;
+    }
+
+    /**
+     * What happens to the open connections of an upstream server that a {@link
+     * WsProxy#reconfigure} removed: {@link Duration#ZERO} (the default) leaves them open until they
+     * end by themselves; a positive duration closes them with 1001 (Going Away) that long after the
+     * removal, spread over {@link #closeSpread}. New connections never go to a removed server.
+     */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = zeroOrPositive("drainTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The window over which the proxy spreads its own 1001 closes of many connections (draining a
+     * removed server, the end of {@link WsProxy#shutdown(Duration)}'s grace period), evenly, so
+     * their clients do not all reconnect to the remaining servers at once (HAProxy's {@code
+     * close-spread-time}). Default {@link Duration#ZERO}: all at once. {@link WsProxy#close()}
+     * never waits for it.
+     */
+    public Builder closeSpread(Duration window) {
+      this.closeSpread = zeroOrPositive("closeSpread", window);
       return this;
     }
 
@@ -551,6 +787,24 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Serves {@code wss://}: TLS on the client leg with this certificate (and optional client
+     * certificate authentication); the upstream then gets {@code X-Forwarded-Proto: https}.
+     * Default: none, plain {@code ws://}.
+     */
+    public Builder listenTls(ServerTls tls) {
+      this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      return this;
+    }
+
+    /**
+     * The listener that gets handshake outcomes, traffic and closes, for metrics. Default: none.
+     */
+    public Builder eventListener(ProxyEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "eventListener");
+      return this;
+    }
+
+    /**
      * Adds an interceptor to the chain; interceptors are called in the order they were added. One
      * instance serves every connection. See {@link Interceptor} for what it may do and its
      * threading rules.
@@ -561,11 +815,31 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * Trust and client certificate for a {@code wss://} upstream. Default {@link
+     * UpstreamTls#systemTrust()}: the JDK's CA certificates, no client certificate. Host name
+     * verification and SNI stay on whatever the trust.
+     */
+    public Builder upstreamTls(UpstreamTls tls) {
+      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
+      return this;
+    }
+
+    /**
      * Time an interceptor's asynchronous answer may take: a handshake stage still outstanding after
      * it gets the client {@code 504}; a message stage, close code 1011 on both sides. Default 10 s.
      */
     public Builder interceptorTimeout(Duration timeout) {
       this.interceptorTimeout = positive("interceptorTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * DANGEROUS: accept any certificate from a {@code wss://} upstream, for any host name, so
+     * anyone on the path can impersonate it. For tests against throw-away certificates only; the
+     * proxy logs a warning when it starts with this on. Default false.
+     */
+    public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
+      this.upstreamTlsInsecureSkipVerify = insecure;
       return this;
     }
 
@@ -693,10 +967,31 @@ public final class WsProxy implements AutoCloseable {
      * @throws IllegalStateException naming the setting when the configuration is incomplete
      */
     public WsProxy build() {
-      if (upstream == null) {
-        throw new IllegalStateException("upstream is required: call upstream(\"ws://host:port\")");
+      checkRouting(upstream, routes, IllegalStateException::new);
+      if (!upstreamTlsInsecureSkipVerify) {
+        return new WsProxy(this, upstreamTls);
       }
-      return new WsProxy(this);
+      return new WsProxy(this, (upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls).trustingEverything());
+    }
+
+    /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
+    static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
+        Function<String, E> error) {
+      List<Route> copy = List.copyOf(routes);
+      if (upstream == null && copy.isEmpty()) {
+        throw error.apply("upstream is required: call upstream(\"ws://host:port\")");
+      }
+      Set<String> names = new HashSet<>();
+      for (Route route : copy) {
+        if (!names.add(route.name())) {
+          throw error.apply("route: the name " + route.name() + " is used twice");
+        }
+        if (upstream == null && route.upstream() == null) {
+          throw error.apply("upstream is required: route " + route.name()
+              + " has no upstream of its own, and the proxy has none");
+        }
+      }
+      return copy;
     }
 
     private static Duration zeroOrPositive(String setting, Duration value) {

@@ -123,10 +123,10 @@ class CloseTest {
 
   @Test
   void trafficInEitherDirectionKeepsAPairOpenPastTheReadTimeout() throws Exception {
-    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(echo.upstream().uri()).readTimeout(Duration.ofMillis(400)));
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(echo.upstream().uri()).readTimeout(Duration.ofMillis(1000)));
         JdkTestClient client = JdkTestClient.connect(uri(proxy, "/"))) {
       echo.upstream().awaitOpenConnections(1, DEADLINE);
-      long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
+      long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
       for (int i = 0; System.nanoTime() < end; i++) {
         if (i % 2 == 0) {
           client.sendText("tick " + i);
@@ -150,7 +150,7 @@ class CloseTest {
           c.accept(c.readRequest());
           c.socket().setSoTimeout(0);
           try {
-            for (int i = 0; i < 1024; i++) {
+            for (int i = 0; i < 2048; i++) {
               c.sendFrame(WireFrame.binary(chunk));
               written[0] += chunk.length;
             }
@@ -165,7 +165,9 @@ class CloseTest {
 
       upstream.awaitScriptsFinished(1, DEADLINE);
 
-      assertThat(written[0]).isLessThan(16L * 1024 * 1024);
+      // kernel buffers on loopback autotune up to tcp_rmem's maximum (32 MiB here); the proxy holds
+      // at most one 64 KiB buffer, so the upstream is stopped long before its 128 MiB are written
+      assertThat(written[0]).isLessThan(64L * 1024 * 1024);
       assertThat(upstream.failures()).isEmpty();
     }
   }

@@ -16,7 +16,7 @@ class ConfigurationTest {
     WsProxy.Builder builder = WsProxy.builder();
     assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("upstream");
     assertThatThrownBy(() -> builder.upstream("http://x")).hasMessageStartingWith("upstream");
-    assertThatThrownBy(() -> builder.upstream("wss://x")).hasMessageStartingWith("upstream");
+    assertThatThrownBy(() -> builder.upstream("ftp://x")).hasMessageStartingWith("upstream");
     assertThatThrownBy(() -> builder.upstream("ws://x/?q=1")).hasMessageStartingWith("upstream");
     assertThatThrownBy(() -> builder.upstream("ws:// bad")).hasMessageStartingWith("upstream");
     assertThatThrownBy(() -> builder.readTimeout(Duration.ZERO)).hasMessageStartingWith("readTimeout");

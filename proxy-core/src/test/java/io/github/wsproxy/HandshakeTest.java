@@ -226,6 +226,9 @@ class HandshakeTest {
     assertStatus(upgrade("GET", "dGhlIHNhbXBsZSBub25jZQ==", "8"), 426, "Sec-WebSocket-Version", "13");
     assertStatus("HELLO\r\n\r\n", 400, null, null);
     assertStatus("GET / HTTP/1.1\r\nHost x\r\n\r\n", 400, null, null);
+    String valid = upgrade("GET", "dGhlIHNhbXBsZSBub25jZQ==", "13");
+    assertStatus(valid.replace("GET / ", "GET /a\nX-Injected:1 "), 400, null, null);
+    assertStatus(valid.replace("Host: x", "Host: \u001fx"), 400, null, null);
     assertStatus("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20 * 1024) + "\r\n\r\n", 431, null, null);
 
     try (JdkTestClient client = echo.connectJdk()) {

@@ -164,15 +164,21 @@ class InterceptorMessageTest {
   }
 
   @Test
-  void anAnswerThatNeverComesClosesWith1011AfterTheTimeout() throws Exception {
+  void anAnswerThatNeverComesClosesWith1011AfterTheTimeoutAndStallsNoOtherConnection() throws Exception {
     URI uri = start(new RandomDelay());
-    try (JdkTestClient client = track(JdkTestClient.connect(uri))) {
+    try (JdkTestClient client = track(JdkTestClient.connect(uri));
+        JdkTestClient other = track(JdkTestClient.connect(uri))) {
       client.sendText("never");
       client.sendText("after");
+      for (int i = 0; i < 5; i++) {
+        other.sendText("other" + i);
+        assertThat(other.awaitText(DEADLINE)).isEqualTo("other" + i);
+      }
+      assertThat(client.pollText(Duration.ofMillis(50))).isNull();
       assertThat(client.awaitClose(DEADLINE).code()).isEqualTo(1011);
     }
-    assertThat(upstream.awaitCloses(1, DEADLINE).get(0).code()).isEqualTo(1011);
-    assertThat(upstream.receivedTexts()).isEmpty();
+    assertThat(upstream.awaitCloses(2, DEADLINE)).extracting(RecordedClose::code).contains(1011);
+    assertThat(upstream.receivedTexts()).containsExactly("other0", "other1", "other2", "other3", "other4");
   }
 
   /** Pushes a message to both sides from another thread once the connection is open. */

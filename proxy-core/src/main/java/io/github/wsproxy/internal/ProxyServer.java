@@ -1,14 +1,16 @@
 package io.github.wsproxy.internal;
 
+import io.github.wsproxy.Route;
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
+import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.WsProxy;
-import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
-import io.github.wsproxy.internal.upstream.HealthChecker;
-import io.github.wsproxy.internal.upstream.UpstreamPool;
-import io.github.wsproxy.internal.upstream.UpstreamPools;
+import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.tls.TlsContexts;
+import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,7 +19,14 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,36 +44,41 @@ public final class ProxyServer {
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver = new UpstreamResolver();
-  private final UpstreamPool upstreams;
-  private final HealthChecker healthChecker;
+  private final Routing routing;
+  private final TlsContexts tls;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
   private ProxyServer(WsProxy config) throws IOException {
     this.config = config;
-    this.upstreams = new UpstreamPool(config.upstreamGroup(), resolver);
     this.listener = ServerSocketChannel.open();
+    TlsContexts contexts = null;
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(config.listenAddress(), config.acceptBacklog());
       listener.configureBlocking(false);
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
-      InterceptorChain chain = new InterceptorChain(config.interceptors());
-      UpstreamPools pools = new UpstreamPools(upstreams, resolver);
+      contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
       ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
           config.maxHandshakesPerSecondPerIp());
+      List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
-        EventLoop loop = new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i);
-        loops.add(new LoopConnections(config, loop, pools, chain, limits));
+        eventLoops.add(new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i));
       }
-      loops.get(0).loop().onTick(pools::tick);
-      this.healthChecker = config.upstreamGroup().healthCheck() == null
-          ? null : new HealthChecker(upstreams, loops.get(0).loop());
+      this.routing = new Routing(config, resolver, eventLoops.get(0), contexts);
+      for (EventLoop loop : eventLoops) {
+        loops.add(new LoopConnections(config, loop, routing, limits, contexts));
+      }
+      loops.get(0).loop().onTick(contexts::onTick);
     } catch (IOException | RuntimeException e) {
       listener.close();
       resolver.shutdown();
+      if (contexts != null) {
+        contexts.close();
+      }
       throw e;
     }
+    this.tls = contexts;
   }
 
   /** Binds, starts the loops and returns once the listen socket accepts connections. */
@@ -86,7 +100,9 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {} -> {}", server.boundAddress, config.upstreamGroup());
+    log.info("WsProxy listening on {}{}:{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
+        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(),
+        config.routes().isEmpty() ? config.upstreamGroup() : config.routes());
     return server;
   }
 
@@ -94,27 +110,96 @@ public final class ProxyServer {
     return boundAddress;
   }
 
-  /** Snapshots of the upstream servers' state. */
-  public List<UpstreamState> upstreamStates() {
-    return upstreams.states();
+  /** The TLS contexts of this server (certificate reload). */
+  public TlsContexts tls() {
+    return tls;
+  }
+
+  /** Snapshots of the state of a route's servers ({@code ""}: the proxy's own upstream). */
+  public List<UpstreamState> upstreamStates(String route) {
+    return routing.states(route);
+  }
+
+  /**
+   * Swaps in new routes and upstream for new connections; connections to servers that are gone
+   * are closed with 1001 after the drain timeout, if one is configured, spread over the close
+   * spread window.
+   */
+  public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
+    Set<ServerState> removed = new HashSet<>(routing.replace(upstream, routes));
+    log.info("WsProxy on {} reconfigured: {}", boundAddress, routes.isEmpty() ? upstream : routes);
+    if (removed.isEmpty() || config.drainTimeout().isZero()) {
+      return;
+    }
+    long start = System.nanoTime() + config.drainTimeout().toNanos();
+    long window = config.closeSpread().toNanos();
+    for (LoopConnections connections : loops) {
+      connections.loop().execute(() -> connections.drain(removed, start, window));
+    }
+  }
+
+  /** Snapshots of every live connection, gathered on each loop; call from outside the loops. */
+  public List<ConnectionSnapshot> connections() {
+    List<ConnectionSnapshot> all = new ArrayList<>();
+    for (List<ConnectionSnapshot> perLoop : onEveryLoop(LoopConnections::snapshots)) {
+      all.addAll(perLoop);
+    }
+    all.sort(Comparator.comparingLong(ConnectionSnapshot::id));
+    return all;
+  }
+
+  /** Closes the connection with this id on whichever loop holds it; false when none does. */
+  public boolean closeConnection(long id, int code, String reason) {
+    return onEveryLoop(connections -> connections.close(id, code, reason)).contains(true);
+  }
+
+  /** Runs {@code task} on every loop and waits for the answers (5 s at most each). */
+  private <T> List<T> onEveryLoop(Function<LoopConnections, T> task) {
+    for (LoopConnections connections : loops) {
+      if (connections.loop().inLoop()) {
+        throw new IllegalStateException("called on an event loop: call it from an application thread");
+      }
+    }
+    List<CompletableFuture<T>> answers = new ArrayList<>();
+    for (LoopConnections connections : loops) {
+      CompletableFuture<T> answer = new CompletableFuture<>();
+      connections.loop().execute(() -> answer.complete(task.apply(connections)));
+      answers.add(answer);
+    }
+    List<T> results = new ArrayList<>();
+    for (CompletableFuture<T> answer : answers) {
+      try {
+        results.add(answer.get(5, TimeUnit.SECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while asking the event loops", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("an event loop did not answer", e);
+      }
+    }
+    return results;
   }
 
   /** Stops accepting, closes connections gracefully within the close timeout, stops the loops. */
   public void shutdown() {
+    shutdown(0, 0);
+  }
+
+  /**
+   * Stops accepting and lets connections end by themselves for {@code graceNanos}; then sends the
+   * rest 1001, spread over {@code spreadNanos}, waits up to the close timeout for their close
+   * handshakes, and stops the loops.
+   */
+  public void shutdown(long graceNanos, long spreadNanos) {
     EventLoop acceptLoop = loops.get(0).loop();
     acceptLoop.execute(this::closeListener);
-    if (healthChecker != null) {
-      acceptLoop.execute(healthChecker::stop);
-    }
+    acceptLoop.execute(routing::stop);
+    awaitNoConnections(System.nanoTime() + graceNanos);
+    long now = System.nanoTime();
     for (LoopConnections connections : loops) {
-      connections.loop().execute(connections::goAway);
+      connections.loop().execute(() -> connections.goAway(now, spreadNanos));
     }
-    long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-    for (LoopConnections connections : loops) {
-      while (connections.count() > 0 && System.nanoTime() < deadline) {
-        awaitBriefly();
-      }
-    }
+    awaitNoConnections(now + spreadNanos + config.closeTimeout().toNanos());
     CountDownLatch aborted = new CountDownLatch(loops.size());
     for (LoopConnections connections : loops) {
       connections.loop().execute(() -> {
@@ -136,6 +221,7 @@ public final class ProxyServer {
     }
     closeListener();
     resolver.shutdown();
+    tls.close();
     log.info("WsProxy on {} stopped", boundAddress);
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -169,6 +255,14 @@ public final class ProxyServer {
       listener.close();
     } catch (IOException e) {
       log.debug("closing the listen socket", e);
+    }
+  }
+
+  private void awaitNoConnections(long deadline) {
+    for (LoopConnections connections : loops) {
+      while (connections.count() > 0 && System.nanoTime() - deadline < 0) {
+        awaitBriefly();
+      }
     }
   }
 

@@ -186,8 +186,9 @@ class SoakTest {
 
   /** The proxy and the upstreams hold no connection any more. */
   private void settle(WsProxy proxy, ChaosUpstreams upstreams) {
-    Await.value(() -> live.open() + "/" + proxyUpstreamConnections(proxy) + "/" + upstreams.openConnections(),
-        v -> v.equals("0/0/0"), SETTLE, "no open connection: interceptor-counted/proxy's upstream states/upstreams");
+    Await.value(() -> proxy.connections().size() + "/" + live.open() + "/" + proxyUpstreamConnections(proxy) + "/"
+            + upstreams.openConnections(), v -> v.equals("0/0/0/0"), SETTLE,
+        "no open connection: proxy.connections()/opened minus closed (interceptor)/upstream states/upstreams");
   }
 
   private static int proxyUpstreamConnections(WsProxy proxy) {

@@ -2,19 +2,28 @@ package io.github.wsproxy.examples;
 
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.examples.chat.ChatDemo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * The standalone proxy: {@code java -jar wsproxy.jar --listen 127.0.0.1:8080 --upstream
  * ws://127.0.0.1:8282}. Without {@code --upstream} it starts a demo echo server behind the proxy.
- * SIGTERM or Ctrl-C closes it gracefully. Exit codes: 0 after a clean stop, 1 when it cannot
- * listen, 2 for a bad command line.
+ * SIGTERM or Ctrl-C closes it gracefully. With {@code --config FILE} every setting comes from a
+ * {@link ConfigFile}, {@code --check} validates it, and SIGHUP reloads its upstreams and routes.
+ * Exit codes: 0 after a clean stop (or a valid file with {@code --check}), 1 when it cannot listen
+ * or {@code --check} found errors, 2 for a bad command line or configuration file.
  */
 public final class Launcher {
+  private static final Logger log = LoggerFactory.getLogger(Launcher.class);
 
   private Launcher() {}
 
@@ -41,9 +50,26 @@ public final class Launcher {
     if (options.clientUrl() != null) {
       return ConsoleClient.run(options.clientUrl(), System.in, out, err);
     }
+    if (options.chatDemoRequested()) {
+      return ChatDemo.run(ChatDemo.DEFAULT_PORT, out, err);
+    }
+    ConfigFile.Result configured = null;
+    if (options.configFile() != null) {
+      configured = ConfigFile.load(options.configFile());
+      configured.problems().forEach(problem -> err.println(problem.describe(options.configFile())));
+      if (options.checkRequested()) {
+        if (configured.ok()) {
+          out.println("wsproxy: configuration " + options.configFile() + " ok");
+        }
+        return configured.ok() ? 0 : 1;
+      }
+      if (!configured.ok()) {
+        return 2;
+      }
+    }
     Running running;
     try {
-      running = start(options);
+      running = configured == null ? start(options) : start(configured, options.configFile());
     } catch (IllegalArgumentException | IllegalStateException e) {
       err.println("wsproxy: " + e.getMessage());
       return 2;
@@ -52,9 +78,32 @@ public final class Launcher {
       return 1;
     }
     out.println(running.banner());
+    if (options.configFile() != null) {
+      reloadOnHangUp(running);
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "wsproxy-shutdown"));
     running.awaitClosed();
     return 0;
+  }
+
+  /** SIGHUP reloads the configuration file, like {@code nginx -s reload}. */
+  private static void reloadOnHangUp(Running running) {
+    try {
+      Signal.handle(new Signal("HUP"), signal -> running.reload());
+    } catch (IllegalArgumentException e) {
+      log.warn("no SIGHUP on this platform, the configuration file is not reloaded: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Starts a proxy read from a configuration file, which {@link Running#reload()} reads again.
+   *
+   * @throws IOException when the listen address cannot be bound
+   */
+  public static Running start(ConfigFile.Result configured, Path configFile) throws IOException {
+    WsProxy proxy = configured.proxy();
+    proxy.start();
+    return new Running(proxy, null, configFile, configured.shutdownGrace());
   }
 
   /**
@@ -72,7 +121,7 @@ public final class Launcher {
       }
       WsProxy proxy = builder.build();
       proxy.start();
-      return new Running(proxy, demo);
+      return new Running(proxy, demo, null, options.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(demo);
@@ -97,11 +146,40 @@ public final class Launcher {
   public static final class Running implements AutoCloseable {
     private final WsProxy proxy;
     private final DemoEchoUpstream demo;
+    private final Path configFile;
+    private final Duration shutdownGrace;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private Running(WsProxy proxy, DemoEchoUpstream demo) {
+    private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, Duration shutdownGrace) {
       this.proxy = proxy;
       this.demo = demo;
+      this.configFile = configFile;
+      this.shutdownGrace = shutdownGrace;
+    }
+
+    /**
+     * Reads the configuration file again and replaces the running proxy's upstreams and routes
+     * with its own (the SIGHUP handler); other settings take effect at the next start. An invalid
+     * file keeps the running configuration, and each of its errors is logged with its line.
+     *
+     * @return whether the new configuration is in place
+     */
+    public synchronized boolean reload() {
+      ConfigFile.Result result = ConfigFile.load(configFile);
+      if (!result.ok()) {
+        log.error("reload failed, keeping the running configuration: {} error(s) in {}", result.problems().size(),
+            configFile);
+        result.problems().forEach(problem -> log.error("  {}", problem.describe(configFile)));
+        return false;
+      }
+      try {
+        proxy.reconfigure(result.proxy().upstreamGroup(), result.proxy().routes());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+        return false;
+      }
+      log.info("reloaded {}: upstreams and routes replaced", configFile);
+      return true;
     }
 
     public WsProxy proxy() {
@@ -111,15 +189,18 @@ public final class Launcher {
     /** The URL clients connect to. */
     public URI proxyUri() {
       InetSocketAddress address = proxy.boundAddress();
-      return URI.create("ws://" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
+      return URI.create((proxy.listenTls() == null ? "ws://" : "wss://")
+          + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
     }
 
     String banner() {
       UpstreamGroup group = proxy.upstreamGroup();
       String upstream = demo != null ? proxy.upstream() + " (built-in echo server)"
-          : group.servers().size() == 1 ? proxy.upstream().toString() : group.toString();
+          : group == null ? "-" : group.servers().size() == 1 ? proxy.upstream().toString() : group.toString();
       return "WsProxy listening on " + proxyUri() + "\n"
           + "  upstream: " + upstream + "\n"
+          + (proxy.routes().isEmpty() ? "" : "  routes:   " + proxy.routes() + "\n")
+          + (configFile == null ? "" : "  reload:   kill -HUP " + ProcessHandle.current().pid() + "\n")
           + "  try it:   java -jar proxy-examples/target/wsproxy.jar --client " + proxyUri() + "\n"
           + "  stop:     Ctrl-C";
     }
@@ -132,10 +213,10 @@ public final class Launcher {
       }
     }
 
-    /** Closes the proxy gracefully (clients get 1001), then the demo upstream. */
+    /** Closes the proxy gracefully (after the shutdown grace, clients get 1001), then the demo upstream. */
     @Override
     public void close() {
-      proxy.close();
+      proxy.shutdown(shutdownGrace);
       closeQuietly(demo);
       closed.countDown();
     }

@@ -3,16 +3,21 @@ package io.github.wsproxy.examples;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.HealthCheck;
 import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.examples.chat.ChatDemo;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,11 +29,18 @@ public final class LauncherOptions {
   private record Flag(String argument, String description, BiConsumer<LauncherOptions, String> apply) {}
 
   private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
+  /** Flags that may be given several times; in a configuration file they take an index: {@code upstream.1}. */
+  private static final Set<String> REPEATABLE = Set.of("--upstream", "--interceptor", "--allowed-origin", "--trusted-proxy");
+  /** Flags of the upstream group, which a configuration file's routes take too. */
+  static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
+      "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
+  /** Flags of the command line only, not of a configuration file. */
+  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help");
 
   static {
     flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
         (o, v) -> o.builder.listen(address(v)));
-    flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// URL, path prefix allowed; repeat for a group"
+    flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// or wss:// URL, path prefix allowed; repeat for a group"
             + " (default: a built-in echo server)",
         (o, v) -> {
           o.addServer(v);
@@ -51,6 +63,13 @@ public final class LauncherOptions {
         (o, v) -> o.healthInterval = duration(v));
     flag("--health-timeout", "DURATION", "time a probe may take (default 2s)",
         (o, v) -> o.healthTimeout = duration(v));
+    flag("--drain-timeout", "DURATION", "close connections to a server removed by a reload this long after it, 0s ="
+            + " let them end by themselves (default 0s)",
+        (o, v) -> o.builder.drainTimeout(duration(v)));
+    flag("--close-spread", "DURATION", "spread the proxy's own closes of many connections over this window (default 0s)",
+        (o, v) -> o.builder.closeSpread(duration(v)));
+    flag("--shutdown-grace", "DURATION", "on SIGTERM, let connections end by themselves this long first (default 0s)",
+        (o, v) -> o.shutdownGrace = nonNegative(duration(v)));
     flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
         (o, v) -> o.builder.readTimeout(duration(v)));
     flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
@@ -75,6 +94,21 @@ public final class LauncherOptions {
         (o, v) -> o.builder.permessageDeflate(false));
     flag("--no-utf8-validation", null, "do not check text messages for valid UTF-8",
         (o, v) -> o.builder.validateUtf8(false));
+    tlsFlag("--tls-keystore", "FILE", "serve wss://: PKCS12/JKS key store with the certificate and key");
+    tlsSecretFlag("--tls-keystore-password", "password of --tls-keystore");
+    tlsFlag("--tls-cert", "FILE", "serve wss://: PEM certificate chain (with --tls-key)");
+    tlsFlag("--tls-key", "FILE", "PEM PKCS#8 private key of --tls-cert");
+    tlsFlag("--tls-client-auth", "MODE", "client certificates: none, optional or required (default none)");
+    tlsFlag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to");
+    tlsFlag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)");
+    tlsFlag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)");
+    tlsFlag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs");
+    tlsFlag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead");
+    tlsSecretFlag("--upstream-truststore-password", "password of --upstream-truststore");
+    tlsFlag("--upstream-client-cert", "FILE", "wss:// upstream: present this PEM client certificate chain");
+    tlsFlag("--upstream-client-key", "FILE", "PEM PKCS#8 private key of --upstream-client-cert");
+    flag("--upstream-tls-insecure-skip-verify", null, "DANGEROUS: accept any upstream certificate (tests only)",
+        (o, v) -> o.builder.upstreamTlsInsecureSkipVerify(true));
     flag("--interceptor", "CLASS", "add an Interceptor subclass with a public no-argument constructor (repeatable)",
         (o, v) -> o.builder.interceptor(interceptor(v)));
     flag("--interceptor-timeout", "DURATION", "limit for an interceptor's asynchronous answer (default 10s)",
@@ -104,21 +138,41 @@ public final class LauncherOptions {
         (o, v) -> o.builder.upstreamPingInterval(duration(v)));
     flag("--pong-timeout", "DURATION", "a pinged peer silent this long is treated as gone (default 10s)",
         (o, v) -> o.builder.pongTimeout(duration(v)));
+    flag("--config", "FILE", "read every setting from a .properties file; SIGHUP reloads upstreams and routes",
+        (o, v) -> o.configFile = Path.of(v));
+    flag("--check", null, "with --config: validate the file, print every error with its line, exit 1 on any",
+        (o, v) -> o.check = true);
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
+    flag("--demo", "chat", "run the browser chat demo instead: a page on http://127.0.0.1:"
+            + ChatDemo.DEFAULT_PORT + "/ chatting through a proxy with WordFilter",
+        (o, v) -> o.chatDemo = chatDemo(v));
     flag("--help", null, "print this help", (o, v) -> o.help = true);
   }
 
   private final WsProxy.Builder builder = WsProxy.builder();
+  /** TLS flags, applied together once all are known. */
+  private final Map<String, String> tls = new LinkedHashMap<>();
   private final UpstreamGroup.Builder group = UpstreamGroup.builder();
   private HealthCheck healthCheck;
   private Duration healthInterval;
   private Duration healthTimeout;
   private boolean upstreamGiven;
   private boolean help;
+  private boolean check;
   private String clientUrl;
+  private Path configFile;
+  private Duration shutdownGrace = Duration.ZERO;
+  private final List<String> origins = new ArrayList<>();
+  private final List<String> trustedProxies = new ArrayList<>();
+  private boolean chatDemo;
 
   private LauncherOptions() {}
+
+  /** Options with nothing set, for {@link #apply} flag by flag (what a configuration file does). */
+  static LauncherOptions empty() {
+    return new LauncherOptions();
+  }
 
   /**
    * Parses the command line.
@@ -127,6 +181,7 @@ public final class LauncherOptions {
    */
   public static LauncherOptions parse(String... args) {
     LauncherOptions options = new LauncherOptions();
+    String besideConfig = null;
     for (int i = 0; i < args.length; i++) {
       Flag flag = FLAGS.get(args[i]);
       if (flag == null) {
@@ -139,16 +194,152 @@ public final class LauncherOptions {
         }
         value = args[++i];
       }
-      try {
-        flag.apply().accept(options, value);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(args[i - (value == null ? 0 : 1)] + ": " + e.getMessage(), e);
+      String name = args[i - (value == null ? 0 : 1)];
+      options.apply(name, value);
+      if (!name.equals("--config") && !name.equals("--check")) {
+        besideConfig = name;
       }
     }
-    if (options.upstreamGiven) {
-      options.builder.upstream(options.upstreamGroup(null));
+    if (options.configFile != null && besideConfig != null) {
+      throw new IllegalArgumentException("--config: " + besideConfig + " goes into the file (only --check may come along)");
     }
+    if (options.check && options.configFile == null) {
+      throw new IllegalArgumentException("--check: needs --config FILE");
+    }
+    options.finish();
     return options;
+  }
+
+  /** Whether a flag exists; see {@link #takesValue}. */
+  static boolean exists(String flag) {
+    return FLAGS.containsKey(flag);
+  }
+
+  /** Whether a flag takes a value (else it is a switch). */
+  static boolean takesValue(String flag) {
+    return FLAGS.get(flag).argument() != null;
+  }
+
+  /** Whether a flag may be given several times. */
+  static boolean repeatable(String flag) {
+    return REPEATABLE.contains(flag);
+  }
+
+  /**
+   * Applies one flag (null value for a switch).
+   *
+   * @throws IllegalArgumentException naming the flag, for a bad value
+   */
+  void apply(String flag, String value) {
+    try {
+      FLAGS.get(flag).apply().accept(this, value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void applyListenTls() {
+    String keyStore = tls.get("--tls-keystore");
+    String cert = tls.get("--tls-cert");
+    if (keyStore == null && cert == null) {
+      requireAbsent("needs --tls-keystore or --tls-cert", "--tls-key", "--tls-keystore-password",
+          "--tls-client-auth", "--tls-client-ca", "--tls-protocols", "--tls-reload-interval");
+      return;
+    }
+    if (keyStore != null && cert != null) {
+      throw new IllegalArgumentException("--tls-keystore: give either --tls-keystore or --tls-cert, not both");
+    }
+    String flag = keyStore != null ? "--tls-keystore" : "--tls-cert";
+    try {
+      ServerTls server = keyStore != null
+          ? ServerTls.fromKeyStore(Path.of(keyStore), required("--tls-keystore-password"))
+          : ServerTls.fromPem(Path.of(cert), Path.of(required("--tls-key")));
+      flag = "--tls-client-auth";
+      String mode = tls.getOrDefault("--tls-client-auth", "none");
+      ServerTls.ClientAuth clientAuth;
+      try {
+        clientAuth = ServerTls.ClientAuth.valueOf(mode.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("expected none, optional or required, got \"" + mode + "\"");
+      }
+      String ca = tls.get("--tls-client-ca");
+      server = server.withClientAuth(clientAuth, ca == null ? null : Path.of(ca));
+      if (tls.containsKey("--tls-protocols")) {
+        flag = "--tls-protocols";
+        server = server.withProtocols(tls.get("--tls-protocols").split(",\\s*"));
+      }
+      if (tls.containsKey("--tls-reload-interval")) {
+        flag = "--tls-reload-interval";
+        String interval = tls.get("--tls-reload-interval").strip();
+        server = server.withReloadCheckInterval(interval.matches("0+(ms|s|m)?") ? Duration.ZERO : duration(interval));
+      }
+      builder.listenTls(server);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Applies what only the whole command line tells: the TLS settings and the upstream group the flags describe. */
+  void finish() {
+    applyListenTls();
+    applyUpstreamTls();
+    if (upstreamGiven) {
+      builder.upstream(upstreamGroup(null));
+    }
+  }
+
+  private void applyUpstreamTls() {
+    String ca = tls.get("--upstream-ca");
+    String trustStore = tls.get("--upstream-truststore");
+    String clientCert = tls.get("--upstream-client-cert");
+    if (ca == null && trustStore == null && clientCert == null) {
+      requireAbsent("needs the flag it belongs to (see --help)", "--upstream-truststore-password", "--upstream-client-key");
+      return;
+    }
+    if (ca != null && trustStore != null) {
+      throw new IllegalArgumentException("--upstream-ca: give either --upstream-ca or --upstream-truststore, not both");
+    }
+    String flag = ca != null ? "--upstream-ca" : "--upstream-truststore";
+    try {
+      UpstreamTls upstream = ca != null ? UpstreamTls.trusting(Path.of(ca))
+          : trustStore != null ? UpstreamTls.trustingKeyStore(Path.of(trustStore), required("--upstream-truststore-password"))
+          : UpstreamTls.systemTrust();
+      if (clientCert != null) {
+        flag = "--upstream-client-cert";
+        upstream = upstream.withClientPem(Path.of(clientCert), Path.of(required("--upstream-client-key")));
+      }
+      builder.upstreamTls(upstream);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void requireAbsent(String why, String... flags) {
+    for (String flag : flags) {
+      if (tls.containsKey(flag)) {
+        throw new IllegalArgumentException(flag + ": " + why);
+      }
+    }
+  }
+
+  private String required(String flag) {
+    String value = tls.get(flag);
+    if (value == null) {
+      throw new IllegalArgumentException("needs " + flag);
+    }
+    return value;
+  }
+
+  /** A secret given on the command line, or {@code env:NAME} for the environment variable NAME. */
+  private static String secret(String value) {
+    if (!value.startsWith("env:")) {
+      return value;
+    }
+    String secret = System.getenv(value.substring(4));
+    if (secret == null) {
+      throw new IllegalArgumentException("environment variable " + value.substring(4) + " is not set");
+    }
+    return secret;
   }
 
   /**
@@ -177,9 +368,10 @@ public final class LauncherOptions {
   /** The usage text listing every flag. */
   public static String help() {
     StringBuilder out = new StringBuilder("usage: java -jar wsproxy.jar [flags]\n\n");
-    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-34s %s%n",
+    FLAGS.forEach((name, flag) -> out.append(String.format(Locale.ROOT, "  %-40s %s%n",
         flag.argument() == null ? name : name + " " + flag.argument(), flag.description())));
-    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n");
+    out.append("\nDURATION: 500ms, 30s, 5m. SIZE: bytes, or with K/M/KiB/MiB.\n"
+        + "A wss:// --upstream is verified against the JDK's CAs and its host name unless told otherwise.\n");
     return out.toString();
   }
 
@@ -187,9 +379,6 @@ public final class LauncherOptions {
    * The builder with every flag applied; the upstream still missing when {@link #upstreamGiven()}
    * is false (then set it from {@link #upstreamGroup(URI)}).
    */
-  private final List<String> origins = new ArrayList<>();
-  private final List<String> trustedProxies = new ArrayList<>();
-
   public WsProxy.Builder builder() {
     return builder;
   }
@@ -202,9 +391,36 @@ public final class LauncherOptions {
     return help;
   }
 
+  /** The file given to --config, or null. */
+  public Path configFile() {
+    return configFile;
+  }
+
+  /** Whether --check was given: validate the configuration file and exit. */
+  public boolean checkRequested() {
+    return check;
+  }
+
+  /** How long SIGTERM lets connections end by themselves before closing them. */
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
   /** The URL given to --client, or null when running the proxy. */
   public String clientUrl() {
     return clientUrl;
+  }
+
+  /** Whether {@code --demo chat} asked for the browser chat demo instead of a proxy. */
+  public boolean chatDemoRequested() {
+    return chatDemo;
+  }
+
+  private static boolean chatDemo(String value) {
+    if (!value.equals("chat")) {
+      throw new IllegalArgumentException("expected chat, got \"" + value + "\"");
+    }
+    return true;
   }
 
   private void addServer(String value) {
@@ -266,6 +482,16 @@ public final class LauncherOptions {
     FLAGS.put(name, new Flag(argument, description, apply));
   }
 
+  /** A TLS flag: its value is kept until all flags are read, since TLS settings go together. */
+  private static void tlsFlag(String name, String argument, String description) {
+    flag(name, argument, description, (o, v) -> o.tls.put(name, v));
+  }
+
+  /** A password flag; {@code env:NAME} reads the environment variable NAME instead. */
+  private static void tlsSecretFlag(String name, String description) {
+    flag(name, "SECRET", description + "; env:NAME reads environment variable NAME", (o, v) -> o.tls.put(name, secret(v)));
+  }
+
   static Duration duration(String value) {
     String v = value.strip().toLowerCase(Locale.ROOT);
     try {
@@ -309,7 +535,14 @@ public final class LauncherOptions {
     }
   }
 
-  private static Interceptor interceptor(String className) {
+  private static Duration nonNegative(Duration value) {
+    if (value.isNegative()) {
+      throw new IllegalArgumentException("must not be negative, was " + value);
+    }
+    return value;
+  }
+
+  static Interceptor interceptor(String className) {
     try {
       Class<?> type = Class.forName(className.strip());
       if (!Interceptor.class.isAssignableFrom(type)) {

@@ -4,16 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsproxy.Balance;
+import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedClose;
+import io.github.wsproxy.testing.TestCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LauncherTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -98,11 +102,14 @@ class LauncherTest {
     String[][] cases = {
         {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
         {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
+        {"--tls-cert", "/no/such.pem", "--tls-key", "/no/such.key"}, {"--tls-client-auth", "required"},
+        {"--tls-keystore", "/no/such.p12", "--tls-keystore-password", "env:WSPROXY_NO_SUCH_VARIABLE"},
+        {"--upstream-ca", "/no/such.pem"},
         {"--balance", "random"}, {"--upstream", "ws://127.0.0.1:1;heavy"}, {"--upstream", "ws://127.0.0.1:1;weight=0"},
         {"--health-check", "udp"}, {"--upstream", "ws://127.0.0.1:1;backup"}, {"--max-tries", "0"},
         {"--health-interval", "1s", "--upstream", "ws://127.0.0.1:1"},
         {"--interceptor", "java.lang.String"}, {"--interceptor", "no.such.Type"},
-        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}};
+        {"--interceptor", "io.github.wsproxy.examples.interceptors.RateLimiter"}, {"--demo", "ticker"}};
     for (String[] args : cases) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Launcher.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
@@ -110,6 +117,12 @@ class LauncherTest {
       assertThat(code).as(String.join(" ", args)).isEqualTo(2);
       assertThat(message.strip()).as(String.join(" ", args)).startsWith("wsproxy: " + args[0]).doesNotContain("\n");
     }
+  }
+
+  @Test
+  void demoChatAsksForTheChatDemo() {
+    assertThat(LauncherOptions.parse("--demo", "chat").chatDemoRequested()).isTrue();
+    assertThat(LauncherOptions.parse().chatDemoRequested()).isFalse();
   }
 
   @Test
@@ -125,7 +138,38 @@ class LauncherTest {
         "--help", "--balance", "--upstream-max-connections", "--max-connections", "--max-connections-per-ip",
         "--max-handshakes-per-second-per-ip", "--max-frame-bytes", "--allowed-origin", "--trusted-proxy",
         "--client-ping-interval", "--upstream-ping-interval", "--pong-timeout", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
-        "--health-interval", "--health-timeout", ";weight=N", ";backup");
+        "--health-interval", "--health-timeout", ";weight=N", ";backup", "--demo chat", "--tls-keystore",
+        "--tls-keystore-password", "--tls-cert", "--tls-key", "--tls-client-auth", "--tls-client-ca",
+        "--tls-protocols", "--tls-reload-interval", "--upstream-ca", "--upstream-truststore",
+        "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",
+        "--upstream-tls-insecure-skip-verify");
+  }
+
+  @Test
+  void mapsTheTlsFlagsOntoTheBuilder(@TempDir Path dir) throws Exception {
+    TestCertificate server = TestCertificate.generate(dir, "server", "localhost", "dns:localhost");
+    WsProxy proxy = LauncherOptions.parse("--upstream", "wss://localhost:8443",
+        "--tls-cert", server.certificatePem().toString(), "--tls-key", server.privateKeyPem().toString(),
+        "--tls-client-auth", "optional", "--tls-client-ca", server.certificatePem().toString(),
+        "--tls-protocols", "TLSv1.3", "--tls-reload-interval", "0s",
+        "--upstream-ca", server.certificatePem().toString(),
+        "--upstream-client-cert", server.certificatePem().toString(),
+        "--upstream-client-key", server.privateKeyPem().toString(),
+        "--upstream-tls-insecure-skip-verify").builder().build();
+
+    assertThat(proxy.listenTls().clientAuth()).isEqualTo(ServerTls.ClientAuth.OPTIONAL);
+    assertThat(proxy.listenTls().protocols()).containsExactly("TLSv1.3");
+    assertThat(proxy.listenTls().reloadCheckInterval()).isZero();
+    assertThat(proxy.listenTls().files()).contains(server.certificatePem(), server.privateKeyPem());
+    assertThat(proxy.upstreamTls()).isNotNull();
+    assertThat(proxy.upstreamTlsInsecureSkipVerify()).isTrue();
+
+    WsProxy fromKeyStore = LauncherOptions.parse("--listen", "127.0.0.1:0",
+        "--tls-keystore", server.keyStore().toString(), "--tls-keystore-password", TestCertificate.PASSWORD)
+        .builder().upstream("ws://127.0.0.1:1").build();
+    assertThat(fromKeyStore.listenTls().files()).containsExactly(server.keyStore());
+    assertThatThrownBy(() -> LauncherOptions.parse("--tls-keystore", server.keyStore().toString(),
+        "--tls-keystore-password", "wrong")).hasMessageStartingWith("--tls-keystore: listenTls keyStore password");
   }
 
   @Test

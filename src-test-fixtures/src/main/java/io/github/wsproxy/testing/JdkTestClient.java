@@ -7,6 +7,7 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,6 +24,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A WebSocket client on the JDK's {@link java.net.http.WebSocket}, a strict and independent
@@ -43,7 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JDK has written the frame (it allows one pending send at a time).
  *
  * <p>All clients share one {@link HttpClient} whose threads are daemons ({@code HttpClient} cannot
- * be closed on Java 17), so closing a client leaks neither threads nor sockets.
+ * be closed on Java 17), so closing a client leaks neither threads nor sockets; {@code wss://}
+ * clients with their own {@link SSLContext} share one {@code HttpClient} per context.
  */
 public final class JdkTestClient implements AutoCloseable {
 
@@ -52,6 +55,8 @@ public final class JdkTestClient implements AutoCloseable {
 
   private static final Object SHARED_LOCK = new Object();
   private static HttpClient shared;
+  private static ExecutorService sharedExecutor;
+  private static final Map<SSLContext, HttpClient> TLS_CLIENTS = new IdentityHashMap<>();
 
   private final WebSocket webSocket;
   private final Collector collector;
@@ -87,9 +92,32 @@ public final class JdkTestClient implements AutoCloseable {
    */
   public static JdkTestClient connect(
       URI uri, List<String> subprotocols, Map<String, String> headers) throws IOException {
+    return connect(httpClient(), uri, subprotocols, headers);
+  }
+
+  /**
+   * Connects to a {@code wss://} URI with a TLS context: its trust decides which server
+   * certificates are accepted (the host name is verified too), its key managers the client
+   * certificate presented, if any.
+   *
+   * @throws WebSocketHandshakeException if the server did not answer with a valid 101
+   * @throws IOException if the connection or the TLS handshake fails, or the handshake times out
+   */
+  public static JdkTestClient connect(URI uri, SSLContext tls) throws IOException {
+    Objects.requireNonNull(tls, "tls");
+    HttpClient client;
+    synchronized (SHARED_LOCK) {
+      client = TLS_CLIENTS.computeIfAbsent(tls,
+          context -> HttpClient.newBuilder().executor(executor()).sslContext(context).build());
+    }
+    return connect(client, uri, List.of(), Map.of());
+  }
+
+  private static JdkTestClient connect(HttpClient httpClient,
+      URI uri, List<String> subprotocols, Map<String, String> headers) throws IOException {
     Objects.requireNonNull(uri, "uri");
     Collector collector = new Collector();
-    WebSocket.Builder builder = httpClient().newWebSocketBuilder().connectTimeout(DEFAULT_TIMEOUT);
+    WebSocket.Builder builder = httpClient.newWebSocketBuilder().connectTimeout(DEFAULT_TIMEOUT);
     headers.forEach(builder::header);
     if (!subprotocols.isEmpty()) {
       builder.subprotocols(
@@ -150,16 +178,24 @@ public final class JdkTestClient implements AutoCloseable {
   private static HttpClient httpClient() {
     synchronized (SHARED_LOCK) {
       if (shared == null) {
+        shared = HttpClient.newBuilder().executor(executor()).build();
+      }
+      return shared;
+    }
+  }
+
+  private static ExecutorService executor() {
+    synchronized (SHARED_LOCK) {
+      if (sharedExecutor == null) {
         AtomicInteger count = new AtomicInteger();
-        ExecutorService executor = new ThreadPoolExecutor(
+        sharedExecutor = new ThreadPoolExecutor(
             0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
               Thread t = new Thread(r, "jdk-test-client-" + count.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
-        shared = HttpClient.newBuilder().executor(executor).build();
       }
-      return shared;
+      return sharedExecutor;
     }
   }
 

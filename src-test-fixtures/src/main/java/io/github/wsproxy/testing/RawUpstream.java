@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
 
 /**
  * An upstream on a plain blocking {@link ServerSocket} that runs a {@link Script} for each
@@ -99,7 +101,25 @@ public final class RawUpstream implements AutoCloseable {
    */
   public static RawUpstream start(InetSocketAddress bind, Script script) throws IOException {
     Objects.requireNonNull(script, "script");
-    ServerSocket server = new ServerSocket();
+    return start(new ServerSocket(), bind, script);
+  }
+
+  /**
+   * Starts a TLS upstream on 127.0.0.1 on an ephemeral port, on the JDK's blocking {@code
+   * SSLServerSocket}: its URL is {@code wss://localhost:port()}. The handshake happens on each
+   * connection's first read; {@link Connection#socket()} is an {@code SSLSocket}.
+   *
+   * @param tls the server's context (its certificate, and the trust for client certificates)
+   * @param needClientAuth whether clients must present a certificate {@code tls} trusts
+   */
+  public static RawUpstream startTls(SSLContext tls, boolean needClientAuth, Script script) throws IOException {
+    Objects.requireNonNull(script, "script");
+    SSLServerSocket server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+    server.setNeedClientAuth(needClientAuth);
+    return start(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), script);
+  }
+
+  private static RawUpstream start(ServerSocket server, InetSocketAddress bind, Script script) throws IOException {
     try {
       server.setReuseAddress(true);
       server.bind(bind, 128);

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.frame;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.Random;
 
 /**
  * Masking keys for frames the proxy sends upstream (RFC 6455 §5.3 wants them unpredictable), and
@@ -9,9 +10,18 @@ import java.security.SecureRandom;
  * a time. One instance per event loop: not thread-safe.
  */
 public final class Masking {
-  private final SecureRandom random = new SecureRandom();
+  private final Random random;
   private final int[] keys = new int[1024];
   private int next = keys.length;
+
+  public Masking() {
+    this(new SecureRandom());
+  }
+
+  /** Keys from {@code random}: tests pass a seeded one to get reproducible output. */
+  Masking(Random random) {
+    this.random = random;
+  }
 
   /** A fresh 32-bit masking key, drawn from a batch of SecureRandom output. */
   public int nextKey() {

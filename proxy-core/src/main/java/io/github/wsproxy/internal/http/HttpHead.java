@@ -48,6 +48,10 @@ public final class HttpHead {
     if (response ? !a.startsWith("HTTP/1.") || !b.matches("[1-5][0-9][0-9]") : !isToken(a) || b.isEmpty()) {
       throw new MalformedHttpException("malformed start line");
     }
+    if (response ? !isVisible(a) || !isFieldValue(c) : !isVisible(b) || !isVisible(c)) {
+      // A control character (a lone CR or LF among them) could end the line early at the next hop.
+      throw new MalformedHttpException("invalid characters in start line");
+    }
     List<Field> fields = new ArrayList<>(lines.length);
     for (int i = 1; i < lines.length; i++) {
       String line = lines[i];
@@ -55,10 +59,12 @@ public final class HttpHead {
       if (colon <= 0 || !isToken(line.substring(0, colon))) {
         throw new MalformedHttpException("malformed header line " + i);
       }
-      String value = line.substring(colon + 1).strip();
+      // Checked before stripping: strip() would also remove control characters such as 0x1F.
+      String value = line.substring(colon + 1);
       if (!isFieldValue(value)) {
         throw new MalformedHttpException("invalid characters in header " + line.substring(0, colon));
       }
+      value = value.strip();
       fields.add(new Field(line.substring(0, colon), value));
     }
     return new HttpHead(a, b, c, fields);
@@ -142,6 +148,17 @@ public final class HttpHead {
     return true;
   }
 
+  /** Visible US-ASCII only (RFC 5234 VCHAR), as in a request target or an HTTP version. */
+  static boolean isVisible(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch <= 0x20 || ch >= 0x7F) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether {@code s} is a valid header value: no CR, LF or other control characters but tab. */
   public static boolean isFieldValue(String s) {
     for (int i = 0; i < s.length(); i++) {
@@ -155,12 +172,6 @@ public final class HttpHead {
 
   /** Whether {@code s} is usable as a request target: visible ASCII only, no spaces. */
   public static boolean isRequestTarget(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch <= 0x20 || ch >= 0x7F) {
-        return false;
-      }
-    }
-    return !s.isEmpty();
+    return !s.isEmpty() && isVisible(s);
   }
 }

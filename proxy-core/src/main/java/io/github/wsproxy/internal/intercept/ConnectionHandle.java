@@ -4,6 +4,7 @@ import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
 import io.github.wsproxy.internal.frame.CloseCodes;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +30,7 @@ public final class ConnectionHandle implements ProxyConnection {
   private final long id;
   private final InetSocketAddress remoteAddress;
   private final String target;
+  private final X509Certificate clientCertificate;
   private final long maxQueuedBytes;
   private final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
   private final AtomicLong queuedBytes = new AtomicLong();
@@ -36,9 +38,11 @@ public final class ConnectionHandle implements ProxyConnection {
   private volatile boolean open;
   private volatile String subprotocol;
 
-  public ConnectionHandle(long id, InetSocketAddress remoteAddress, String target, long maxQueuedBytes) {
+  public ConnectionHandle(long id, InetSocketAddress remoteAddress, X509Certificate clientCertificate, String target,
+      long maxQueuedBytes) {
     this.id = id;
     this.remoteAddress = remoteAddress;
+    this.clientCertificate = clientCertificate;
     this.target = target;
     this.maxQueuedBytes = maxQueuedBytes;
   }
@@ -71,6 +75,11 @@ public final class ConnectionHandle implements ProxyConnection {
   @Override
   public InetSocketAddress remoteAddress() {
     return remoteAddress;
+  }
+
+  @Override
+  public X509Certificate clientCertificate() {
+    return clientCertificate;
   }
 
   @Override

@@ -11,6 +11,7 @@ public final class BufferPool {
   private final int bufferSize;
   private final int maxIdle;
   private final ArrayDeque<ByteBuffer> idle = new ArrayDeque<>();
+  private final ByteBuffer[] gather = new ByteBuffer[16];
 
   public BufferPool(int bufferSize, int maxIdle) {
     this.bufferSize = bufferSize;
@@ -21,6 +22,11 @@ public final class BufferPool {
   public ByteBuffer acquire() {
     ByteBuffer buffer = idle.pollFirst();
     return buffer != null ? buffer : ByteBuffer.allocateDirect(bufferSize);
+  }
+
+  /** A scratch array for gathering writes, shared by the loop's relays; clear it after use. */
+  public ByteBuffer[] gatherArray() {
+    return gather;
   }
 
   /** Returns a buffer for reuse; the caller must not touch it afterwards. */

@@ -1,6 +1,8 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.CloseInfo;
+import io.github.wsproxy.ConnectionSnapshot;
+import io.github.wsproxy.HandshakeOutcome;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.UpstreamGroup;
@@ -19,6 +21,9 @@ import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.route.ActiveRoute;
+import io.github.wsproxy.internal.route.RouteTable;
+import io.github.wsproxy.internal.route.Timeouts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
@@ -30,13 +35,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A client connection and its upstream leg, from the client's first byte to the last close. Both
@@ -53,6 +61,13 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_RELAYED_ERROR_BODY = 64 * 1024;
+  private static final long IDLE_TLS_BUFFERS_NANOS = 1_000_000_000L;
+  /** MDC key: the connection's id, as {@code conn=} in the access log. */
+  public static final String MDC_CONNECTION = "wsproxy.conn";
+  /** MDC key: the client's address. */
+  public static final String MDC_CLIENT = "wsproxy.client";
+  /** MDC key: the upstream server's address, or {@code -}. */
+  public static final String MDC_UPSTREAM = "wsproxy.upstream";
   /** The payload of the proxy's own keepalive pings; pongs carrying it are not relayed. */
   private static final byte[] KEEPALIVE = "wsproxy-keepalive".getBytes(StandardCharsets.US_ASCII);
 
@@ -68,7 +83,12 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private Leg upstream = new Leg(this, false);
   private final long startNanos = System.nanoTime();
   private final InetSocketAddress clientAddress;
-  private final InterceptorChain chain;
+  /** The route's interceptors; set with the route, once the request head is parsed. */
+  private InterceptorChain chain;
+  /** The routing table current when the request head was parsed, and the route chosen from it. */
+  private RouteTable table;
+  private ActiveRoute route;
+  private Timeouts timeouts;
   /** What interceptors see of this connection; null when there are none. */
   private ConnectionHandle handle;
   private RequestHandshake handshake;
@@ -77,13 +97,25 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private CloseInfo.Initiator closedBy;
   /** The upstream group serving this connection: the proxy's, or the one an interceptor chose. */
   private UpstreamPool pool;
+  private long requestNanos;
+  /** The upstream server tried last (the one serving the connection once open); null before. */
+  private URI upstreamUrl;
+  private long connectStartNanos;
+  private Duration connectTime;
+  private boolean outcomeReported;
+  /** Traffic already reported to the event listener: bytes, messages from the client; from the upstream. */
+  private final long[] reportedTraffic = new long[4];
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
   private State state = State.READING_REQUEST;
   private long deadlineNanos;
   private long lastActivityNanos;
   private HeadReader head;
+  /** The client's request head, kept only until the connection opens. */
   private HttpHead request;
+  /** Method and target of the request (for the log and the admin view), null before it was read. */
+  private String requestMethod;
+  private String requestTarget;
   private HttpHead upstreamAnswer;
   private HandshakeTranslator translator;
   private byte[] earlyClientBytes;
@@ -101,10 +133,12 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     this.config = owner.config();
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
-    this.chain = owner.chain();
     this.head = new HeadReader(config.maxHeaderBytes());
     this.deadlineNanos = startNanos + config.handshakeTimeout().toNanos();
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
+    if (owner.tls().listenerTls()) {
+      client.startTls(owner.tls().newServerSession(), loop);
+    }
   }
 
   /** Counts the client in by the proxy's limits, or answers 503/429; call once it is tracked. */
@@ -123,6 +157,19 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** A readiness event on one of the pair's sockets. */
   void onReady(Leg leg, int readyOps) {
+    if (handle != null) {
+      enterMdc();
+    }
+    try {
+      handleReady(leg, readyOps);
+    } finally {
+      if (handle != null) {
+        leaveMdc();
+      }
+    }
+  }
+
+  private void handleReady(Leg leg, int readyOps) {
     try {
       if (state == State.OPEN || state == State.CLOSING) {
         if ((readyOps & SelectionKey.OP_WRITE) != 0) {
@@ -135,6 +182,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       }
       if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
         finishConnect();
+      }
+      if (leg.tlsHandshaking()) {
+        continueTlsHandshake(leg);
+        return;
       }
       if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.handshakeOut != null) {
         flushHandshake(leg);
@@ -155,7 +206,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     BufferPool pool = loop.buffers();
     ByteBuffer buffer = pool.acquire();
     try {
-      int n = leg.channel.read(buffer);
+      int n = leg.read(buffer);
       buffer.flip();
       if (state == State.RESPONDING) {
         if (n < 0) {
@@ -215,11 +266,17 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
     try {
       request = head.parse(false);
+      requestMethod = request.first();
+      requestTarget = request.second();
     } catch (MalformedHttpException e) {
       reject(Rejection.of(400, e.getMessage()));
       return;
     }
     earlyClientBytes = head.remainder();
+    requestNanos = System.nanoTime();
+    if (!chooseRoute()) {
+      return;
+    }
     translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
     Rejection rejection = translator.check();
     if (rejection != null) {
@@ -231,12 +288,26 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       startConnecting();
       return;
     }
-    handle = new ConnectionHandle(id, clientAddress, request.second(), config.maxMessageBytes());
+    handle = new ConnectionHandle(id, clientAddress, clientCertificate(), request.second(), config.maxMessageBytes());
     handle.bind(this);
+    enterMdc();
     handshake = new RequestHandshake(handle, request, translator.forwardedFields());
     state = State.INTERCEPTING;
     deadlineNanos = System.nanoTime() + config.interceptorTimeout().toNanos();
     runHandshakeHooks(0);
+  }
+
+  /** Takes the route, its interceptors and timeouts from the current table; false after a 404. */
+  private boolean chooseRoute() {
+    table = owner.routing().current();
+    route = table.match(request.value("host"), request.second());
+    if (route == null) {
+      reject(Rejection.of(404, "no route for host " + request.value("host") + " and path " + request.second()));
+      return false;
+    }
+    chain = route.chain();
+    timeouts = route.timeouts();
+    return true;
   }
 
   // ---------------------------------------------------------------- interceptors
@@ -251,7 +322,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       try {
         CompletionStage<Void> stage = interceptor.onHandshake(handshake);
         int hook = i;
-        outcome = Outcome.of(stage, (ignored, failure) -> loop.execute(() -> handshakeHookDone(hook, failure)));
+        outcome = Outcome.of(stage, (ignored, failure) -> execute(() -> handshakeHookDone(hook, failure)));
       } catch (RuntimeException e) {
         handshakeHookFailed(interceptor, e);
         return;
@@ -326,7 +397,27 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   @Override
   public void execute(Runnable task) {
-    loop.execute(task);
+    loop.execute(() -> {
+      enterMdc();
+      try {
+        task.run();
+      } finally {
+        leaveMdc();
+      }
+    });
+  }
+
+  /** Sets the MDC keys that log lines of interceptors (and of the proxy) carry while they run. */
+  private void enterMdc() {
+    MDC.put(MDC_CONNECTION, Long.toString(id));
+    MDC.put(MDC_CLIENT, address(clientAddress));
+    MDC.put(MDC_UPSTREAM, upstreamAddress == null ? "-" : address(upstreamAddress));
+  }
+
+  private static void leaveMdc() {
+    MDC.remove(MDC_CONNECTION);
+    MDC.remove(MDC_CLIENT);
+    MDC.remove(MDC_UPSTREAM);
   }
 
   @Override
@@ -352,10 +443,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private void startConnecting() {
     state = State.CONNECTING;
-    deadlineNanos = System.nanoTime() + config.connectTimeout().toNanos();
+    deadlineNanos = System.nanoTime() + timeouts.connect().toNanos();
     UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
     try {
-      pool = chosen == null ? owner.upstreams().configured() : owner.upstreams().of(chosen);
+      pool = chosen == null ? route.pool() : owner.routing().poolOf(table, chosen);
     } catch (IllegalStateException e) {
       log.error("connection {}: {}", id, e.getMessage());
       reject(Rejection.of(500, e.getMessage()));
@@ -371,6 +462,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void connectTo(ServerState server) {
+    upstreamUrl = server.url();
     pool.resolve(server, loop, this::connect,
         e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
   }
@@ -404,6 +496,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     upstreamAddress = address;
+    connectStartNanos = System.nanoTime();
     try {
       SocketChannel channel = SocketChannel.open();
       channel.configureBlocking(false);
@@ -429,9 +522,47 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void onUpstreamConnected() {
+    connectTime = Duration.ofNanos(System.nanoTime() - connectStartNanos);
+    upstream.interest(SelectionKey.OP_CONNECT, false);
+    URI server = upstreams.current().url();
+    if ("wss".equalsIgnoreCase(server.getScheme())) {
+      try {
+        upstream.startTls(owner.tls().newUpstreamSession(server.getHost(), upstreamAddress.getPort()), loop);
+      } catch (IOException e) {
+        upstreamFailed(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
+        return;
+      }
+      continueTlsHandshake(upstream);
+      return;
+    }
+    sendUpstreamRequest();
+  }
+
+  /** Drives a leg's TLS handshake; once complete the client's request is read or the upstream's sent. */
+  private void continueTlsHandshake(Leg leg) {
+    try {
+      if (!leg.advanceTls()) {
+        return;
+      }
+    } catch (IOException e) {
+      if (!leg.isClient) {
+        upstreamFailed(Rejection.of(502, "TLS handshake with upstream failed: " + e.getMessage()));
+        return;
+      }
+      log.debug("connection {}: client TLS handshake failed", id, e);
+      note = "client TLS handshake failed: " + e.getMessage();
+      client.close(false);
+      finish();
+      return;
+    }
+    if (!leg.isClient) {
+      sendUpstreamRequest();
+    }
+  }
+
+  private void sendUpstreamRequest() {
     state = State.UPSTREAM_HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
-    upstream.interest(SelectionKey.OP_CONNECT, false);
     upstream.interest(SelectionKey.OP_READ, true);
     URI server = upstreams.current().url();
     byte[] requestHead = handshake == null
@@ -533,7 +664,13 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** Writes a complete HTTP response to the client, then closes once it has been read. */
   private void respond(byte[] response) {
+    reportOutcome();
     upstream.close(true);
+    if (client.tlsHandshaking()) {
+      client.close(false); // refused before its TLS handshake (a limit): no HTTP can be spoken yet
+      finish();
+      return;
+    }
     state = State.RESPONDING;
     deadlineNanos = System.nanoTime() + config.closeTimeout().toNanos();
     client.interest(SelectionKey.OP_READ, false);
@@ -543,7 +680,11 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private void flushHandshake(Leg leg) {
     try {
-      leg.channel.write(leg.handshakeOut);
+      leg.write(leg.handshakeOut);
+      if (!leg.flushTransport()) {
+        leg.interest(SelectionKey.OP_WRITE, true);
+        return;
+      }
     } catch (IOException e) {
       onHandshakeIoFailure(leg, e);
       return;
@@ -567,7 +708,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   /** Half-closes after a response and reads until the client closes, so the response is not reset away. */
   private void lingerAfterResponse() {
     try {
-      client.channel.shutdownOutput();
+      client.shutdownOutput();
       client.interest(SelectionKey.OP_READ, true);
     } catch (IOException e) {
       finish();
@@ -583,13 +724,18 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
     }
+    String chosenProtocol = translator.chosenProtocol();
+    translator = null;
+    request = null;
     byte[] earlyUpstreamBytes = head.remainder();
     head = null;
     client.interest(SelectionKey.OP_READ, true);
     upstream.interest(SelectionKey.OP_READ, true);
+    opened = true;
+    reportOutcome();
     if (handle != null) {
-      opened = true;
-      handle.opened(translator.chosenProtocol());
+      handle.opened(chosenProtocol);
+      handshake = null;
       for (Interceptor interceptor : chain.all()) {
         try {
           interceptor.onOpen(handle);
@@ -754,9 +900,26 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** Called about every 100 ms: enforces the deadline of the current state and the relay timeouts. */
   void onTick(long now) {
+    if (handle == null) {
+      checkDeadlines(now);
+      return;
+    }
+    enterMdc();
+    try {
+      checkDeadlines(now);
+    } finally {
+      leaveMdc();
+    }
+  }
+
+  private void checkDeadlines(long now) {
     switch (state) {
       case READING_REQUEST:
-        if (now - deadlineNanos > 0) {
+        if (now - deadlineNanos > 0 && client.tlsHandshaking()) {
+          note = "TLS handshake not completed within " + config.handshakeTimeout();
+          client.close(false);
+          finish();
+        } else if (now - deadlineNanos > 0) {
           reject(Rejection.of(408, "handshake not completed within " + config.handshakeTimeout()));
         }
         break;
@@ -776,11 +939,15 @@ public final class ConnectionPair implements ConnectionHandle.Control {
           if (state == State.CONNECTING || state == State.UPSTREAM_HANDSHAKE) {
             upstreams.timedOut();
           }
-          reject(Rejection.of(504, "upstream did not complete the handshake within " + config.connectTimeout()));
+          reject(Rejection.of(504, "upstream did not complete the handshake within " + timeouts.connect()));
         }
         break;
       case OPEN:
         checkRelayTimeouts(now);
+        if (state == State.OPEN && now - lastActivityNanos > IDLE_TLS_BUFFERS_NANOS) {
+          client.releaseIdleTlsBuffers();
+          upstream.releaseIdleTlsBuffers();
+        }
         break;
       case RESPONDING:
       case CLOSING:
@@ -802,7 +969,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     if (state != State.OPEN) {
       return;
     }
-    long sendTimeout = config.sendTimeout().toNanos();
+    long sendTimeout = timeouts.send().toNanos();
     if (stalledLongerThan(toClient, now, sendTimeout)) {
       note = "send timeout: client stopped reading";
       closedBy = CloseInfo.Initiator.PROXY;
@@ -815,7 +982,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       upstream.close(true);
       upstreamCloseCode = CloseCodes.ABNORMAL;
       sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream send timeout");
-    } else if (now - lastActivityNanos > config.readTimeout().toNanos()) {
+    } else if (now - lastActivityNanos > timeouts.read().toNanos()) {
       closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "idle timeout");
     }
     finishIfBothClosed();
@@ -848,15 +1015,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     return since != 0 && now - since > timeout;
   }
 
-  /** The proxy is shutting down: open connections get 1001 on both legs, others end now. */
-  void goAway() {
+  /** The proxy ends this connection (shutdown, draining): when open, 1001 on both legs; else it ends now. */
+  void goAway(String reason) {
     if (state == State.OPEN) {
       closedBy = CloseInfo.Initiator.PROXY;
-      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "proxy shutting down");
+      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, reason);
     } else if (state != State.CLOSING && state != State.DONE) {
-      note = "proxy shutting down";
+      note = reason;
       finish();
     }
+  }
+
+  /** The upstream server this connection uses or is trying; null before one is chosen or after the end. */
+  ServerState server() {
+    return upstreams == null ? null : upstreams.current();
   }
 
   /** Closes whatever is still open, returns buffers, and writes the access log line. */
@@ -885,11 +1057,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void notifyClose() {
-    handle.closing();
     CloseInfo info = new CloseInfo(closedBy == null ? CloseInfo.Initiator.PROXY : closedBy,
         clientCloseCode, upstreamCloseCode, note,
         toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages(),
         Duration.ofNanos(System.nanoTime() - startNanos));
+    URI server = upstreamUrl;
+    long[] rest = new long[4];
+    if (addTrafficSinceReport(rest)) {
+      owner.events().traffic(server, rest);
+    }
+    owner.events().close(server, info);
+    if (handle == null) {
+      return;
+    }
+    handle.closing();
     for (Interceptor interceptor : chain.all()) {
       try {
         interceptor.onClose(handle, info);
@@ -904,7 +1085,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
-    String target = request == null ? "-" : '"' + request.first() + ' ' + request.second() + '"';
+    String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
             + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
@@ -916,12 +1097,81 @@ public final class ConnectionPair implements ConnectionHandle.Control {
             : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
   }
 
+  /** Tells the event listener how the handshake ended, once. */
+  private void reportOutcome() {
+    if (outcomeReported) {
+      return;
+    }
+    outcomeReported = true;
+    owner.events().handshake(new HandshakeOutcome(id, clientAddress, requestTarget,
+        status == 0 ? (opened ? 101 : 500) : status, upstreamUrl, connectTime,
+        requestNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - requestNanos)));
+  }
+
+  long id() {
+    return id;
+  }
+
+  /** What this connection looks like now, for the admin view. */
+  ConnectionSnapshot snapshot(long now) {
+    String phase = state == State.OPEN ? "open" : state == State.CLOSING || state == State.DONE ? "closing" : "handshake";
+    return new ConnectionSnapshot(id, clientAddress, requestTarget,
+        upstreamUrl, phase, Duration.ofNanos(now - startNanos),
+        toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
+        toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages());
+  }
+
+  /** An operator closes this connection: both sides get the code, a handshake is cut off. */
+  void closeByAdmin(int code, String reason) {
+    if (state == State.OPEN) {
+      note = "closed by the admin API";
+      close(code, reason);
+    } else if (state != State.CLOSING && state != State.DONE) {
+      note = "closed by the admin API during the handshake";
+      finish();
+    }
+  }
+
+  /** Adds this connection's traffic since the last report to its server's sum. */
+  void collectTraffic(Map<URI, long[]> perServer) {
+    if (!opened || state == State.DONE) {
+      return;
+    }
+    long[] delta = new long[4];
+    if (addTrafficSinceReport(delta)) {
+      long[] sum = perServer.computeIfAbsent(upstreamUrl, url -> new long[4]);
+      for (int i = 0; i < 4; i++) {
+        sum[i] += delta[i];
+      }
+    }
+  }
+
+  /** Fills {@code delta} with the traffic since the last report and marks it reported; false if none. */
+  private boolean addTrafficSinceReport(long[] delta) {
+    long[] now = {toUpstream.bytes, toUpstream.scanner.messages(), toClient.bytes, toClient.scanner.messages()};
+    boolean any = false;
+    for (int i = 0; i < 4; i++) {
+      delta[i] = now[i] - reportedTraffic[i];
+      reportedTraffic[i] = now[i];
+      any |= delta[i] != 0;
+    }
+    return any;
+  }
+
   private static String code(int code) {
     return code < 0 ? "-" : Integer.toString(code);
   }
 
   private static String address(InetSocketAddress address) {
     return address.getAddress().getHostAddress() + ":" + address.getPort();
+  }
+
+  /**
+   * The client's certificate, verified during the TLS handshake (mTLS), or null: no TLS listener,
+   * client authentication off, or (with it optional) no certificate presented.
+   */
+  public X509Certificate clientCertificate() {
+    return client.tls == null ? null : client.tls.peerCertificate();
   }
 
   private Relay relayFrom(Leg leg) {

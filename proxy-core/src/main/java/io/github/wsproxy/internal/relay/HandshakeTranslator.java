@@ -128,7 +128,8 @@ final class HandshakeTranslator {
     out.append("X-Forwarded-For: ")
         .append(priorForwarded.isEmpty() ? clientIp : String.join(", ", priorForwarded) + ", " + clientIp)
         .append("\r\n")
-        .append("X-Forwarded-Proto: ").append(proto != null ? proto : "http").append("\r\n")
+        .append("X-Forwarded-Proto: ").append(proto != null ? proto : config.listenTls() != null ? "https" : "http")
+        .append("\r\n")
         .append("X-Forwarded-Host: ").append(forwardedHost != null ? forwardedHost : client.value("host"))
         .append("\r\n\r\n");
     return out.toString().getBytes(StandardCharsets.ISO_8859_1);
@@ -237,6 +238,7 @@ final class HandshakeTranslator {
   private static String authority(URI upstream) {
     int port = upstream.getPort();
     String host = upstream.getHost();
-    return port < 0 || port == 80 ? host : host + ":" + port;
+    int defaultPort = "wss".equalsIgnoreCase(upstream.getScheme()) ? 443 : 80;
+    return port < 0 || port == defaultPort ? host : host + ":" + port;
   }
 }

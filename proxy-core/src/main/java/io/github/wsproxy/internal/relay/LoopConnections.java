@@ -1,38 +1,56 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.WsProxy;
-import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
-import io.github.wsproxy.internal.upstream.UpstreamPools;
+import io.github.wsproxy.internal.route.Routing;
+import io.github.wsproxy.internal.tls.TlsContexts;
+import io.github.wsproxy.internal.upstream.ServerState;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.net.URI;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The connection pairs living on one event loop, and their periodic timeout checks. */
+/**
+ * The connection pairs living on one event loop, their periodic timeout checks, and the closes the
+ * proxy scheduled for them (draining, shutdown), spread over a window so that their clients do
+ * not all reconnect at once.
+ */
 public final class LoopConnections {
+  private static final long TRAFFIC_REPORT_NANOS = 1_000_000_000L;
+  private record ScheduledClose(long atNanos, String reason) {}
+
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
 
   private final WsProxy config;
   private final EventLoop loop;
-  private final UpstreamPools upstreams;
-  private final InterceptorChain chain;
+  private final Routing routing;
   private final ClientLimits limits;
+  private final TlsContexts tls;
+  private final Events events;
+  private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
+  /** Pairs the proxy closes with 1001 at a time of its own. */
+  private final Map<ConnectionPair, ScheduledClose> scheduledCloses = new LinkedHashMap<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, UpstreamPools upstreams, InterceptorChain chain,
-      ClientLimits limits) {
+  public LoopConnections(WsProxy config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
     this.config = config;
     this.loop = loop;
-    this.upstreams = upstreams;
-    this.chain = chain;
+    this.routing = routing;
     this.limits = limits;
+    this.tls = tls;
+    this.events = new Events(config.eventListener());
     loop.onTick(this::tick);
   }
 
@@ -55,10 +73,49 @@ public final class LoopConnections {
     }
   }
 
-  /** Sends every open connection 1001 and ends the others; call on this loop. */
-  public void goAway() {
-    for (ConnectionPair pair : new ArrayList<>(pairs)) {
-      pair.goAway();
+  /**
+   * Sends every open connection 1001 and ends the others, all at once or spread evenly over
+   * {@code windowNanos} from {@code start}; call on this loop.
+   */
+  public void goAway(long start, long windowNanos) {
+    scheduleCloses(new ArrayList<>(pairs), start, windowNanos, "proxy shutting down");
+  }
+
+  /**
+   * Schedules the connections to {@code removed} servers for a 1001 close, spread evenly over
+   * {@code windowNanos} from {@code start}; call on this loop.
+   */
+  public void drain(Set<ServerState> removed, long start, long windowNanos) {
+    List<ConnectionPair> draining = new ArrayList<>();
+    for (ConnectionPair pair : pairs) {
+      if (removed.contains(pair.server())) {
+        draining.add(pair);
+      }
+    }
+    scheduleCloses(draining, start, windowNanos, "upstream server removed");
+  }
+
+  private void scheduleCloses(List<ConnectionPair> toClose, long start, long windowNanos, String reason) {
+    int n = toClose.size();
+    for (int i = 0; i < n; i++) {
+      ConnectionPair pair = toClose.get(i);
+      scheduledCloses.put(pair, new ScheduledClose(start + windowNanos * i / n, reason));
+    }
+    closeDue(System.nanoTime());
+  }
+
+  private void closeDue(long now) {
+    if (scheduledCloses.isEmpty()) {
+      return;
+    }
+    List<ConnectionPair> due = new ArrayList<>();
+    scheduledCloses.forEach((pair, close) -> {
+      if (now - close.atNanos >= 0) {
+        due.add(pair);
+      }
+    });
+    for (ConnectionPair pair : due) {
+      pair.goAway(scheduledCloses.remove(pair).reason);
     }
   }
 
@@ -82,24 +139,64 @@ public final class LoopConnections {
     return config;
   }
 
+  Events events() {
+    return events;
+  }
+
   ClientLimits limits() {
     return limits;
   }
 
-  InterceptorChain chain() {
-    return chain;
+  Routing routing() {
+    return routing;
   }
 
-  UpstreamPools upstreams() {
-    return upstreams;
+  TlsContexts tls() {
+    return tls;
   }
 
   void remove(ConnectionPair pair) {
     pairs.remove(pair);
+    scheduledCloses.remove(pair);
     count = pairs.size();
   }
 
+  /** Snapshots of this loop's connections; call on this loop. */
+  public List<ConnectionSnapshot> snapshots() {
+    long now = System.nanoTime();
+    List<ConnectionSnapshot> snapshots = new ArrayList<>(pairs.size());
+    for (ConnectionPair pair : pairs) {
+      snapshots.add(pair.snapshot(now));
+    }
+    return snapshots;
+  }
+
+  /** Closes the connection with this id, if it lives on this loop; call on this loop. */
+  public boolean close(long id, int code, String reason) {
+    for (ConnectionPair pair : pairs) {
+      if (pair.id() == id) {
+        pair.closeByAdmin(code, reason);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reports the traffic of every open connection since the last report, summed per upstream server. */
+  private void reportTraffic() {
+    Map<URI, long[]> perServer = new HashMap<>();
+    for (ConnectionPair pair : pairs) {
+      pair.collectTraffic(perServer);
+    }
+    perServer.forEach((server, t) -> events.traffic(server, t));
+  }
+
   private void tick(long now) {
+    closeDue(now);
+    if (now - nextTrafficReport > 0) {
+      nextTrafficReport = now + TRAFFIC_REPORT_NANOS;
+      reportTraffic();
+    }
     if (pairs.isEmpty()) {
       return;
     }

@@ -242,7 +242,7 @@ final class MessagePipeline {
             : interceptor.onUpstreamMessageAsync(connection, current);
         Pending waitingFor = new Pending(whole, i);
         Outcome<Message> outcome = Outcome.of(stage,
-            (answer, failure) -> loop.execute(() -> resume(waitingFor, answer, failure)));
+            (answer, failure) -> pair.execute(() -> resume(waitingFor, answer, failure)));
         if (!outcome.isDone()) {
           pending = waitingFor;
           return;

@@ -44,10 +44,9 @@ final class Relay {
   /** Decodes this direction for interceptors; null when it is relayed raw. */
   private final MessagePipeline pipeline;
   /** Messages of the proxy's own, waiting for a message boundary; released to {@code written}. */
-  private final ArrayDeque<ByteBuffer> injected = new ArrayDeque<>();
-  private final ArrayDeque<Integer> injectedSizes = new ArrayDeque<>();
+  private ArrayDeque<ByteBuffer> injected;
+  private ArrayDeque<Integer> injectedSizes;
   private final IntConsumer injectedWritten;
-  private final ByteBuffer[] gather = new ByteBuffer[16];
   /** A ping of the proxy's own to dst, written at the next frame boundary. */
   private ByteBuffer ping;
   /** An incomplete frame head kept while no buffer is held. */
@@ -77,7 +76,7 @@ final class Relay {
       int space = buf.remaining();
       int n;
       try {
-        n = src.channel.read(buf);
+        n = src.read(buf);
       } catch (IOException e) {
         src.pair.onLegFailed(src, e);
         return;
@@ -176,18 +175,22 @@ final class Relay {
       return true;
     }
     try {
+      if (!dst.flushTransport()) {
+        stalled(0);
+        return false;
+      }
       if (buf != null && sent < ready) {
         int filled = buf.position();
         buf.limit(ready).position(sent);
         int written;
         try {
-          written = dst.channel.write(buf);
+          written = dst.write(buf);
         } finally {
           // also when the write fails: src may still be read (dst vanished), into a sane buffer
           sent = buf.position();
           buf.limit(buf.capacity()).position(filled);
         }
-        if (sent < ready) {
+        if (sent < ready || !dst.flushTransport()) {
           stalled(written);
           return false;
         }
@@ -197,8 +200,8 @@ final class Relay {
         return false;
       }
       if (control != null) {
-        int written = dst.channel.write(control);
-        if (control.hasRemaining()) {
+        int written = dst.write(control);
+        if (control.hasRemaining() || !dst.flushTransport()) {
           stalled(written);
           return false;
         }
@@ -261,6 +264,10 @@ final class Relay {
       injectedWritten.accept(size);
       return;
     }
+    if (injected == null) {
+      injected = new ArrayDeque<>(4);
+      injectedSizes = new ArrayDeque<>(4);
+    }
     injected.add(frame);
     injectedSizes.add(size);
     flush();
@@ -304,6 +311,7 @@ final class Relay {
 
   /** Writes the frames of {@code queue}, several per system call; false on a short write (dst is full). */
   private boolean writeQueue(ArrayDeque<ByteBuffer> queue, boolean injectedFrames) throws IOException {
+    ByteBuffer[] gather = pool.gatherArray();
     while (queue != null && !queue.isEmpty()) {
       int count = 0;
       long total = 0;
@@ -314,7 +322,7 @@ final class Relay {
           break;
         }
       }
-      long written = dst.channel.write(gather, 0, count);
+      long written = dst.write(gather, 0, count);
       Arrays.fill(gather, 0, count, null);
       while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
         queue.poll();
@@ -322,7 +330,7 @@ final class Relay {
           injectedWritten.accept(injectedSizes.poll());
         }
       }
-      if (written < total) {
+      if (written < total || !dst.flushTransport()) {
         stalled((int) Math.min(written, 1));
         return false;
       }
@@ -335,8 +343,8 @@ final class Relay {
     if (ping == null || (pipeline == null && !scanner.atFrameBoundary())) {
       return true;
     }
-    int written = dst.channel.write(ping);
-    if (ping.hasRemaining()) {
+    int written = dst.write(ping);
+    if (ping.hasRemaining() || !dst.flushTransport()) {
       stalled(written);
       return false;
     }
@@ -350,6 +358,9 @@ final class Relay {
   }
 
   private void dropInjected() {
+    if (injected == null) {
+      return;
+    }
     injected.clear();
     while (!injectedSizes.isEmpty()) {
       injectedWritten.accept(injectedSizes.poll());

@@ -9,6 +9,8 @@ import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.http.WebSocketKeys;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Readiness;
+import io.github.wsproxy.internal.tls.TlsContexts;
+import io.github.wsproxy.internal.tls.TlsSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,7 +20,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The active health check of a pool: on one event loop's tick, each server gets a probe every
- * interval, a non-blocking TCP connect and, for a WebSocket check, a handshake; the verdict goes to
+ * interval, a non-blocking TCP connect and, for a WebSocket check, a handshake (over TLS, verified
+ * like a connection's, for a {@code wss://} server); the verdict goes to
  * {@link ServerState#probed}. No thread of its own, no thread per server. Every method runs on the
  * loop.
  */
@@ -29,19 +32,20 @@ public final class HealthChecker {
   private final EventLoop loop;
   private final HealthCheck check;
   private final Probe[] probes;
+  private final TlsContexts tls;
   private boolean stopped;
 
-  /** Ticks on {@code loop}; construct before the loop starts (tick listeners are not thread-safe). */
-  public HealthChecker(UpstreamPool pool, EventLoop loop) {
+  /** Probes on {@code loop}, driven by {@link #tick} calls on that loop. */
+  public HealthChecker(UpstreamPool pool, EventLoop loop, TlsContexts tls) {
     this.pool = pool;
     this.loop = loop;
+    this.tls = tls;
     this.check = pool.group().healthCheck();
     ServerState[] servers = pool.servers();
     this.probes = new Probe[servers.length];
     for (int i = 0; i < servers.length; i++) {
       probes[i] = new Probe(servers[i]);
     }
-    loop.onTick(this::tick);
   }
 
   /** Stops probing and closes any probe in flight; call on the loop. */
@@ -52,7 +56,8 @@ public final class HealthChecker {
     }
   }
 
-  private void tick(long now) {
+  /** Starts the probes that are due and ends the late ones; call on the loop about every 100 ms. */
+  public void tick(long now) {
     if (stopped) {
       return;
     }
@@ -79,6 +84,8 @@ public final class HealthChecker {
     private ByteBuffer out;
     private HeadReader answer;
     private String webSocketKey;
+    /** TLS toward a wss:// server; null for ws://. */
+    private TlsSession session;
 
     Probe(ServerState server) {
       this.server = server;
@@ -120,6 +127,8 @@ public final class HealthChecker {
       try {
         if (readyKey.isConnectable() && channel.finishConnect()) {
           connected();
+        } else if (session != null && !session.handshakeDone()) {
+          advanceTls();
         } else if (readyKey.isValid() && readyKey.isWritable()) {
           write();
         } else if (readyKey.isValid() && readyKey.isReadable()) {
@@ -141,18 +150,50 @@ public final class HealthChecker {
           + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + webSocketKey
           + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wsproxy-health-check\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
+      if ("wss".equalsIgnoreCase(server.url().getScheme())) {
+        session = tls.newUpstreamSession(server.url().getHost(), server.port);
+        advanceTls();
+        return;
+      }
       key.interestOps(SelectionKey.OP_READ);
       write();
     }
 
+    /** Advances the TLS handshake; once complete, the WebSocket handshake request goes out. */
+    private void advanceTls() throws IOException {
+      int started = generation;
+      TlsSession.Step step = session.handshake(channel, () -> loop.execute(() -> {
+        if (started == generation && session != null) {
+          try {
+            advanceTls();
+          } catch (IOException e) {
+            done(false, "TLS: " + e.getMessage());
+          }
+        }
+      }));
+      switch (step) {
+        case DONE -> write();
+        case NEED_READ -> key.interestOps(SelectionKey.OP_READ);
+        case NEED_WRITE -> key.interestOps(SelectionKey.OP_WRITE);
+        default -> key.interestOps(0);
+      }
+    }
+
     private void write() throws IOException {
-      channel.write(out);
-      key.interestOps(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+      boolean pending;
+      if (session == null) {
+        channel.write(out);
+        pending = out.hasRemaining();
+      } else {
+        session.write(channel, out);
+        pending = out.hasRemaining() || !session.flush(channel);
+      }
+      key.interestOps(pending ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
     }
 
     private void read() throws IOException {
       ByteBuffer buffer = ByteBuffer.allocate(2048);
-      if (channel.read(buffer) < 0) {
+      if ((session == null ? channel.read(buffer) : session.read(channel, buffer)) < 0) {
         done(false, "connection closed before the handshake answer");
         return;
       }
@@ -175,7 +216,12 @@ public final class HealthChecker {
       } else if (!WebSocketKeys.accept(webSocketKey).equals(head.value("sec-websocket-accept"))) {
         done(false, "answered 101 with a wrong Sec-WebSocket-Accept");
       } else {
-        channel.write(CloseFrames.of(CloseCodes.NORMAL, "health check", true, loop.masking().nextKey()));
+        ByteBuffer close = CloseFrames.of(CloseCodes.NORMAL, "health check", true, loop.masking().nextKey());
+        if (session == null) {
+          channel.write(close);
+        } else {
+          session.write(channel, close);
+        }
         done(true, "answered 101");
       }
     }
@@ -190,6 +236,10 @@ public final class HealthChecker {
       resolving = false;
       out = null;
       answer = null;
+      if (session != null) {
+        session.closeQuietly(channel);
+        session = null;
+      }
       if (channel != null) {
         try {
           channel.close();

@@ -28,25 +28,39 @@ public final class ServerState {
   private final int maxFails;
   private final long failTimeoutNanos;
   private final UpstreamListener listener;
-  private final AtomicInteger active = new AtomicInteger();
+  /** Shared with the state this one took over in a reconfiguration, so old connections count too. */
+  private final AtomicInteger active;
   private volatile boolean failed;
   private volatile long failedUntilNanos;
   private volatile boolean probeDown;
   private int fails;
   private long firstFailNanos;
 
-  ServerState(UpstreamGroup group, UpstreamGroup.Server server, int index, boolean passiveHealth) {
+  /**
+   * @param previous the state of the same server (same URL) before a reconfiguration, whose
+   *     connection count and health carry over; or null
+   */
+  ServerState(UpstreamGroup group, UpstreamGroup.Server server, int index, boolean passiveHealth,
+      ServerState previous) {
     this.server = server;
     this.index = index;
     URI url = server.url();
     this.host = url.getHost();
-    this.port = url.getPort() < 0 ? 80 : url.getPort();
+    this.port = url.getPort() >= 0 ? url.getPort() : "wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
     this.literal = UpstreamResolver.literal(host, port);
     this.urlHash = RendezvousHash.hash(url.toString());
     this.cap = group.maxConnections() == 0 ? Integer.MAX_VALUE : group.maxConnections();
     this.maxFails = passiveHealth ? group.maxFails() : 0;
     this.failTimeoutNanos = group.failTimeout().toNanos();
     this.listener = group.listener();
+    if (previous == null) {
+      this.active = new AtomicInteger();
+    } else {
+      this.active = previous.active;
+      this.failed = previous.failed;
+      this.failedUntilNanos = previous.failedUntilNanos;
+      this.probeDown = previous.probeDown;
+    }
   }
 
   /** The server's URL as configured. */

@@ -6,6 +6,7 @@ import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,14 @@ public final class UpstreamPool {
   private final UpstreamResolver resolver;
 
   public UpstreamPool(UpstreamGroup group, UpstreamResolver resolver) {
+    this(group, resolver, null);
+  }
+
+  /**
+   * A pool that takes over the running state of {@code previous}'s servers with the same URL
+   * (connection counts, passive and active health); {@code previous} may be null.
+   */
+  public UpstreamPool(UpstreamGroup group, UpstreamResolver resolver, UpstreamPool previous) {
     this.group = group;
     this.resolver = resolver;
     List<UpstreamGroup.Server> servers = group.servers();
@@ -35,7 +44,8 @@ public final class UpstreamPool {
     List<ServerState> primaryList = new ArrayList<>();
     List<ServerState> backupList = new ArrayList<>();
     for (int i = 0; i < all.length; i++) {
-      all[i] = new ServerState(group, servers.get(i), i, passiveHealth);
+      all[i] = new ServerState(group, servers.get(i), i, passiveHealth,
+          previous == null ? null : previous.server(servers.get(i).url()));
       (all[i].server.backup() ? backupList : primaryList).add(all[i]);
     }
     this.primaries = primaryList.toArray(new ServerState[0]);
@@ -72,8 +82,29 @@ public final class UpstreamPool {
     }
   }
 
-  UpstreamGroup group() {
+  public UpstreamGroup group() {
     return group;
+  }
+
+  /** The state of the server with this URL, or null. */
+  ServerState server(URI url) {
+    for (ServerState server : all) {
+      if (server.url().equals(url)) {
+        return server;
+      }
+    }
+    return null;
+  }
+
+  /** The servers of this pool whose state {@code next} did not take over: the ones removed. */
+  public List<ServerState> removedIn(UpstreamPool next) {
+    List<ServerState> removed = new ArrayList<>();
+    for (ServerState server : all) {
+      if (next == null || next.server(server.url()) == null) {
+        removed.add(server);
+      }
+    }
+    return removed;
   }
 
   ServerState[] servers() {

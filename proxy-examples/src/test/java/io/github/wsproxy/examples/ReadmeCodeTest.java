@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README's interceptor snippets are the code that compiles and is tested here. */
-class ReadmeInterceptorTest {
+/** The README's code snippets are the code that compiles and is tested here. */
+class ReadmeCodeTest {
   private static final Path ROOT = Path.of("..");
 
   @Test
@@ -16,6 +16,14 @@ class ReadmeInterceptorTest {
         "proxy-examples/src/main/java/io/github/wsproxy/examples/interceptors/WordFilter.java"));
     String readme = Files.readString(ROOT.resolve("README.md"));
     assertThat(readme).contains(source.substring(source.indexOf("public class WordFilter")).strip());
+  }
+
+  @Test
+  void theReadmeShowsEmbeddedMainAsItIs() throws Exception {
+    String source = Files.readString(ROOT.resolve(
+        "proxy-examples/src/main/java/io/github/wsproxy/examples/EmbeddedMain.java"));
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    assertThat(readme).contains(source.substring(source.indexOf("public final class EmbeddedMain")).strip());
   }
 
   @Test

@@ -1,0 +1,41 @@
+package io.github.wsproxy;
+
+import java.net.URI;
+
+/**
+ * Receives what a {@link WsProxy} does, for metrics and monitoring: register one with {@link
+ * WsProxy.Builder#eventListener}, subclass it and override what you need (every method has a no-op
+ * default, as OkHttp's {@code EventListener}). It has no dependency on a metrics library: an adapter
+ * maps the events onto one (see {@code MicrometerEventListener} in proxy-examples).
+ *
+ * <p>Methods are called on event-loop threads, several at once, so an implementation must be
+ * thread-safe and fast, and must not block; an exception it throws is logged and ignored.
+ */
+public abstract class ProxyEventListener {
+
+  /** For subclasses. */
+  protected ProxyEventListener() {}
+
+  /**
+   * A handshake ended: the client got its 101, or an HTTP error (from the proxy, an interceptor or
+   * the upstream).
+   */
+  public void onHandshake(HandshakeOutcome outcome) {}
+
+  /**
+   * Traffic relayed since the last report, per upstream server: reported about once a second while
+   * connections are open, and for the rest when one ends, so counters move during long-lived
+   * connections.
+   *
+   * @param upstream the upstream server's URL
+   */
+  public void onTraffic(URI upstream, long bytesFromClient, long messagesFromClient, long bytesFromUpstream,
+      long messagesFromUpstream) {}
+
+  /**
+   * An opened connection ended.
+   *
+   * @param upstream the upstream server's URL
+   */
+  public void onClose(URI upstream, CloseInfo info) {}
+}

@@ -1,0 +1,120 @@
+package io.github.wsproxy;
+
+import io.github.wsproxy.internal.tls.InsecureTrustManager;
+import io.github.wsproxy.internal.tls.TlsMaterial;
+import java.nio.file.Path;
+import java.util.Objects;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+
+/**
+ * TLS toward a {@code wss://} upstream: which certificates the proxy trusts, and the client
+ * certificate it presents, if any. Set it with {@link WsProxy.Builder#upstreamTls(UpstreamTls)};
+ * without it a {@code wss://} upstream is verified against the JDK's CA certificates. Whatever the
+ * trust, the upstream's certificate must name the upstream URL's host (which is also sent as SNI),
+ * unless {@link WsProxy.Builder#upstreamTlsInsecureSkipVerify(boolean)} says otherwise.
+ *
+ * <p>Immutable; every factory and {@code with...} method reads its files at once and throws {@link
+ * IllegalArgumentException} naming the bad setting.
+ */
+public final class UpstreamTls {
+  private final KeyManager[] keys;
+  private final TrustManager[] trust;
+  private final SSLContext context;
+  private final boolean givenContext;
+
+  private UpstreamTls(KeyManager[] keys, TrustManager[] trust, SSLContext context, boolean givenContext) {
+    this.keys = keys;
+    this.trust = trust;
+    this.context = context;
+    this.givenContext = givenContext;
+  }
+
+  private static UpstreamTls built(KeyManager[] keys, TrustManager[] trust) {
+    return new UpstreamTls(keys, trust, TlsMaterial.context(keys, trust), false);
+  }
+
+  /** Trusts the JDK's CA certificates (the default). */
+  public static UpstreamTls systemTrust() {
+    return built(null, null);
+  }
+
+  /**
+   * Trusts the certificates of a PEM file (CA certificates, or the upstream's self-signed one).
+   *
+   * @throws IllegalArgumentException naming {@code trustedCertificates} if the file is missing or invalid
+   */
+  public static UpstreamTls trusting(Path trustedCertificates) {
+    Objects.requireNonNull(trustedCertificates, "trustedCertificates");
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustedCertificates", trustedCertificates));
+  }
+
+  /**
+   * Trusts the certificate entries of a PKCS12 or JKS trust store.
+   *
+   * @throws IllegalArgumentException naming {@code trustStore} if the file is missing, not a key
+   *     store, or the password is wrong
+   */
+  public static UpstreamTls trustingKeyStore(Path trustStore, String password) {
+    Objects.requireNonNull(trustStore, "trustStore");
+    Objects.requireNonNull(password, "password");
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustStore", trustStore, password));
+  }
+
+  /** Uses a ready TLS context: its trust and its client certificate, if any. */
+  public static UpstreamTls of(SSLContext context) {
+    return new UpstreamTls(null, null, Objects.requireNonNull(context, "context"), true);
+  }
+
+  /**
+   * Presents the private key entry of a PKCS12 or JKS key store as client certificate.
+   *
+   * @throws IllegalArgumentException naming {@code clientKeyStore} if the file is bad
+   * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
+   */
+  public UpstreamTls withClientKeyStore(Path keyStore, String password) {
+    Objects.requireNonNull(keyStore, "clientKeyStore");
+    Objects.requireNonNull(password, "password");
+    return withKeys(TlsMaterial.keyManagers("upstreamTls clientKeyStore", keyStore, password));
+  }
+
+  /**
+   * Presents a PEM certificate chain and its PEM PKCS#8 private key as client certificate.
+   *
+   * @throws IllegalArgumentException naming {@code clientCertificate} if a file is bad
+   * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
+   */
+  public UpstreamTls withClientPem(Path certificateChain, Path privateKey) {
+    Objects.requireNonNull(certificateChain, "certificateChain");
+    Objects.requireNonNull(privateKey, "privateKey");
+    return withKeys(TlsMaterial.keyManagers("upstreamTls clientCertificate", certificateChain, privateKey));
+  }
+
+  /** The context upstream connections are made with. */
+  public SSLContext sslContext() {
+    return context;
+  }
+
+  /** The same client certificate, trusting every certificate: for upstreamTlsInsecureSkipVerify only. */
+  UpstreamTls trustingEverything() {
+    if (givenContext) {
+      throw new IllegalArgumentException("upstreamTlsInsecureSkipVerify: cannot replace the trust of a given "
+          + "SSLContext (UpstreamTls.of); configure the context itself instead");
+    }
+    return built(keys, new TrustManager[] {new InsecureTrustManager()});
+  }
+
+  private UpstreamTls withKeys(KeyManager[] newKeys) {
+    if (givenContext) {
+      throw new IllegalStateException("upstreamTls clientCertificate: the SSLContext given to UpstreamTls.of brings its own");
+    }
+    return built(newKeys, trust);
+  }
+
+  @Override
+  public String toString() {
+    return "UpstreamTls{" + (givenContext ? "given SSLContext" : (trust == null ? "JDK trust" : "custom trust")
+        + (keys == null ? "" : ", client certificate")) + "}";
+  }
+}

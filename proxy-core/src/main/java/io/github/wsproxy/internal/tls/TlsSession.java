@@ -1,0 +1,501 @@
+package io.github.wsproxy.internal.tls;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * TLS over one non-blocking socket with an {@link SSLEngine}, for either leg. Used only by the
+ * event loop that owns the socket, and it never blocks that loop: the handshake advances as far as
+ * the socket allows and tells the caller what to wait for; the engine's delegated tasks (the
+ * expensive part of a handshake: key exchange, signatures, certificate checks) run on a small
+ * shared executor, after which the caller's callback resumes the handshake on the loop.
+ *
+ * <p>Buffers: {@code netIn} (write mode) holds received records not yet decrypted, {@code netOut}
+ * (read mode) one encrypted record not yet sent, {@code appIn} (read mode) decrypted bytes the
+ * caller's buffer could not take yet. A write encrypts one record at a time and stops while the
+ * previous record is not fully sent, so at most one record is pending per leg (backpressure). An
+ * idle connection can drop the empty buffers ({@link #releaseIdleBuffers}).
+ */
+public final class TlsSession {
+  /** What {@link #handshake} needs before it can go on. */
+  public enum Step {
+    /** The handshake is complete. */
+    DONE,
+    /** Bytes from the peer: wait until the socket is readable. */
+    NEED_READ,
+    /** The socket to take the rest of a record: wait until it is writable. */
+    NEED_WRITE,
+    /** A delegated task runs on the executor; the callback given to {@code handshake} follows it. */
+    WAITING_FOR_TASK
+  }
+
+  private static final ByteBuffer[] EMPTY = {ByteBuffer.allocate(0)};
+  private static final int RECORD_HEADER = 5;
+
+  private final SSLEngine engine;
+  private final Executor tasks;
+  /** The one buffer of a plain write, as the engine's gathering wrap wants an array. */
+  private final ByteBuffer[] single = new ByteBuffer[1];
+  private ByteBuffer netIn;
+  private ByteBuffer netOut;
+  private ByteBuffer appIn;
+  private volatile boolean taskRunning;
+  /** Closed by the loop: delegated tasks not yet started are skipped. */
+  private volatile boolean abandoned;
+  private boolean handshakeDone;
+  private boolean inboundDone;
+  private boolean eofReported;
+  /** The last socket read hit the end of the stream. */
+  private boolean lastReadEof;
+  private X509Certificate peerCertificate;
+
+  /**
+   * Starts the handshake of a configured engine (client or server mode set).
+   *
+   * @param tasks where the engine's delegated tasks run; never an event loop
+   */
+  public TlsSession(SSLEngine engine, Executor tasks) throws SSLException {
+    this.engine = engine;
+    this.tasks = tasks;
+    int packet = engine.getSession().getPacketBufferSize();
+    this.netIn = ByteBuffer.allocate(packet);
+    this.netOut = ByteBuffer.allocate(packet).flip();
+    this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
+    engine.beginHandshake();
+  }
+
+  /**
+   * Advances the handshake as far as the socket allows without blocking.
+   *
+   * @param afterTask run on the executor's thread once a delegated task finished; it must get
+   *     {@code handshake} called again on the owning loop
+   * @return what the handshake waits for, or {@link Step#DONE}
+   * @throws SSLException if the handshake failed (bad certificate, alert, not TLS at all); a
+   *     pending alert for the peer has been sent as far as the socket took it
+   */
+  public Step handshake(SocketChannel channel, Runnable afterTask) throws IOException {
+    if (handshakeDone) {
+      return Step.DONE;
+    }
+    if (taskRunning) {
+      return Step.WAITING_FOR_TASK;
+    }
+    try {
+      while (true) {
+        if (!flush(channel)) {
+          return Step.NEED_WRITE;
+        }
+        switch (engine.getHandshakeStatus()) {
+          case NEED_TASK:
+            startTasks(afterTask);
+            return Step.WAITING_FOR_TASK;
+          case NEED_WRAP:
+            if (wrap(EMPTY).getStatus() == SSLEngineResult.Status.CLOSED) {
+              flush(channel);
+              throw new SSLException("the TLS session closed during the handshake");
+            }
+            break;
+          case NEED_UNWRAP:
+          case NEED_UNWRAP_AGAIN:
+            if (!unwrapHandshake(channel)) {
+              return Step.NEED_READ;
+            }
+            break;
+          default:
+            if (engine.isInboundDone() || engine.isOutboundDone()) {
+              throw new SSLException("the TLS session closed during the handshake");
+            }
+            handshakeDone = true;
+            peerCertificate = verifiedPeer();
+            return Step.DONE;
+        }
+      }
+    } catch (SSLException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  /** Whether the handshake is complete. */
+  public boolean handshakeDone() {
+    return handshakeDone;
+  }
+
+  /** The peer's verified certificate (its chain's first), or null when it presented none. */
+  public X509Certificate peerCertificate() {
+    return peerCertificate;
+  }
+
+  /** The negotiated protocol, e.g. {@code TLSv1.3}. */
+  public String protocol() {
+    return engine.getSession().getProtocol();
+  }
+
+  /**
+   * Reads and decrypts into {@code dst}: what is already decrypted first, then what the socket
+   * has, until {@code dst} is full or the socket has nothing more.
+   *
+   * @return the bytes put into {@code dst}; -1 at the end of the stream or after the peer's
+   *     close_notify, once everything before it was delivered
+   */
+  public int read(SocketChannel channel, ByteBuffer dst) throws IOException {
+    int total = 0;
+    boolean socketEof = false;
+    while (true) {
+      total += drainAppIn(dst);
+      if (!dst.hasRemaining() || inboundDone) {
+        break;
+      }
+      if (netIn.position() > 0) {
+        SSLEngineResult result = unwrap();
+        switch (result.getStatus()) {
+          case OK:
+            if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+              return total; // the engine first wants to send a record the socket did not take
+            }
+            afterPostHandshakeMessage(channel);
+            continue;
+          case CLOSED:
+            inboundDone = true;
+            continue;
+          case BUFFER_OVERFLOW:
+            appIn = grow(appIn, engine.getSession().getApplicationBufferSize(), true);
+            continue;
+          default:
+            break;
+        }
+      }
+      if (socketEof || !readSocket(channel)) {
+        break;
+      }
+      socketEof = lastReadEof;
+    }
+    if (total > 0) {
+      return total;
+    }
+    if ((inboundDone || socketEof) && !appIn.hasRemaining()) {
+      inboundDone = true;
+      eofReported = true;
+      return -1;
+    }
+    return 0;
+  }
+
+  /**
+   * Whether a read would deliver something without the socket becoming readable: decrypted bytes,
+   * a complete record, or the end of the session not yet reported.
+   */
+  public boolean hasBufferedInput() {
+    if (appIn.hasRemaining() || (inboundDone && !eofReported)) {
+      return true;
+    }
+    if (netOut.hasRemaining() && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+      return false; // nothing decrypts before the engine's own record is out
+    }
+    int received = netIn.position();
+    if (received < RECORD_HEADER) {
+      return false;
+    }
+    int length = ((netIn.get(3) & 0xff) << 8) | (netIn.get(4) & 0xff);
+    return received >= RECORD_HEADER + length;
+  }
+
+  /**
+   * Encrypts and sends as much of {@code src} as the socket takes now.
+   *
+   * @return the bytes of {@code src} consumed; the last of them may still sit in a record that
+   *     {@link #flush} has to finish
+   */
+  public int write(SocketChannel channel, ByteBuffer src) throws IOException {
+    single[0] = src;
+    try {
+      return (int) write(channel, single, 0, 1);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  /**
+   * A gathering {@link #write(SocketChannel, ByteBuffer)}: encrypts from {@code srcs[offset]} to
+   * {@code srcs[offset + length - 1]} in order, records spanning buffers.
+   *
+   * @return the bytes consumed from all of them
+   */
+  public long write(SocketChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
+    if (!handshakeDone) {
+      throw new SSLException("TLS handshake not complete");
+    }
+    long consumed = 0;
+    while (flush(channel) && remaining(srcs, offset, length) > 0) {
+      SSLEngineResult result = wrap(srcs, offset, length);
+      consumed += result.bytesConsumed();
+      if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+        throw new SSLException("TLS engine made no progress: " + result);
+      }
+    }
+    return consumed;
+  }
+
+  /**
+   * Sends the rest of the pending record, and a record the engine wants to send of its own (a
+   * post-handshake answer such as a key update).
+   *
+   * @return true when nothing is left to send
+   */
+  public boolean flush(SocketChannel channel) throws IOException {
+    while (true) {
+      if (netOut.hasRemaining()) {
+        channel.write(netOut);
+        if (netOut.hasRemaining()) {
+          return false;
+        }
+      }
+      if (!handshakeDone || engine.isOutboundDone() || engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+        return true;
+      }
+      if (wrap(EMPTY).bytesProduced() == 0) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Ends the session: sends close_notify (or, after a failed handshake, the alert telling the peer
+   * why) as far as the socket takes it now, without waiting. The caller then closes the socket.
+   */
+  public void closeQuietly(SocketChannel channel) {
+    abandon();
+    try {
+      engine.closeOutbound();
+      for (int i = 0; i < 4 && !netOut.hasRemaining() && !engine.isOutboundDone(); i++) {
+        if (wrap(EMPTY).bytesProduced() == 0) {
+          break;
+        }
+        channel.write(netOut);
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: the socket is closed next either way
+    }
+  }
+
+  /**
+   * Drops the buffers that are empty, for an idle connection: about 16 KiB each, which come back
+   * (through the engine's overflow and underflow answers) when traffic resumes.
+   */
+  public void releaseIdleBuffers() {
+    if (!handshakeDone) {
+      return;
+    }
+    if (netIn.position() == 0 && netIn.capacity() > 0) {
+      netIn = ByteBuffer.allocate(0);
+    }
+    if (!appIn.hasRemaining() && appIn.capacity() > 0) {
+      appIn = ByteBuffer.allocate(0);
+    }
+    if (!netOut.hasRemaining() && netOut.capacity() > 0) {
+      netOut = ByteBuffer.allocate(0);
+    }
+  }
+
+  /** The connection is going away: delegated tasks not started yet are skipped. */
+  public void abandon() {
+    abandoned = true;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Reads what the socket has into netIn; false when it had nothing (or ended: see lastReadEof). */
+  private boolean readSocket(SocketChannel channel) throws IOException {
+    if (!netIn.hasRemaining()) {
+      netIn = grow(netIn, engine.getSession().getPacketBufferSize(), false);
+    }
+    int n = channel.read(netIn);
+    lastReadEof = n < 0;
+    return n != 0;
+  }
+
+  private boolean unwrapHandshake(SocketChannel channel) throws IOException {
+    SSLEngineResult result = unwrap();
+    switch (result.getStatus()) {
+      case OK:
+        if (result.bytesConsumed() > 0 || result.bytesProduced() > 0
+            || engine.getHandshakeStatus() != HandshakeStatus.NEED_UNWRAP) {
+          return true;
+        }
+        return readMore(channel);
+      case BUFFER_OVERFLOW:
+        appIn = grow(appIn, engine.getSession().getApplicationBufferSize(), true);
+        return true;
+      case CLOSED:
+        throw new SSLException("the peer closed the TLS session during the handshake");
+      default:
+        return readMore(channel);
+    }
+  }
+
+  private boolean readMore(SocketChannel channel) throws IOException {
+    if (!readSocket(channel)) {
+      return false;
+    }
+    if (lastReadEof) {
+      throw new SSLException("the peer closed the connection during the TLS handshake");
+    }
+    return true;
+  }
+
+  /**
+   * After the handshake: a TLS 1.3 message such as a session ticket or a key update may need work;
+   * in TLS 1.2 only a renegotiation can, and it is refused (a peer could make the loop pay for one
+   * full handshake after another).
+   */
+  private void afterPostHandshakeMessage(SocketChannel channel) throws IOException {
+    HandshakeStatus status = engine.getHandshakeStatus();
+    if (status == HandshakeStatus.NOT_HANDSHAKING || status == HandshakeStatus.FINISHED) {
+      return;
+    }
+    if (!"TLSv1.3".equals(engine.getSession().getProtocol())) {
+      throw new SSLException("TLS renegotiation is refused");
+    }
+    if (status == HandshakeStatus.NEED_TASK) {
+      // post-handshake messages (tickets, key updates) cost little: run them here
+      Runnable task;
+      while ((task = engine.getDelegatedTask()) != null) {
+        task.run();
+      }
+      status = engine.getHandshakeStatus();
+    }
+    if (status == HandshakeStatus.NEED_WRAP) {
+      flush(channel);
+    }
+  }
+
+  private void startTasks(Runnable afterTask) throws SSLException {
+    List<Runnable> pending = new ArrayList<>(2);
+    Runnable task;
+    while ((task = engine.getDelegatedTask()) != null) {
+      pending.add(task);
+    }
+    taskRunning = true;
+    try {
+      tasks.execute(() -> {
+        try {
+          for (Runnable each : pending) {
+            if (!abandoned) {
+              each.run();
+            }
+          }
+        } finally {
+          taskRunning = false;
+          afterTask.run();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      taskRunning = false;
+      throw new SSLException("TLS handshake abandoned: the proxy is shutting down", e);
+    }
+  }
+
+  private SSLEngineResult unwrap() throws SSLException {
+    netIn.flip();
+    appIn.compact();
+    try {
+      return engine.unwrap(netIn, appIn);
+    } finally {
+      appIn.flip();
+      netIn.compact();
+    }
+  }
+
+  private SSLEngineResult wrap(ByteBuffer[] srcs) throws SSLException {
+    return wrap(srcs, 0, srcs.length);
+  }
+
+  /** Encrypts into netOut, which the caller has flushed empty. */
+  private SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length) throws SSLException {
+    while (true) {
+      netOut.clear();
+      SSLEngineResult result;
+      try {
+        result = engine.wrap(srcs, offset, length, netOut);
+      } finally {
+        netOut.flip();
+      }
+      switch (result.getStatus()) {
+        case BUFFER_OVERFLOW:
+          int packet = engine.getSession().getPacketBufferSize();
+          if (netOut.capacity() >= packet) {
+            throw new SSLException("TLS record larger than the engine's packet size " + packet);
+          }
+          netOut = ByteBuffer.allocate(packet).flip();
+          continue;
+        case CLOSED:
+          if (result.bytesProduced() == 0 && remaining(srcs, offset, length) > 0) {
+            throw new SSLException("the TLS session is closed");
+          }
+          return result;
+        default:
+          return result;
+      }
+    }
+  }
+
+  private static long remaining(ByteBuffer[] srcs, int offset, int length) {
+    long remaining = 0;
+    for (int i = offset; i < offset + length; i++) {
+      remaining += srcs[i].remaining();
+    }
+    return remaining;
+  }
+
+  private int drainAppIn(ByteBuffer dst) {
+    int n = Math.min(appIn.remaining(), dst.remaining());
+    if (n == 0) {
+      return 0;
+    }
+    int limit = appIn.limit();
+    appIn.limit(appIn.position() + n);
+    dst.put(appIn);
+    appIn.limit(limit);
+    return n;
+  }
+
+  /**
+   * A larger buffer with the same content, for an engine whose session grew its sizes.
+   *
+   * @param readMode whether {@code buffer} is in read mode (flipped)
+   */
+  private static ByteBuffer grow(ByteBuffer buffer, int size, boolean readMode) throws SSLException {
+    int needed = readMode ? Math.max(size, buffer.remaining() + size) : Math.max(size, buffer.capacity() * 2);
+    if (!readMode && buffer.capacity() >= 2 * size) {
+      throw new SSLException("TLS record larger than the engine's packet size " + size);
+    }
+    ByteBuffer bigger = ByteBuffer.allocate(needed);
+    if (readMode) {
+      bigger.put(buffer).flip();
+    } else {
+      bigger.put(buffer.flip());
+    }
+    return bigger;
+  }
+
+  private X509Certificate verifiedPeer() {
+    try {
+      Certificate[] chain = engine.getSession().getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate ? (X509Certificate) chain[0] : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+  }
+}
