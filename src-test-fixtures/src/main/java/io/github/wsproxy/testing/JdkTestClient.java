@@ -1,6 +1,5 @@
 package io.github.wsproxy.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -368,7 +367,7 @@ public final class JdkTestClient implements AutoCloseable {
   }
 
   /** The listener: joins fragments and queues whole messages and events. */
-  private static final class Collector implements WebSocket.Listener {
+  private static final class Collector extends WholeMessageListener {
     final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> pings = new LinkedBlockingQueue<>();
@@ -376,8 +375,6 @@ public final class JdkTestClient implements AutoCloseable {
     final BlockingQueue<RecordedClose> closes = new LinkedBlockingQueue<>();
     final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     final CountDownLatch ended = new CountDownLatch(1);
-    private final StringBuilder text = new StringBuilder();
-    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
     private volatile String endState;
 
     @Override
@@ -386,25 +383,13 @@ public final class JdkTestClient implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      text.append(data);
-      if (last) {
-        texts.add(text.toString());
-        text.setLength(0);
-      }
-      return null;
+    protected void onWholeText(String message) {
+      texts.add(message);
     }
 
     @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      byte[] bytes = new byte[data.remaining()];
-      data.get(bytes);
-      binary.writeBytes(bytes);
-      if (last) {
-        binaries.add(binary.toByteArray());
-        binary.reset();
-      }
-      return null;
+    protected void onWholeBinary(byte[] message) {
+      binaries.add(message);
     }
 
     @Override

@@ -157,6 +157,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   /** A readiness event on one of the pair's sockets. */
   void onReady(Leg leg, int readyOps) {
+    if (state == State.DONE) {
+      return;
+    }
     if (handle != null) {
       enterMdc();
     }
@@ -833,6 +836,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       upstreamCloseCode = upstreamCloseCode < 0 ? CloseCodes.ABNORMAL : upstreamCloseCode;
     }
     leg.close(reset);
+    // The other leg may have been held back by the vanished one's backpressure: read it again, so
+    // that its answer to the close frame it gets now comes through.
+    relayTowards(leg).resumeSource();
     if (note.isEmpty()) {
       note = leg.name() + " vanished without a close frame";
     }

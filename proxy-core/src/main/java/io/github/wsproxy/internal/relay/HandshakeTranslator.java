@@ -49,6 +49,12 @@ final class HandshakeTranslator {
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
   Rejection check() {
+    if (!client.third().startsWith("HTTP/1.")) {
+      return Rejection.of(400, "not an HTTP/1.x request");
+    }
+    if (!client.second().startsWith("/")) {
+      return Rejection.of(400, "request target must be an absolute path");
+    }
     boolean upgrade = client.tokens("upgrade").contains("websocket");
     if (!upgrade) {
       return Rejection.of(config.nonUpgradeStatus(), "this endpoint only serves WebSocket upgrades",
@@ -59,9 +65,6 @@ final class HandshakeTranslator {
     }
     if (!client.third().equals("HTTP/1.1")) {
       return Rejection.of(400, "WebSocket upgrades need HTTP/1.1");
-    }
-    if (!client.second().startsWith("/")) {
-      return Rejection.of(400, "request target must be an absolute path");
     }
     if (client.count("host") != 1) {
       return Rejection.of(400, "exactly one Host header is required");

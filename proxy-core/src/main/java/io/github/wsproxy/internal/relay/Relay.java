@@ -66,7 +66,9 @@ final class Relay {
   /** src is readable: read, check, forward, until the socket is drained or dst pushes back. */
   void onReadable() {
     for (int round = 0; round < MAX_READS_PER_WAKEUP && !src.closed; round++) {
-      if (hasPendingOutput()) {
+      if (dst.closed) {
+        dropOutput();
+      } else if (hasPendingOutput()) {
         src.interest(SelectionKey.OP_READ, false);
         return;
       }
@@ -94,6 +96,13 @@ final class Relay {
       if (!flush() || !relaying || n < space) {
         return;
       }
+    }
+  }
+
+  /** dst is gone: read src again although dst's backpressure stopped it; what it sends is dropped. */
+  void resumeSource() {
+    if (!src.closed) {
+      src.interest(SelectionKey.OP_READ, true);
     }
   }
 
@@ -173,9 +182,14 @@ final class Relay {
       if (buf != null && sent < ready) {
         int filled = buf.position();
         buf.limit(ready).position(sent);
-        int written = dst.write(buf);
-        sent = buf.position();
-        buf.limit(buf.capacity()).position(filled);
+        int written;
+        try {
+          written = dst.write(buf);
+        } finally {
+          // also when the write fails: src may still be read (dst vanished), into a sane buffer
+          sent = buf.position();
+          buf.limit(buf.capacity()).position(filled);
+        }
         if (sent < ready || !dst.flushTransport()) {
           stalled(written);
           return false;
