@@ -60,7 +60,7 @@ public final class ProxyServer {
       this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
       contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
       ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
-          config.maxHandshakesPerSecondPerIp());
+          config.maxHandshakesPerSecondPerIp(), config.trustedProxies());
       List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
         eventLoops.add(new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i));

@@ -35,8 +35,8 @@ public final class HttpHead {
    */
   public static HttpHead parse(byte[] bytes, int length, boolean response) throws MalformedHttpException {
     String text = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
-    String[] lines = text.substring(0, text.length() - 4).split("\r\n", -1);
-    String start = lines[0];
+    List<String> lines = lines(text, text.length() - 4);
+    String start = lines.get(0);
     int sp1 = start.indexOf(' ');
     int sp2 = sp1 < 0 ? -1 : start.indexOf(' ', sp1 + 1);
     if (sp1 <= 0 || sp2 < 0 || (!response && start.indexOf(' ', sp2 + 1) >= 0)) {
@@ -45,16 +45,16 @@ public final class HttpHead {
     String a = start.substring(0, sp1);
     String b = start.substring(sp1 + 1, sp2);
     String c = start.substring(sp2 + 1);
-    if (response ? !a.startsWith("HTTP/1.") || !b.matches("[1-5][0-9][0-9]") : !isToken(a) || b.isEmpty()) {
+    if (response ? !a.startsWith("HTTP/1.") || !isStatusCode(b) : !isToken(a) || b.isEmpty()) {
       throw new MalformedHttpException("malformed start line");
     }
     if (response ? !isVisible(a) || !isFieldValue(c) : !isVisible(b) || !isVisible(c)) {
       // A control character (a lone CR or LF among them) could end the line early at the next hop.
       throw new MalformedHttpException("invalid characters in start line");
     }
-    List<Field> fields = new ArrayList<>(lines.length);
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
+    List<Field> fields = new ArrayList<>(lines.size());
+    for (int i = 1; i < lines.size(); i++) {
+      String line = lines.get(i);
       int colon = line.indexOf(':');
       if (colon <= 0 || !isToken(line.substring(0, colon))) {
         throw new MalformedHttpException("malformed header line " + i);
@@ -68,6 +68,23 @@ public final class HttpHead {
       fields.add(new Field(line.substring(0, colon), value));
     }
     return new HttpHead(a, b, c, fields);
+  }
+
+  /** The CRLF-separated lines of {@code text[0, end)} (a bare CR or LF stays inside its line). */
+  private static List<String> lines(String text, int end) {
+    List<String> lines = new ArrayList<>(16);
+    int from = 0;
+    for (int crlf = text.indexOf("\r\n"); crlf >= 0 && crlf < end; crlf = text.indexOf("\r\n", from)) {
+      lines.add(text.substring(from, crlf));
+      from = crlf + 2;
+    }
+    lines.add(text.substring(from, end));
+    return lines;
+  }
+
+  private static boolean isStatusCode(String s) {
+    return s.length() == 3 && s.charAt(0) >= '1' && s.charAt(0) <= '5'
+        && s.charAt(1) >= '0' && s.charAt(1) <= '9' && s.charAt(2) >= '0' && s.charAt(2) <= '9';
   }
 
   /** Request method, or the HTTP version of a response. */

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.limits;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 
 /** An IP address or a CIDR block ({@code 10.0.0.0/8}, {@code ::1}, {@code 2001:db8::/32}). */
 public final class AddressRange {
@@ -43,6 +44,11 @@ public final class AddressRange {
       }
     }
     return new AddressRange(bytes, bits);
+  }
+
+  /** Parses every entry; see {@link #parse}. */
+  public static List<AddressRange> parseAll(List<String> texts) {
+    return texts.stream().map(AddressRange::parse).toList();
   }
 
   /** Whether the address lies in this range (an IPv4 address never matches an IPv6 range). */

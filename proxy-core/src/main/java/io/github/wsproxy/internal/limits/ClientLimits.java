@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.limits;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,6 +27,7 @@ public final class ClientLimits {
   private final int maxPerAddress;
   private final int handshakesPerSecond;
   private final AtomicInteger total = new AtomicInteger();
+  private final List<AddressRange> trustedProxies;
   private final ConcurrentHashMap<InetAddress, PerAddress> addresses = new ConcurrentHashMap<>();
 
   /** Connections and handshake tokens of one address. */
@@ -39,7 +41,8 @@ public final class ClientLimits {
    * @param maxPerAddress {@code Integer.MAX_VALUE} for no limit
    * @param handshakesPerSecond 0 for no limit
    */
-  public ClientLimits(int maxConnections, int maxPerAddress, int handshakesPerSecond) {
+  public ClientLimits(int maxConnections, int maxPerAddress, int handshakesPerSecond, List<String> trustedProxies) {
+    this.trustedProxies = AddressRange.parseAll(trustedProxies);
     this.maxConnections = maxConnections;
     this.maxPerAddress = maxPerAddress;
     this.handshakesPerSecond = handshakesPerSecond;
@@ -84,6 +87,11 @@ public final class ClientLimits {
       refill(state, now);
       return state.connections == 0 && full(state) ? null : state;
     });
+  }
+
+  /** The proxies whose forwarding headers are believed, parsed. */
+  public List<AddressRange> trustedProxies() {
+    return trustedProxies;
   }
 
   /** Client sockets currently admitted. */

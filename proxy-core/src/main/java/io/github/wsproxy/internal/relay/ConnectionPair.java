@@ -280,7 +280,8 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     if (!chooseRoute()) {
       return;
     }
-    translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false));
+    translator = new HandshakeTranslator(config, request, !chain.decodes(true) && !chain.decodes(false),
+        owner.limits().trustedProxies());
     Rejection rejection = translator.check();
     if (rejection != null) {
       reject(rejection);

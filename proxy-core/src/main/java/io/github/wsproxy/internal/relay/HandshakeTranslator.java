@@ -41,10 +41,15 @@ final class HandshakeTranslator {
    *     proxy decodes frames for interceptors)
    */
   HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate) {
+    this(config, clientRequest, offerDeflate, AddressRange.parseAll(config.trustedProxies()));
+  }
+
+  /** @param trustedProxies {@code config}'s trusted proxies, parsed once for every connection */
+  HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
     this.config = config;
     this.client = clientRequest;
     this.offerDeflate = offerDeflate && config.permessageDeflate();
-    this.trustedProxies = config.trustedProxies().stream().map(AddressRange::parse).toList();
+    this.trustedProxies = trustedProxies;
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
