@@ -160,8 +160,13 @@ class ObservabilityTest {
     }
   }
 
-  @Test
-  void writesOneAccessLogLinePerConnectionInTheDocumentedFormat() throws Exception {
+  /** Something a test does while the access log is captured. */
+  interface Traffic {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code traffic} and returns the first access log line it wrote. */
+  private static ILoggingEvent firstAccessLine(Traffic traffic) throws Exception {
     Logger access = (Logger) LoggerFactory.getLogger("io.github.wsproxy.access");
     ListAppender<ILoggingEvent> lines = new ListAppender<>() {
       @Override
@@ -174,21 +179,43 @@ class ObservabilityTest {
     access.addAppender(lines);
     access.setLevel(Level.INFO);
     try {
+      traffic.run();
+      Await.until(() -> !lines.list.isEmpty(), DEADLINE, "an access log line");
+      return lines.list.get(0);
+    } finally {
+      access.detachAppender(lines);
+      access.setLevel(null);
+    }
+  }
+
+  @Test
+  void writesOneAccessLogLinePerConnectionInTheDocumentedFormat() throws Exception {
+    ILoggingEvent line = firstAccessLine(() -> {
       try (JdkTestClient client = proxy.connectJdk("/log?x=1")) {
         client.sendText("hi");
         assertThat(client.awaitText(DEADLINE)).isEqualTo("hi");
         client.sendClose(1000, "");
         client.awaitClose(DEADLINE);
       }
-      Await.until(() -> !lines.list.isEmpty(), DEADLINE, "an access log line");
-      ILoggingEvent line = lines.list.get(0);
-      assertThat(line.getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"GET /log\\?x=1\" "
-          + "upstream=127\\.0\\.0\\.1:\\d+ status=101 duration=\\d+ms up=\\d+B/1msg down=\\d+B/1msg "
-          + "close=client:1000,upstream:1000 note=\"\"");
-      assertThat(line.getMDCPropertyMap()).containsKeys("wsproxy.conn", "wsproxy.client", "wsproxy.upstream");
-    } finally {
-      access.detachAppender(lines);
-      access.setLevel(null);
+    });
+    assertThat(line.getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"GET /log\\?x=1\" "
+        + "upstream=127\\.0\\.0\\.1:\\d+ status=101 duration=\\d+ms up=\\d+B/1msg down=\\d+B/1msg "
+        + "close=client:1000,upstream:1000 note=\"\"");
+    assertThat(line.getMDCPropertyMap()).containsKeys("wsproxy.conn", "wsproxy.client", "wsproxy.upstream");
+  }
+
+  @Test
+  void namesTheRouteAtTheEndOfTheAccessLogLine() throws Exception {
+    try (WsProxy routed = WsProxy.builder().listen(new java.net.InetSocketAddress("127.0.0.1", 0))
+        .upstream(proxy.upstream().uri()).route(Route.builder("chat").path("/chat").build()).build()) {
+      routed.start();
+      ILoggingEvent line = firstAccessLine(() -> {
+        try (JdkTestClient client = JdkTestClient.connect(URI.create("ws://127.0.0.1:" + routed.port() + "/chat/1"))) {
+          client.sendText("hi");
+          assertThat(client.awaitText(DEADLINE)).isEqualTo("hi");
+        }
+      });
+      assertThat(line.getFormattedMessage()).contains("request=\"GET /chat/1\"").endsWith(" route=chat");
     }
   }
 }

@@ -1091,14 +1091,15 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
-            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}",
+            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
         status == 0 ? "-" : status, millis,
         toUpstream == null ? 0 : toUpstream.bytes, toUpstream == null ? 0 : toUpstream.scanner.messages(),
         toClient == null ? 0 : toClient.bytes, toClient == null ? 0 : toClient.scanner.messages(),
         code(clientCloseCode), code(upstreamCloseCode), note,
         upstreams == null || upstreams.failures().isEmpty() ? ""
-            : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"');
+            : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"',
+        route == null || route.name() == null || route.name().isEmpty() ? "" : " route=" + route.name());
   }
 
   /** Tells the event listener how the handshake ended, once. */
