@@ -56,47 +56,86 @@ public final class Balance {
     this.key = key;
   }
 
-  /** Smooth weighted round-robin (the default). */
+  /**
+   * Smooth weighted round-robin (the default).
+   *
+   * @return the round-robin balance
+   */
   public static Balance roundRobin() {
     return ROUND_ROBIN;
   }
 
-  /** Fewest open connections relative to the server's weight. */
+  /**
+   * Fewest open connections relative to the server's weight.
+   *
+   * @return the least-connections balance
+   */
   public static Balance leastConnections() {
     return LEAST_CONNECTIONS;
   }
 
-  /** Sticky by client IP address (as the proxy sees it: the TCP peer). */
+  /**
+   * Sticky by client IP address (as the proxy sees it: the TCP peer).
+   *
+   * @return the balance hashing on the client's IP address
+   */
   public static Balance hashClientIp() {
     return HASH_IP;
   }
 
-  /** Sticky by the value of a request header, such as {@code X-User}; the name is case-insensitive. */
+  /**
+   * Sticky by the value of a request header, such as {@code X-User}; the name is case-insensitive.
+   *
+   * @param name the header's name
+   * @return the balance hashing on that header's value
+   */
   public static Balance hashHeader(String name) {
     return new Balance(Policy.HASH_HEADER, token("hashHeader", name));
   }
 
-  /** Sticky by the value of a cookie in the request's {@code Cookie} header, such as {@code sid}. */
+  /**
+   * Sticky by the value of a cookie in the request's {@code Cookie} header, such as {@code sid}.
+   *
+   * @param name the cookie's name
+   * @return the balance hashing on that cookie's value
+   */
   public static Balance hashCookie(String name) {
     return new Balance(Policy.HASH_COOKIE, token("hashCookie", name));
   }
 
-  /** Sticky by the raw value of a query parameter of the request target, such as {@code room}. */
+  /**
+   * Sticky by the raw value of a query parameter of the request target, such as {@code room}.
+   *
+   * @param name the query parameter's name
+   * @return the balance hashing on that parameter's value
+   */
   public static Balance hashQuery(String name) {
     return new Balance(Policy.HASH_QUERY, token("hashQuery", name));
   }
 
-  /** The policy. */
+  /**
+   * The policy.
+   *
+   * @return the policy
+   */
   public Policy policy() {
     return policy;
   }
 
-  /** The header, cookie or query parameter name hashed on; null for the other policies. */
+  /**
+   * The header, cookie or query parameter name hashed on; null for the other policies.
+   *
+   * @return the name hashed on, or null
+   */
   public String key() {
     return key;
   }
 
-  /** Whether this is one of the consistent-hash policies. */
+  /**
+   * Whether this is one of the consistent-hash policies.
+   *
+   * @return true for the {@code HASH_*} policies, false for round-robin and least-connections
+   */
   public boolean isHash() {
     return policy != Policy.ROUND_ROBIN && policy != Policy.LEAST_CONNECTIONS;
   }

@@ -9,15 +9,31 @@ import java.nio.ByteBuffer;
  */
 public interface Frame {
 
-  /** Whether the frame's message is text (for a continuation frame too: the message's type). */
+  /**
+   * Whether the frame's message is text (for a continuation frame too: the message's type).
+   *
+   * @return true for a frame of a text message, false for a binary one
+   */
   boolean isText();
 
-  /** Whether this frame starts its message (it is not a continuation frame). */
+  /**
+   * Whether this frame starts its message (it is not a continuation frame).
+   *
+   * @return true for the first frame of a message
+   */
   boolean isFirst();
 
-  /** Whether this frame ends its message (FIN). */
+  /**
+   * Whether this frame ends its message (FIN).
+   *
+   * @return true for the final frame of a message
+   */
   boolean isLast();
 
-  /** The payload: a read-only view, valid only during the callback. */
+  /**
+   * The payload: a read-only view, valid only during the callback.
+   *
+   * @return the frame's payload, read-only
+   */
   ByteBuffer payload();
 }

@@ -29,7 +29,13 @@ public final class HealthCheck {
     this.timeout = timeout;
   }
 
-  /** Probes with a WebSocket handshake on {@code path} (such as {@code /health}); 5 s interval, 2 s timeout. */
+  /**
+   * Probes with a WebSocket handshake on {@code path} (such as {@code /health}); 5 s interval, 2 s
+   * timeout.
+   *
+   * @param path the path probed; starts with {@code /}, printable ASCII
+   * @return a WebSocket handshake check
+   */
   public static HealthCheck webSocket(String path) {
     Objects.requireNonNull(path, "healthCheck path");
     if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= 32 || c >= 127)) {
@@ -38,37 +44,67 @@ public final class HealthCheck {
     return new HealthCheck(path, Duration.ofSeconds(5), Duration.ofSeconds(2));
   }
 
-  /** Probes with a TCP connect; 5 s interval, 2 s timeout. */
+  /**
+   * Probes with a TCP connect; 5 s interval, 2 s timeout.
+   *
+   * @return a TCP connect check
+   */
   public static HealthCheck tcp() {
     return new HealthCheck(null, Duration.ofSeconds(5), Duration.ofSeconds(2));
   }
 
-  /** A copy probing every {@code interval} (at least 100 ms: the event loops' tick). */
+  /**
+   * A copy probing every {@code interval} (at least 100 ms: the event loops' tick).
+   *
+   * @param interval the time between probes; at least 100 ms
+   * @return a copy of this check with that interval
+   */
   public HealthCheck interval(Duration interval) {
     return new HealthCheck(path, Checks.atLeast("healthCheck interval", TICK, interval), timeout);
   }
 
-  /** A copy whose probes fail when not answered within {@code timeout} (at least 100 ms). */
+  /**
+   * A copy whose probes fail when not answered within {@code timeout} (at least 100 ms).
+   *
+   * @param timeout the time a probe may take; at least 100 ms
+   * @return a copy of this check with that timeout
+   */
   public HealthCheck timeout(Duration timeout) {
     return new HealthCheck(path, interval, Checks.atLeast("healthCheck timeout", TICK, timeout));
   }
 
-  /** The handshake path, or null for a TCP check. */
+  /**
+   * The handshake path, or null for a TCP check.
+   *
+   * @return the path probed, or null
+   */
   public String path() {
     return path;
   }
 
-  /** Whether this is a TCP connect check. */
+  /**
+   * Whether this is a TCP connect check.
+   *
+   * @return true for a TCP connect check, false for a WebSocket handshake check
+   */
   public boolean isTcp() {
     return path == null;
   }
 
-  /** Time between the starts of two probes of a server. */
+  /**
+   * Time between the starts of two probes of a server.
+   *
+   * @return the probe interval
+   */
   public Duration interval() {
     return interval;
   }
 
-  /** Time a probe may take. */
+  /**
+   * Time a probe may take.
+   *
+   * @return the probe timeout
+   */
   public Duration timeout() {
     return timeout;
   }

@@ -46,18 +46,25 @@ public abstract class Interceptor {
    * Handshake#reject reject} it. The handshake goes on (or ends, when rejected) once the returned
    * stage completes; the next interceptor in the chain is not called after a rejection.
    *
+   * @param handshake the client's request, and what will be sent upstream
    * @return {@link #PROCEED} when done synchronously, or a stage completing when the decision is made
    */
   public CompletionStage<Void> onHandshake(Handshake handshake) {
     return PROCEED;
   }
 
-  /** Called when both legs are open: the client got its 101. */
+  /**
+   * Called when both legs are open: the client got its 101.
+   *
+   * @param connection the connection that opened
+   */
   public void onOpen(ProxyConnection connection) {}
 
   /**
    * A whole message from the client, on its way to the upstream.
    *
+   * @param connection the connection the message travels on
+   * @param message the client's message
    * @return the message to pass on: {@code message} itself, a replacement, or {@code null} to drop it
    */
   public Message onClientMessage(ProxyConnection connection, Message message) {
@@ -67,6 +74,8 @@ public abstract class Interceptor {
   /**
    * A whole message from the upstream, on its way to the client.
    *
+   * @param connection the connection the message travels on
+   * @param message the upstream's message
    * @return the message to pass on: {@code message} itself, a replacement, or {@code null} to drop it
    */
   public Message onUpstreamMessage(ProxyConnection connection, Message message) {
@@ -77,6 +86,10 @@ public abstract class Interceptor {
    * Like {@link #onClientMessage}, but the answer may come later: later messages from the client
    * (and its pings and close) wait, in order, until the stage completes with the message to pass
    * on ({@code null} drops it). The default calls {@link #onClientMessage}. Override one of the two.
+   *
+   * @param connection the connection the message travels on
+   * @param message the client's message
+   * @return a stage completing with the message to pass on, or {@code null} to drop it
    */
   public CompletionStage<Message> onClientMessageAsync(ProxyConnection connection, Message message) {
     return CompletableFuture.completedStage(onClientMessage(connection, message));
@@ -85,6 +98,10 @@ public abstract class Interceptor {
   /**
    * Like {@link #onUpstreamMessage}, asynchronously; see {@link #onClientMessageAsync}. The default
    * calls {@link #onUpstreamMessage}.
+   *
+   * @param connection the connection the message travels on
+   * @param message the upstream's message
+   * @return a stage completing with the message to pass on, or {@code null} to drop it
    */
   public CompletionStage<Message> onUpstreamMessageAsync(ProxyConnection connection, Message message) {
     return CompletableFuture.completedStage(onUpstreamMessage(connection, message));
@@ -94,18 +111,34 @@ public abstract class Interceptor {
    * Each data frame from the client as it streams through, before its message is complete: for
    * watching very large messages without assembling them. Observation only; the frame is relayed as
    * it is. The payload is valid only during the call.
+   *
+   * @param connection the connection the frame travels on
+   * @param frame the client's frame
    */
   public void onClientFrame(ProxyConnection connection, Frame frame) {}
 
-  /** Each data frame from the upstream as it streams through; see {@link #onClientFrame}. */
+  /**
+   * Each data frame from the upstream as it streams through; see {@link #onClientFrame}.
+   *
+   * @param connection the connection the frame travels on
+   * @param frame the upstream's frame
+   */
   public void onUpstreamFrame(ProxyConnection connection, Frame frame) {}
 
-  /** Called once when an opened connection has ended, with who closed it and what moved. */
+  /**
+   * Called once when an opened connection has ended, with who closed it and what moved.
+   *
+   * @param connection the connection that ended
+   * @param info who closed it, with which code, and the traffic it carried
+   */
   public void onClose(ProxyConnection connection, CloseInfo info) {}
 
   /**
    * Called when something failed on a connection: an interceptor threw or timed out, or a leg failed
    * with an I/O error. The connection is being closed; {@link #onClose} follows if it had opened.
+   *
+   * @param connection the connection that failed
+   * @param error what failed
    */
   public void onError(ProxyConnection connection, Throwable error) {}
 

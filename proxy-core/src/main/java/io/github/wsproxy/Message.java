@@ -18,24 +18,43 @@ public final class Message {
     this.data = data;
   }
 
-  /** A text message. */
+  /**
+   * A text message.
+   *
+   * @param text the message's text
+   * @return a text message
+   */
   public static Message text(String text) {
     return new Message(Objects.requireNonNull(text, "text"), null);
   }
 
-  /** A binary message; the array is copied. */
+  /**
+   * A binary message; the array is copied.
+   *
+   * @param data the message's bytes
+   * @return a binary message
+   */
   public static Message binary(byte[] data) {
     return new Message(null, Objects.requireNonNull(data, "data").clone());
   }
 
-  /** A binary message of the buffer's remaining bytes, which are copied. */
+  /**
+   * A binary message of the buffer's remaining bytes, which are copied.
+   *
+   * @param data the buffer whose remaining bytes are the message; its position is not changed
+   * @return a binary message
+   */
   public static Message binary(ByteBuffer data) {
     byte[] copy = new byte[data.remaining()];
     data.duplicate().get(copy);
     return new Message(null, copy);
   }
 
-  /** Whether this is a text message. */
+  /**
+   * Whether this is a text message.
+   *
+   * @return true for a text message, false for a binary one
+   */
   public boolean isText() {
     return text != null;
   }
@@ -43,6 +62,7 @@ public final class Message {
   /**
    * The text of a text message.
    *
+   * @return the message's text
    * @throws IllegalStateException for a binary message
    */
   public String text() {
@@ -52,12 +72,20 @@ public final class Message {
     return text;
   }
 
-  /** The payload as a read-only buffer: the binary data, or the text's UTF-8 bytes. */
+  /**
+   * The payload as a read-only buffer: the binary data, or the text's UTF-8 bytes.
+   *
+   * @return the payload, read-only
+   */
   public ByteBuffer data() {
     return ByteBuffer.wrap(text != null ? text.getBytes(StandardCharsets.UTF_8) : data).asReadOnlyBuffer();
   }
 
-  /** A copy of the payload: the binary data, or the text's UTF-8 bytes. */
+  /**
+   * A copy of the payload: the binary data, or the text's UTF-8 bytes.
+   *
+   * @return a new array holding the payload
+   */
   public byte[] bytes() {
     return text != null ? text.getBytes(StandardCharsets.UTF_8) : data.clone();
   }

@@ -19,6 +19,8 @@ public abstract class ProxyEventListener {
   /**
    * A handshake ended: the client got its 101, or an HTTP error (from the proxy, an interceptor or
    * the upstream).
+   *
+   * @param outcome the status the client got, the upstream tried and the timings
    */
   public void onHandshake(HandshakeOutcome outcome) {}
 
@@ -28,6 +30,10 @@ public abstract class ProxyEventListener {
    * connections.
    *
    * @param upstream the upstream server's URL
+   * @param bytesFromClient bytes relayed from clients to the server
+   * @param messagesFromClient messages relayed from clients to the server
+   * @param bytesFromUpstream bytes relayed from the server to clients
+   * @param messagesFromUpstream messages relayed from the server to clients
    */
   public void onTraffic(URI upstream, long bytesFromClient, long messagesFromClient, long bytesFromUpstream,
       long messagesFromUpstream) {}
@@ -36,6 +42,7 @@ public abstract class ProxyEventListener {
    * An opened connection ended.
    *
    * @param upstream the upstream server's URL
+   * @param info who closed the connection, with which code, and the traffic it carried
    */
   public void onClose(URI upstream, CloseInfo info) {}
 }

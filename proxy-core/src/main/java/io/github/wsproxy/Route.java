@@ -61,53 +61,92 @@ public final class Route {
    * servers across {@link WsProxy#replaceRoutes(List)} (a route of the same name with a server of
    * the same URL keeps that server's connection count and health).
    *
+   * @param name the route's name; not blank, without whitespace
+   * @return a new builder for a route of that name
    * @throws IllegalArgumentException naming {@code name} when it is blank or has whitespace
    */
   public static Builder builder(String name) {
     return new Builder(name);
   }
 
-  /** A builder initialised with this route. */
+  /**
+   * A builder initialised with this route.
+   *
+   * @return a new builder holding this route's settings
+   */
   public Builder newBuilder() {
     return new Builder(this);
   }
 
-  /** See {@link #builder(String)}. */
+  /**
+   * See {@link #builder(String)}.
+   *
+   * @return the route's name
+   */
   public String name() {
     return name;
   }
 
-  /** The host names it matches, lower-case; empty: every host. See {@link Builder#host}. */
+  /**
+   * The host names it matches, lower-case; empty: every host. See {@link Builder#host}.
+   *
+   * @return the matched host names; unmodifiable, possibly empty
+   */
   public List<String> hosts() {
     return hosts;
   }
 
-  /** The path prefix it matches. See {@link Builder#path}. */
+  /**
+   * The path prefix it matches. See {@link Builder#path}.
+   *
+   * @return the matched path prefix
+   */
   public String path() {
     return path;
   }
 
-  /** Its upstream group, or null when it uses the proxy's own (see {@link WsProxy.Builder#upstream}). */
+  /**
+   * Its upstream group, or null when it uses the proxy's own (see {@link
+   * WsProxy.Builder#upstream}).
+   *
+   * @return the route's upstream group, or null
+   */
   public UpstreamGroup upstream() {
     return upstream;
   }
 
-  /** Its read timeout, or null when it uses the proxy's. */
+  /**
+   * Its read timeout, or null when it uses the proxy's.
+   *
+   * @return the route's read timeout, or null
+   */
   public Duration readTimeout() {
     return readTimeout;
   }
 
-  /** Its send timeout, or null when it uses the proxy's. */
+  /**
+   * Its send timeout, or null when it uses the proxy's.
+   *
+   * @return the route's send timeout, or null
+   */
   public Duration sendTimeout() {
     return sendTimeout;
   }
 
-  /** Its connect timeout, or null when it uses the proxy's. */
+  /**
+   * Its connect timeout, or null when it uses the proxy's.
+   *
+   * @return the route's connect timeout, or null
+   */
   public Duration connectTimeout() {
     return connectTimeout;
   }
 
-  /** Its own interceptors, called after the proxy-wide ones, in order. */
+  /**
+   * Its own interceptors, called after the proxy-wide ones, in order.
+   *
+   * @return the route's interceptors; unmodifiable, possibly empty
+   */
   public List<Interceptor> interceptors() {
     return interceptors;
   }
@@ -155,6 +194,9 @@ public final class Route {
      * Adds a host name the route matches (repeatable): {@code chat.example.com}, or {@code
      * *.example.com} for every name ending in {@code .example.com} (not {@code example.com}
      * itself). Without hosts the route matches every host.
+     *
+     * @param host a host name, or {@code *.} followed by a domain
+     * @return this builder
      */
     public Builder host(String host) {
       Objects.requireNonNull(host, "host");
@@ -172,6 +214,9 @@ public final class Route {
     /**
      * The path prefix the route matches, starting with {@code /}; matched at a segment boundary
      * (see {@link Route}). Default {@code /}: every path.
+     *
+     * @param prefix the path prefix, starting with {@code /}, without query or fragment
+     * @return this builder
      */
     public Builder path(String prefix) {
       Objects.requireNonNull(prefix, "path");
@@ -183,42 +228,76 @@ public final class Route {
       return this;
     }
 
-    /** The route's upstream group. Default: the proxy's own upstream. */
+    /**
+     * The route's upstream group. Default: the proxy's own upstream.
+     *
+     * @param group the route's upstream servers and their balancing; not null
+     * @return this builder
+     */
     public Builder upstream(UpstreamGroup group) {
       this.upstream = Objects.requireNonNull(group, "upstream");
       return this;
     }
 
-    /** The route's upstream, one server: {@code ws://host[:port][/prefix]}. */
+    /**
+     * The route's upstream, one server: {@code ws://host[:port][/prefix]}.
+     *
+     * @param url the upstream server's URL
+     * @return this builder
+     */
     public Builder upstream(String url) {
       return upstream(UpstreamGroup.of(UpstreamGroup.parseUrl(url)));
     }
 
-    /** See {@link WsProxy.Builder#readTimeout}; default: the proxy's. */
+    /**
+     * See {@link WsProxy.Builder#readTimeout}; default: the proxy's.
+     *
+     * @param timeout how long a connection may be idle; positive
+     * @return this builder
+     */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = Checks.atLeast("readTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 
-    /** See {@link WsProxy.Builder#sendTimeout}; default: the proxy's. */
+    /**
+     * See {@link WsProxy.Builder#sendTimeout}; default: the proxy's.
+     *
+     * @param timeout how long a write may make no progress; positive
+     * @return this builder
+     */
     public Builder sendTimeout(Duration timeout) {
       this.sendTimeout = Checks.atLeast("sendTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 
-    /** See {@link WsProxy.Builder#connectTimeout}; default: the proxy's. */
+    /**
+     * See {@link WsProxy.Builder#connectTimeout}; default: the proxy's.
+     *
+     * @param timeout how long connecting and the upstream's handshake answer may take; positive
+     * @return this builder
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = Checks.atLeast("connectTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 
-    /** Adds an interceptor for this route's connections, called after the proxy-wide ones. */
+    /**
+     * Adds an interceptor for this route's connections, called after the proxy-wide ones.
+     *
+     * @param interceptor the interceptor to add; not null
+     * @return this builder
+     */
     public Builder interceptor(Interceptor interceptor) {
       this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 
-    /** Returns the route. */
+    /**
+     * Returns the route.
+     *
+     * @return a new route with this builder's settings
+     */
     public Route build() {
       return new Route(this);
     }

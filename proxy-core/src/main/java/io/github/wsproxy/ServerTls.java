@@ -67,6 +67,9 @@ public final class ServerTls {
   /**
    * The certificate and key of a PKCS12 or JKS key store; the key's password is the store's.
    *
+   * @param keyStore the key store file
+   * @param password the key store's password, also the key's
+   * @return a configuration presenting that certificate, without client authentication
    * @throws IllegalArgumentException naming {@code listenTls keyStore} if the file is missing, not a key
    *     store, has no private key, or the password is wrong
    */
@@ -82,6 +85,9 @@ public final class ServerTls {
    * unencrypted PKCS#8 private key ({@code -----BEGIN PRIVATE KEY-----}), as written by most ACME
    * clients ({@code fullchain.pem}, {@code privkey.pem}).
    *
+   * @param certificateChain the PEM file of the certificate chain
+   * @param privateKey the PEM file of the private key
+   * @return a configuration presenting that certificate, without client authentication
    * @throws IllegalArgumentException naming {@code certificateChain} or {@code privateKey} if a
    *     file is missing or unreadable, or the key does not belong to the first certificate
    */
@@ -97,6 +103,8 @@ public final class ServerTls {
    *
    * @param trustedCertificates a PEM file of the CA (or self-signed client) certificates that
    *     client certificates must chain to; required unless {@code mode} is NONE
+   * @param mode whether client certificates are not asked for, optional or required
+   * @return a copy of this configuration with that client authentication
    * @throws IllegalArgumentException naming {@code clientAuth} if the file is missing or invalid
    */
   public ServerTls withClientAuth(ClientAuth mode, Path trustedCertificates) {
@@ -111,6 +119,8 @@ public final class ServerTls {
   /**
    * The TLS protocol versions to accept, e.g. {@code "TLSv1.3", "TLSv1.2"} (the default).
    *
+   * @param protocols the protocol versions; at least one
+   * @return a copy of this configuration accepting those versions
    * @throws IllegalArgumentException naming {@code protocols} if empty or unknown to the JDK
    */
   public ServerTls withProtocols(String... protocols) {
@@ -138,6 +148,8 @@ public final class ServerTls {
    * connections (a failed reload is logged and the current certificate kept). Default 10 s;
    * {@link Duration#ZERO} turns the check off ({@link WsProxy#reloadCertificates()} still works).
    *
+   * @param interval how often the files are checked; zero turns checking off
+   * @return a copy of this configuration with that interval
    * @throws IllegalArgumentException naming {@code reloadCheckInterval} if negative
    */
   public ServerTls withReloadCheckInterval(Duration interval) {
@@ -149,22 +161,38 @@ public final class ServerTls {
         trustedClientCertificates, protocols, interval);
   }
 
-  /** See {@link #withClientAuth}. */
+  /**
+   * See {@link #withClientAuth}.
+   *
+   * @return the client authentication mode
+   */
   public ClientAuth clientAuth() {
     return clientAuth;
   }
 
-  /** See {@link #withProtocols}. */
+  /**
+   * See {@link #withProtocols}.
+   *
+   * @return the accepted protocol versions
+   */
   public List<String> protocols() {
     return protocols;
   }
 
-  /** See {@link #withReloadCheckInterval}. */
+  /**
+   * See {@link #withReloadCheckInterval}.
+   *
+   * @return the interval of the files' check; {@link Duration#ZERO} when off
+   */
   public Duration reloadCheckInterval() {
     return reloadCheckInterval;
   }
 
-  /** The files this configuration reads, which are watched for changes. */
+  /**
+   * The files this configuration reads, which are watched for changes.
+   *
+   * @return the key store or PEM files, and the trusted client certificates if any
+   */
   public List<Path> files() {
     List<Path> files = new ArrayList<>();
     for (Path file : Arrays.asList(keyStore, certificateChain, privateKey, trustedClientCertificates)) {
@@ -178,6 +206,7 @@ public final class ServerTls {
   /**
    * Reads the files now and builds a server-side TLS context from them.
    *
+   * @return a new server-side TLS context
    * @throws IllegalArgumentException naming the setting whose file is bad
    */
   public SSLContext loadContext() {

@@ -72,57 +72,103 @@ public final class UpstreamGroup {
     this.listener = builder.listener;
   }
 
-  /** A builder with no servers and the defaults documented on its setters. */
+  /**
+   * A builder with no servers and the defaults documented on its setters.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A group of one server, weight 1, with the defaults: what {@link WsProxy.Builder#upstream(URI)} uses. */
+  /**
+   * A group of one server, weight 1, with the defaults: what {@link WsProxy.Builder#upstream(URI)}
+   * uses.
+   *
+   * @param url the server's URL
+   * @return a group of that one server
+   */
   public static UpstreamGroup of(URI url) {
     return builder().server(url, 1).build();
   }
 
-  /** A builder initialised with this group's configuration. */
+  /**
+   * A builder initialised with this group's configuration.
+   *
+   * @return a new builder holding this group's servers and settings
+   */
   public Builder newBuilder() {
     return new Builder(this);
   }
 
-  /** Every server, primaries and backups, in the order they were added. */
+  /**
+   * Every server, primaries and backups, in the order they were added.
+   *
+   * @return the servers; unmodifiable
+   */
   public List<Server> servers() {
     return servers;
   }
 
-  /** See {@link Builder#balance(Balance)}. */
+  /**
+   * See {@link Builder#balance(Balance)}.
+   *
+   * @return how a server is chosen
+   */
   public Balance balance() {
     return balance;
   }
 
-  /** See {@link Builder#maxConnections(int)}; 0 means no cap. */
+  /**
+   * See {@link Builder#maxConnections(int)}; 0 means no cap.
+   *
+   * @return the most connections one server carries at a time
+   */
   public int maxConnections() {
     return maxConnections;
   }
 
-  /** See {@link Builder#maxTries(int)}; never more than the number of servers. */
+  /**
+   * See {@link Builder#maxTries(int)}; never more than the number of servers.
+   *
+   * @return how many servers one connection may try
+   */
   public int maxTries() {
     return requestedMaxTries == 0 ? servers.size() : Math.min(requestedMaxTries, servers.size());
   }
 
-  /** See {@link Builder#maxFails(int)}. */
+  /**
+   * See {@link Builder#maxFails(int)}.
+   *
+   * @return the failures after which a server is skipped; 0 when passive health is off
+   */
   public int maxFails() {
     return maxFails;
   }
 
-  /** See {@link Builder#failTimeout(Duration)}. */
+  /**
+   * See {@link Builder#failTimeout(Duration)}.
+   *
+   * @return the window of the failures, and how long a failed server is skipped
+   */
   public Duration failTimeout() {
     return failTimeout;
   }
 
-  /** See {@link Builder#healthCheck(HealthCheck)}; null when there is no active check. */
+  /**
+   * See {@link Builder#healthCheck(HealthCheck)}; null when there is no active check.
+   *
+   * @return the active health check, or null
+   */
   public HealthCheck healthCheck() {
     return healthCheck;
   }
 
-  /** See {@link Builder#listener(UpstreamListener)}. */
+  /**
+   * See {@link Builder#listener(UpstreamListener)}.
+   *
+   * @return the listener of health changes
+   */
   public UpstreamListener listener() {
     return listener;
   }
@@ -195,37 +241,76 @@ public final class UpstreamGroup {
       this.listener = group.listener;
     }
 
-    /** Adds a primary server with weight 1. */
+    /**
+     * Adds a primary server with weight 1.
+     *
+     * @param url the server's URL
+     * @return this builder
+     */
     public Builder server(String url) {
       return server(parseUrl(url), 1);
     }
 
-    /** Adds a primary server with a weight (1-1000). */
+    /**
+     * Adds a primary server with a weight (1-1000).
+     *
+     * @param url the server's URL
+     * @param weight the server's weight; 1 to 1000
+     * @return this builder
+     */
     public Builder server(String url, int weight) {
       return server(parseUrl(url), weight);
     }
 
-    /** Adds a primary server with a weight (1-1000). */
+    /**
+     * Adds a primary server with a weight (1-1000).
+     *
+     * @param url the server's URL
+     * @param weight the server's weight; 1 to 1000
+     * @return this builder
+     */
     public Builder server(URI url, int weight) {
       return add(new Server(checkUrl(url), weight, false));
     }
 
-    /** Adds a backup server, used only when no primary server is available. */
+    /**
+     * Adds a backup server, used only when no primary server is available.
+     *
+     * @param url the server's URL
+     * @return this builder
+     */
     public Builder backup(String url) {
       return backup(parseUrl(url), 1);
     }
 
-    /** Adds a backup server with a weight among the backups (1-1000). */
+    /**
+     * Adds a backup server with a weight among the backups (1-1000).
+     *
+     * @param url the server's URL
+     * @param weight the server's weight among the backups; 1 to 1000
+     * @return this builder
+     */
     public Builder backup(String url, int weight) {
       return backup(parseUrl(url), weight);
     }
 
-    /** Adds a backup server with a weight among the backups (1-1000). */
+    /**
+     * Adds a backup server with a weight among the backups (1-1000).
+     *
+     * @param url the server's URL
+     * @param weight the server's weight among the backups; 1 to 1000
+     * @return this builder
+     */
     public Builder backup(URI url, int weight) {
       return add(new Server(checkUrl(url), weight, true));
     }
 
-    /** Adds a server as described. */
+    /**
+     * Adds a server as described.
+     *
+     * @param server the server; its URL not yet in the group, its weight 1 to 1000
+     * @return this builder
+     */
     public Builder add(Server server) {
       Objects.requireNonNull(server, "server");
       checkUrl(server.url());
@@ -242,7 +327,12 @@ public final class UpstreamGroup {
       return this;
     }
 
-    /** How a server is chosen for each connection. Default {@link Balance#roundRobin()}. */
+    /**
+     * How a server is chosen for each connection. Default {@link Balance#roundRobin()}.
+     *
+     * @param balance the balancing policy; not null
+     * @return this builder
+     */
     public Builder balance(Balance balance) {
       this.balance = Objects.requireNonNull(balance, "balance");
       return this;
@@ -252,6 +342,9 @@ public final class UpstreamGroup {
      * The most connections any one server carries at a time (nginx's {@code max_conns}); a server
      * at its cap is skipped, and when every available server is at its cap the client gets {@code
      * 503 Service Unavailable}. Default 0: no cap.
+     *
+     * @param connections the cap per server; 0 for none
+     * @return this builder
      */
     public Builder maxConnections(int connections) {
       this.maxConnections = Checks.atLeast("maxConnections", 0, connections);
@@ -261,6 +354,9 @@ public final class UpstreamGroup {
     /**
      * How many servers one connection may try before the client gets an error (nginx's {@code
      * proxy_next_upstream_tries}); each server is tried at most once. Default: every server.
+     *
+     * @param tries the most servers tried per connection; at least 1
+     * @return this builder
      */
     public Builder maxTries(int tries) {
       this.maxTries = Checks.atLeast("maxTries", 1, tries);
@@ -271,6 +367,9 @@ public final class UpstreamGroup {
      * Failures within {@link #failTimeout(Duration)} after which a server is skipped for {@code
      * failTimeout} (nginx's {@code max_fails}); 0 disables passive health. A failure is a refused
      * or failed connect, a broken or timed-out handshake, or a 5xx answer. Default 1.
+     *
+     * @param fails the failures that mark a server failed; 0 disables passive health
+     * @return this builder
      */
     public Builder maxFails(int fails) {
       this.maxFails = Checks.atLeast("maxFails", 0, fails);
@@ -280,19 +379,32 @@ public final class UpstreamGroup {
     /**
      * The window in which {@link #maxFails(int)} failures mark a server failed, and how long it is
      * then skipped (nginx's {@code fail_timeout}). Default 10 s.
+     *
+     * @param timeout the window and the skip time; at least 1 ms
+     * @return this builder
      */
     public Builder failTimeout(Duration timeout) {
       this.failTimeout = Checks.atLeast("failTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 
-    /** An active health check, or null (the default) for none. */
+    /**
+     * An active health check, or null (the default) for none.
+     *
+     * @param check the health check, or null for none
+     * @return this builder
+     */
     public Builder healthCheck(HealthCheck check) {
       this.healthCheck = check;
       return this;
     }
 
-    /** Hears about health changes of this group's servers. Default: a no-op listener. */
+    /**
+     * Hears about health changes of this group's servers. Default: a no-op listener.
+     *
+     * @param listener the listener; not null
+     * @return this builder
+     */
     public Builder listener(UpstreamListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -301,6 +413,7 @@ public final class UpstreamGroup {
     /**
      * Returns the group.
      *
+     * @return a new group with this builder's servers and settings
      * @throws IllegalStateException when it has no primary server
      */
     public UpstreamGroup build() {

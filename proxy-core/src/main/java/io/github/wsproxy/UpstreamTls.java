@@ -35,7 +35,11 @@ public final class UpstreamTls {
     return new UpstreamTls(keys, trust, TlsMaterial.context(keys, trust), false);
   }
 
-  /** Trusts the JDK's CA certificates (the default). */
+  /**
+   * Trusts the JDK's CA certificates (the default).
+   *
+   * @return a configuration trusting the JDK's CA certificates, without client certificate
+   */
   public static UpstreamTls systemTrust() {
     return built(null, null);
   }
@@ -43,6 +47,8 @@ public final class UpstreamTls {
   /**
    * Trusts the certificates of a PEM file (CA certificates, or the upstream's self-signed one).
    *
+   * @param trustedCertificates the PEM file of the trusted certificates
+   * @return a configuration trusting those certificates, without client certificate
    * @throws IllegalArgumentException naming {@code trustedCertificates} if the file is missing or invalid
    */
   public static UpstreamTls trusting(Path trustedCertificates) {
@@ -53,6 +59,9 @@ public final class UpstreamTls {
   /**
    * Trusts the certificate entries of a PKCS12 or JKS trust store.
    *
+   * @param trustStore the trust store file
+   * @param password the trust store's password
+   * @return a configuration trusting those certificates, without client certificate
    * @throws IllegalArgumentException naming {@code trustStore} if the file is missing, not a key
    *     store, or the password is wrong
    */
@@ -62,7 +71,12 @@ public final class UpstreamTls {
     return built(null, TlsMaterial.trustManagers("upstreamTls trustStore", trustStore, password));
   }
 
-  /** Uses a ready TLS context: its trust and its client certificate, if any. */
+  /**
+   * Uses a ready TLS context: its trust and its client certificate, if any.
+   *
+   * @param context the TLS context to make upstream connections with
+   * @return a configuration using that context
+   */
   public static UpstreamTls of(SSLContext context) {
     return new UpstreamTls(null, null, Objects.requireNonNull(context, "context"), true);
   }
@@ -70,6 +84,9 @@ public final class UpstreamTls {
   /**
    * Presents the private key entry of a PKCS12 or JKS key store as client certificate.
    *
+   * @param keyStore the key store file
+   * @param password the key store's password, also the key's
+   * @return a copy of this configuration presenting that client certificate
    * @throws IllegalArgumentException naming {@code clientKeyStore} if the file is bad
    * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
    */
@@ -82,6 +99,9 @@ public final class UpstreamTls {
   /**
    * Presents a PEM certificate chain and its PEM PKCS#8 private key as client certificate.
    *
+   * @param certificateChain the PEM file of the client certificate chain
+   * @param privateKey the PEM file of its private key
+   * @return a copy of this configuration presenting that client certificate
    * @throws IllegalArgumentException naming {@code clientCertificate} if a file is bad
    * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
    */
@@ -91,7 +111,11 @@ public final class UpstreamTls {
     return withKeys(TlsMaterial.keyManagers("upstreamTls clientCertificate", certificateChain, privateKey));
   }
 
-  /** The context upstream connections are made with. */
+  /**
+   * The context upstream connections are made with.
+   *
+   * @return the TLS context
+   */
   public SSLContext sslContext() {
     return context;
   }

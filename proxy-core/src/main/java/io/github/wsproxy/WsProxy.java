@@ -122,12 +122,20 @@ public final class WsProxy implements AutoCloseable {
     this.pongTimeout = builder.pongTimeout;
   }
 
-  /** Returns a builder with the defaults documented on each of its setters. */
+  /**
+   * Returns a builder with the defaults documented on each of its setters.
+   *
+   * @return a new builder with the default settings
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Returns a builder initialised with this proxy's configuration, to derive another proxy. */
+  /**
+   * Returns a builder initialised with this proxy's configuration, to derive another proxy.
+   *
+   * @return a new builder holding this proxy's settings, routes and interceptors
+   */
   public Builder newBuilder() {
     return new Builder(this);
   }
@@ -161,6 +169,8 @@ public final class WsProxy implements AutoCloseable {
    * checks of the old groups stop, those of the new ones start.
    *
    * @param upstream the proxy's own group; may be null when every route has its own
+   * @param routes the routes, in the order they are tried; empty when the upstream serves every
+   *     request
    * @throws IllegalArgumentException when the configuration is incomplete (as {@link Builder#build()} says)
    * @throws IllegalStateException when the proxy is closed
    */
@@ -178,14 +188,23 @@ public final class WsProxy implements AutoCloseable {
     }
   }
 
-  /** Replaces the proxy's own upstream group, keeping the routes; see {@link #reconfigure}. */
+  /**
+   * Replaces the proxy's own upstream group, keeping the routes; see {@link #reconfigure}.
+   *
+   * @param group the new upstream group for requests no route of its own serves; not null
+   */
   public void replaceUpstream(UpstreamGroup group) {
     synchronized (lifecycleLock) {
       reconfigure(Objects.requireNonNull(group, "upstream"), routes);
     }
   }
 
-  /** Replaces the routes, keeping the proxy's own upstream group; see {@link #reconfigure}. */
+  /**
+   * Replaces the routes, keeping the proxy's own upstream group; see {@link #reconfigure}.
+   *
+   * @param routes the new routes, in the order they are tried; may be empty when the proxy has its
+   *     own group
+   */
   public void replaceRoutes(List<Route> routes) {
     synchronized (lifecycleLock) {
       reconfigure(upstream, routes);
@@ -198,6 +217,8 @@ public final class WsProxy implements AutoCloseable {
    * (Going Away), spread over {@link Builder#closeSpread} if set, waits up to {@link #closeTimeout()}
    * for their close handshakes, closes every socket and joins the event-loop threads. Returns when
    * done; {@code shutdown(Duration.ZERO)} is {@link #close()}. Idempotent, like {@code close()}.
+   *
+   * @param grace how long to wait for open connections to end by themselves; zero or positive
    */
   public void shutdown(Duration grace) {
     Objects.requireNonNull(grace, "grace");
@@ -221,6 +242,7 @@ public final class WsProxy implements AutoCloseable {
    * The port the proxy listens on: the configured one, or the one the system chose when the
    * listen address had port 0.
    *
+   * @return the port the proxy is bound to
    * @throws IllegalStateException if the proxy is not started
    */
   public int port() {
@@ -230,6 +252,7 @@ public final class WsProxy implements AutoCloseable {
   /**
    * The address the proxy listens on, with its actual port.
    *
+   * @return the bound address of the listen socket
    * @throws IllegalStateException if the proxy is not started
    */
   public InetSocketAddress boundAddress() {
@@ -270,7 +293,11 @@ public final class WsProxy implements AutoCloseable {
     shutdown(Duration.ZERO);
   }
 
-  /** The address to listen on, as configured (its port may be 0). */
+  /**
+   * The address to listen on, as configured (its port may be 0).
+   *
+   * @return the configured listen address
+   */
   public InetSocketAddress listenAddress() {
     return listenAddress;
   }
@@ -278,28 +305,49 @@ public final class WsProxy implements AutoCloseable {
   /**
    * The upstream WebSocket URL (the current group's first server), or null when the proxy has no
    * group of its own (every route has one); its path, if any, prefixes every request's path.
+   *
+   * @return the first server of the proxy's own group, or null
    */
   public URI upstream() {
     UpstreamGroup group = upstream;
     return group == null ? null : group.servers().get(0).url();
   }
 
-  /** The proxy's own upstream servers and how they are balanced (the current ones); null when only routes have groups. */
+  /**
+   * The proxy's own upstream servers and how they are balanced (the current ones); null when only
+   * routes have groups.
+   *
+   * @return the proxy's own upstream group, or null
+   */
   public UpstreamGroup upstreamGroup() {
     return upstream;
   }
 
-  /** The routes (the current ones), in the order they were added; empty: the upstream serves every request. */
+  /**
+   * The routes (the current ones), in the order they were added; empty: the upstream serves every
+   * request.
+   *
+   * @return the current routes; unmodifiable, possibly empty
+   */
   public List<Route> routes() {
     return routes;
   }
 
-  /** See {@link Builder#drainTimeout}. */
+  /**
+   * See {@link Builder#drainTimeout}.
+   *
+   * @return the drain timeout; {@link Duration#ZERO} when removed servers' connections are left
+   *     open
+   */
   public Duration drainTimeout() {
     return drainTimeout;
   }
 
-  /** See {@link Builder#closeSpread}. */
+  /**
+   * See {@link Builder#closeSpread}.
+   *
+   * @return the close spread window; {@link Duration#ZERO} when closes are not spread
+   */
   public Duration closeSpread() {
     return closeSpread;
   }
@@ -308,6 +356,7 @@ public final class WsProxy implements AutoCloseable {
    * A snapshot of the health and connection count of every server of the proxy's own upstream
    * group, in the group's order; empty when it has none.
    *
+   * @return one state per server of the proxy's own group
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates() {
@@ -318,6 +367,8 @@ public final class WsProxy implements AutoCloseable {
    * Like {@link #upstreamStates()} for the group of the route with this name (the proxy's own
    * group for a route without one, and for {@code ""}); empty for an unknown name.
    *
+   * @param route the name of a route, or {@code ""} for the proxy's own group
+   * @return one state per server of that route's group
    * @throws IllegalStateException if the proxy is not started
    */
   public List<UpstreamState> upstreamStates(String route) {
@@ -328,6 +379,7 @@ public final class WsProxy implements AutoCloseable {
    * The live connections (handshaking, open or closing), gathered from every event loop: an admin
    * view. Call it from an application thread, not from an interceptor or listener callback.
    *
+   * @return a snapshot of each live connection
    * @throws IllegalStateException if the proxy is not started, or when called on an event loop
    */
   public List<ConnectionSnapshot> connections() {
@@ -338,6 +390,9 @@ public final class WsProxy implements AutoCloseable {
    * Closes one connection by its id (see {@link #connections()}): both sides get a close frame
    * with this code and reason; a connection still in its handshake is cut off.
    *
+   * @param id the connection's id, as in {@link ConnectionSnapshot}
+   * @param code the close code sent to both sides; one that may be sent on the wire
+   * @param reason the close reason sent to both sides; not null
    * @return whether a connection with that id was found
    * @throws IllegalArgumentException if the code cannot be sent in a close frame
    * @throws IllegalStateException if the proxy is not started, or when called on an event loop
@@ -358,67 +413,119 @@ public final class WsProxy implements AutoCloseable {
     }
   }
 
-  /** See {@link Builder#readTimeout(Duration)}. */
+  /**
+   * See {@link Builder#readTimeout(Duration)}.
+   *
+   * @return the idle timeout of a connection
+   */
   public Duration readTimeout() {
     return readTimeout;
   }
 
-  /** See {@link Builder#sendTimeout(Duration)}. */
+  /**
+   * See {@link Builder#sendTimeout(Duration)}.
+   *
+   * @return how long a write may make no progress
+   */
   public Duration sendTimeout() {
     return sendTimeout;
   }
 
-  /** See {@link Builder#connectTimeout(Duration)}. */
+  /**
+   * See {@link Builder#connectTimeout(Duration)}.
+   *
+   * @return how long connecting to the upstream and its handshake answer may take
+   */
   public Duration connectTimeout() {
     return connectTimeout;
   }
 
-  /** See {@link Builder#handshakeTimeout(Duration)}. */
+  /**
+   * See {@link Builder#handshakeTimeout(Duration)}.
+   *
+   * @return how long a client may take to send its handshake request
+   */
   public Duration handshakeTimeout() {
     return handshakeTimeout;
   }
 
-  /** See {@link Builder#closeTimeout(Duration)}. */
+  /**
+   * See {@link Builder#closeTimeout(Duration)}.
+   *
+   * @return how long a closing connection waits for its peers' close frames
+   */
   public Duration closeTimeout() {
     return closeTimeout;
   }
 
-  /** See {@link Builder#maxHeaderBytes(int)}. */
+  /**
+   * See {@link Builder#maxHeaderBytes(int)}.
+   *
+   * @return the largest accepted handshake head, in bytes
+   */
   public int maxHeaderBytes() {
     return maxHeaderBytes;
   }
 
-  /** See {@link Builder#maxMessageBytes(long)}. */
+  /**
+   * See {@link Builder#maxMessageBytes(long)}.
+   *
+   * @return the largest relayed message, in bytes
+   */
   public long maxMessageBytes() {
     return maxMessageBytes;
   }
 
-  /** See {@link Builder#validateUtf8(boolean)}. */
+  /**
+   * See {@link Builder#validateUtf8(boolean)}.
+   *
+   * @return whether text messages are checked for valid UTF-8
+   */
   public boolean validateUtf8() {
     return validateUtf8;
   }
 
-  /** See {@link Builder#preserveHost(boolean)}. */
+  /**
+   * See {@link Builder#preserveHost(boolean)}.
+   *
+   * @return whether the upstream receives the client's {@code Host} header
+   */
   public boolean preserveHost() {
     return preserveHost;
   }
 
-  /** See {@link Builder#permessageDeflate(boolean)}. */
+  /**
+   * See {@link Builder#permessageDeflate(boolean)}.
+   *
+   * @return whether a client's permessage-deflate offer is passed to the upstream
+   */
   public boolean permessageDeflate() {
     return permessageDeflate;
   }
 
-  /** See {@link Builder#nonUpgradeStatus(int)}. */
+  /**
+   * See {@link Builder#nonUpgradeStatus(int)}.
+   *
+   * @return the status answered to a request that is not a WebSocket upgrade
+   */
   public int nonUpgradeStatus() {
     return nonUpgradeStatus;
   }
 
-  /** See {@link Builder#eventLoops(int)}. */
+  /**
+   * See {@link Builder#eventLoops(int)}.
+   *
+   * @return the number of event-loop threads
+   */
   public int eventLoops() {
     return eventLoops;
   }
 
-  /** See {@link Builder#listenTls(ServerTls)}; null for a plain {@code ws://} listener. */
+  /**
+   * See {@link Builder#listenTls(ServerTls)}; null for a plain {@code ws://} listener.
+   *
+   * @return the listener's TLS configuration, or null
+   */
   public ServerTls listenTls() {
     return listenTls;
   }
@@ -426,77 +533,135 @@ public final class WsProxy implements AutoCloseable {
   /**
    * The TLS configuration for {@code wss://} upstream servers (see {@link Builder#upstreamTls});
    * null when not set: the JDK's CA certificates are trusted.
+   *
+   * @return the upstream TLS configuration, or null
    */
   public UpstreamTls upstreamTls() {
     return upstreamTls;
   }
 
-  /** See {@link Builder#upstreamTlsInsecureSkipVerify(boolean)}. */
+  /**
+   * See {@link Builder#upstreamTlsInsecureSkipVerify(boolean)}.
+   *
+   * @return whether upstream certificates are accepted without verification
+   */
   public boolean upstreamTlsInsecureSkipVerify() {
     return upstreamTlsInsecureSkipVerify;
   }
 
-  /** See {@link Builder#acceptBacklog(int)}. */
+  /**
+   * See {@link Builder#acceptBacklog(int)}.
+   *
+   * @return the listen socket's accept backlog
+   */
   public int acceptBacklog() {
     return acceptBacklog;
   }
 
-  /** See {@link Builder#eventListener}. */
+  /**
+   * See {@link Builder#eventListener}.
+   *
+   * @return the event listener, or null when none was set
+   */
   public ProxyEventListener eventListener() {
     return eventListener;
   }
 
-  /** The interceptors, in the order they are called (see {@link Builder#interceptor}). */
+  /**
+   * The interceptors, in the order they are called (see {@link Builder#interceptor}).
+   *
+   * @return the interceptors; unmodifiable, possibly empty
+   */
   public List<Interceptor> interceptors() {
     return interceptors;
   }
 
-  /** See {@link Builder#interceptorTimeout(Duration)}. */
+  /**
+   * See {@link Builder#interceptorTimeout(Duration)}.
+   *
+   * @return how long an interceptor's asynchronous answer may take
+   */
   public Duration interceptorTimeout() {
     return interceptorTimeout;
   }
 
-  /** See {@link Builder#maxConnections}. */
+  /**
+   * See {@link Builder#maxConnections}.
+   *
+   * @return the most client connections open at once
+   */
   public int maxConnections() {
     return maxConnections;
   }
 
-  /** See {@link Builder#maxConnectionsPerIp}. */
+  /**
+   * See {@link Builder#maxConnectionsPerIp}.
+   *
+   * @return the most connections open at once from one client IP address
+   */
   public int maxConnectionsPerIp() {
     return maxConnectionsPerIp;
   }
 
-  /** See {@link Builder#maxHandshakesPerSecondPerIp}. */
+  /**
+   * See {@link Builder#maxHandshakesPerSecondPerIp}.
+   *
+   * @return the most new connections per second from one client IP address; 0 for no limit
+   */
   public int maxHandshakesPerSecondPerIp() {
     return maxHandshakesPerSecondPerIp;
   }
 
-  /** See {@link Builder#maxFrameBytes}. */
+  /**
+   * See {@link Builder#maxFrameBytes}.
+   *
+   * @return the largest relayed frame, in bytes
+   */
   public long maxFrameBytes() {
     return maxFrameBytes;
   }
 
-  /** See {@link Builder#allowedOrigins}. */
+  /**
+   * See {@link Builder#allowedOrigins}.
+   *
+   * @return the allowed {@code Origin} values; empty when any origin is allowed
+   */
   public List<String> allowedOrigins() {
     return allowedOrigins;
   }
 
-  /** See {@link Builder#trustedProxies}. */
+  /**
+   * See {@link Builder#trustedProxies}.
+   *
+   * @return the trusted proxies' addresses and CIDR blocks; possibly empty
+   */
   public List<String> trustedProxies() {
     return trustedProxies;
   }
 
-  /** See {@link Builder#clientPingInterval}. */
+  /**
+   * See {@link Builder#clientPingInterval}.
+   *
+   * @return the client leg's ping interval; {@link Duration#ZERO} when off
+   */
   public Duration clientPingInterval() {
     return clientPingInterval;
   }
 
-  /** See {@link Builder#upstreamPingInterval}. */
+  /**
+   * See {@link Builder#upstreamPingInterval}.
+   *
+   * @return the upstream leg's ping interval; {@link Duration#ZERO} when off
+   */
   public Duration upstreamPingInterval() {
     return upstreamPingInterval;
   }
 
-  /** See {@link Builder#pongTimeout}. */
+  /**
+   * See {@link Builder#pongTimeout}.
+   *
+   * @return how long a peer has to answer the proxy's own ping
+   */
   public Duration pongTimeout() {
     return pongTimeout;
   }
@@ -584,7 +749,12 @@ public final class WsProxy implements AutoCloseable {
       this.pongTimeout = proxy.pongTimeout;
     }
 
-    /** The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080. */
+    /**
+     * The address to accept clients on; port 0 picks a free port. Default 127.0.0.1:8080.
+     *
+     * @param address the address to listen on; resolved, not null
+     * @return this builder
+     */
     public Builder listen(InetSocketAddress address) {
       Objects.requireNonNull(address, "listen");
       if (address.isUnresolved()) {
@@ -600,18 +770,31 @@ public final class WsProxy implements AutoCloseable {
      * wss://} the upstream's certificate is verified against the host name (which is also sent as
      * SNI) with {@link #upstreamTls}'s trust. Required.
      *
+     * @param url the upstream URL
+     * @return this builder
      * @throws IllegalArgumentException naming {@code upstream} if the URL is not a usable ws URL
      */
     public Builder upstream(String url) {
       return upstream(UpstreamGroup.parseUrl(url));
     }
 
-    /** Like {@link #upstream(String)}. */
+    /**
+     * Like {@link #upstream(String)}.
+     *
+     * @param url the upstream URL
+     * @return this builder
+     */
     public Builder upstream(URI url) {
       return upstream(UpstreamGroup.of(url));
     }
 
-    /** Several upstream servers, balanced and failed over as the group says; replaces any earlier upstream. */
+    /**
+     * Several upstream servers, balanced and failed over as the group says; replaces any earlier
+     * upstream.
+     *
+     * @param group the upstream servers and their balancing; not null
+     * @return this builder
+     */
     public Builder upstream(UpstreamGroup group) {
       this.upstream = Objects.requireNonNull(group, "upstream");
       return this;
@@ -622,6 +805,9 @@ public final class WsProxy implements AutoCloseable {
      * timeouts and interceptors; see {@link Route} for how a route is chosen. Once there are
      * routes, a request no route matches gets {@code 404}; without routes the proxy's upstream
      * serves every request. Route names must be unique.
+     *
+     * @param route the route to add; not null, its name not used by an earlier route
+     * @return this builder
      */
     public Builder route(Route route) {
       Objects.requireNonNull(route, "route");
@@ -637,6 +823,9 @@ public final class WsProxy implements AutoCloseable {
      * WsProxy#reconfigure} removed: {@link Duration#ZERO} (the default) leaves them open until they
      * end by themselves; a positive duration closes them with 1001 (Going Away) that long after the
      * removal, spread over {@link #closeSpread}. New connections never go to a removed server.
+     *
+     * @param timeout how long after the removal the connections are closed; zero or positive
+     * @return this builder
      */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = zeroOrPositive("drainTimeout", timeout);
@@ -649,6 +838,9 @@ public final class WsProxy implements AutoCloseable {
      * their clients do not all reconnect to the remaining servers at once (HAProxy's {@code
      * close-spread-time}). Default {@link Duration#ZERO}: all at once. {@link WsProxy#close()}
      * never waits for it.
+     *
+     * @param window the window over which closes are spread; zero or positive
+     * @return this builder
      */
     public Builder closeSpread(Duration window) {
       this.closeSpread = zeroOrPositive("closeSpread", window);
@@ -659,6 +851,9 @@ public final class WsProxy implements AutoCloseable {
      * Closes a connection when no data has moved in either direction for this long, like nginx's
      * {@code proxy_read_timeout} on an upgraded connection. Both the client and the upstream get a
      * close frame with 1001 (Going Away) and reason "idle timeout". Default 60 s.
+     *
+     * @param timeout how long a connection may be idle; positive
+     * @return this builder
      */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive("readTimeout", timeout);
@@ -671,6 +866,9 @@ public final class WsProxy implements AutoCloseable {
      * connection is closed (it cannot take a close frame); the other side gets a close frame:
      * 1011 (Internal Error) when the upstream stalled, 1001 (Going Away) when the client stalled.
      * Default 60 s.
+     *
+     * @param timeout how long a write may make no progress; positive
+     * @return this builder
      */
     public Builder sendTimeout(Duration timeout) {
       this.sendTimeout = positive("sendTimeout", timeout);
@@ -680,6 +878,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Time allowed for connecting to the upstream and receiving its handshake answer; past it the
      * client gets {@code 504 Gateway Timeout}. Default 10 s.
+     *
+     * @param timeout how long connecting and the upstream's handshake answer may take; positive
+     * @return this builder
      */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive("connectTimeout", timeout);
@@ -689,6 +890,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Time allowed for a client to send its complete handshake request after connecting; a client
      * that stalls longer (slowloris) is disconnected. Default 10 s.
+     *
+     * @param timeout how long a client may take to send its handshake request; positive
+     * @return this builder
      */
     public Builder handshakeTimeout(Duration timeout) {
       this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -698,6 +902,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Time a closing connection waits for its peers' close frames before its sockets are closed
      * anyway; also bounds the wait of {@link WsProxy#close()}. Default 5 s.
+     *
+     * @param timeout how long to wait for the peers' close frames; positive
+     * @return this builder
      */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = positive("closeTimeout", timeout);
@@ -708,6 +915,9 @@ public final class WsProxy implements AutoCloseable {
      * The largest handshake request head (request line and headers) accepted from a client; a
      * larger one gets {@code 431 Request Header Fields Too Large}. The same limit bounds the
      * upstream's handshake answer. Default 16 KiB; at least 1 KiB.
+     *
+     * @param bytes the largest handshake head, in bytes; between 1 KiB and 1 MiB
+     * @return this builder
      */
     public Builder maxHeaderBytes(int bytes) {
       if (bytes < 1024 || bytes > 1024 * 1024) {
@@ -722,6 +932,9 @@ public final class WsProxy implements AutoCloseable {
      * The largest message (sum of its frames' payloads) relayed in either direction; a larger one
      * closes the connection with 1009 (Message Too Big) on both sides before any of the offending
      * frame is relayed. Default 16 MiB.
+     *
+     * @param bytes the largest message, in bytes; at least 125
+     * @return this builder
      */
     public Builder maxMessageBytes(long bytes) {
       if (bytes < 125) {
@@ -736,6 +949,9 @@ public final class WsProxy implements AutoCloseable {
      * connection with 1007 on both sides. Compressed (permessage-deflate) messages are relayed
      * without inflating them, so they are not checked: the receiving endpoint checks them after
      * inflating. Default true.
+     *
+     * @param validate whether to check text messages for valid UTF-8
+     * @return this builder
      */
     public Builder validateUtf8(boolean validate) {
       this.validateUtf8 = validate;
@@ -746,6 +962,10 @@ public final class WsProxy implements AutoCloseable {
      * Whether the upstream receives the client's {@code Host} header (true) or the upstream URL's
      * host and port (false, the default, like nginx's default {@code proxy_set_header Host
      * $proxy_host}). The client's host is always sent as {@code X-Forwarded-Host}.
+     *
+     * @param preserve true to send the client's {@code Host} header, false for the upstream URL's
+     *     host and port
+     * @return this builder
      */
     public Builder preserveHost(boolean preserve) {
       this.preserveHost = preserve;
@@ -756,6 +976,9 @@ public final class WsProxy implements AutoCloseable {
      * Whether a client's permessage-deflate offer is passed to the upstream (true, the default),
      * so compressed frames flow end to end without the proxy inflating them; false strips the
      * offer, so the connection is uncompressed.
+     *
+     * @param passThrough true to pass the offer to the upstream, false to strip it
+     * @return this builder
      */
     public Builder permessageDeflate(boolean passThrough) {
       this.permessageDeflate = passThrough;
@@ -765,6 +988,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * The HTTP status answered to a request that is not a WebSocket upgrade. Default 426 (Upgrade
      * Required); any 4xx status is accepted.
+     *
+     * @param status the status to answer; a 4xx status
+     * @return this builder
      */
     public Builder nonUpgradeStatus(int status) {
       if (status < 400 || status > 499) {
@@ -777,6 +1003,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * The number of event-loop threads that carry all connections; a connection and its upstream
      * leg live on one loop for their whole life. Default: the number of available processors.
+     *
+     * @param threads the number of event-loop threads; between 1 and 256
+     * @return this builder
      */
     public Builder eventLoops(int threads) {
       if (threads < 1 || threads > 256) {
@@ -790,6 +1019,9 @@ public final class WsProxy implements AutoCloseable {
      * Serves {@code wss://}: TLS on the client leg with this certificate (and optional client
      * certificate authentication); the upstream then gets {@code X-Forwarded-Proto: https}.
      * Default: none, plain {@code ws://}.
+     *
+     * @param tls the listener's certificate and client authentication settings; not null
+     * @return this builder
      */
     public Builder listenTls(ServerTls tls) {
       this.listenTls = Objects.requireNonNull(tls, "listenTls");
@@ -798,6 +1030,9 @@ public final class WsProxy implements AutoCloseable {
 
     /**
      * The listener that gets handshake outcomes, traffic and closes, for metrics. Default: none.
+     *
+     * @param listener the listener to notify; not null
+     * @return this builder
      */
     public Builder eventListener(ProxyEventListener listener) {
       this.eventListener = Objects.requireNonNull(listener, "eventListener");
@@ -808,6 +1043,9 @@ public final class WsProxy implements AutoCloseable {
      * Adds an interceptor to the chain; interceptors are called in the order they were added. One
      * instance serves every connection. See {@link Interceptor} for what it may do and its
      * threading rules.
+     *
+     * @param interceptor the interceptor to add; not null
+     * @return this builder
      */
     public Builder interceptor(Interceptor interceptor) {
       this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
@@ -818,6 +1056,9 @@ public final class WsProxy implements AutoCloseable {
      * Trust and client certificate for a {@code wss://} upstream. Default {@link
      * UpstreamTls#systemTrust()}: the JDK's CA certificates, no client certificate. Host name
      * verification and SNI stay on whatever the trust.
+     *
+     * @param tls the trust and client certificate for {@code wss://} upstreams; not null
+     * @return this builder
      */
     public Builder upstreamTls(UpstreamTls tls) {
       this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
@@ -827,6 +1068,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Time an interceptor's asynchronous answer may take: a handshake stage still outstanding after
      * it gets the client {@code 504}; a message stage, close code 1011 on both sides. Default 10 s.
+     *
+     * @param timeout how long an asynchronous answer may take; positive
+     * @return this builder
      */
     public Builder interceptorTimeout(Duration timeout) {
       this.interceptorTimeout = positive("interceptorTimeout", timeout);
@@ -837,6 +1081,9 @@ public final class WsProxy implements AutoCloseable {
      * DANGEROUS: accept any certificate from a {@code wss://} upstream, for any host name, so
      * anyone on the path can impersonate it. For tests against throw-away certificates only; the
      * proxy logs a warning when it starts with this on. Default false.
+     *
+     * @param insecure true to skip verifying upstream certificates
+     * @return this builder
      */
     public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
       this.upstreamTlsInsecureSkipVerify = insecure;
@@ -846,6 +1093,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * The most client connections open at once (handshaking or relaying); one more gets {@code 503
      * Service Unavailable} at once. Each connection holds two sockets. Default 10,000.
+     *
+     * @param connections the most connections open at once; at least 1
+     * @return this builder
      */
     public Builder maxConnections(int connections) {
       this.maxConnections = atLeastOne("maxConnections", connections);
@@ -856,6 +1106,9 @@ public final class WsProxy implements AutoCloseable {
      * The most connections open at once from one client IP address; one more gets {@code 429 Too
      * Many Requests}. Default: no limit, since behind a load balancer or a NAT many clients share
      * an address.
+     *
+     * @param connections the most connections open at once from one address; at least 1
+     * @return this builder
      */
     public Builder maxConnectionsPerIp(int connections) {
       this.maxConnectionsPerIp = atLeastOne("maxConnectionsPerIp", connections);
@@ -865,6 +1118,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * The most new connections per second from one client IP address (a token bucket allowing
      * bursts of that size); more get {@code 429 Too Many Requests}. 0, the default, means no limit.
+     *
+     * @param handshakes the most new connections per second from one address; 0 for no limit
+     * @return this builder
      */
     public Builder maxHandshakesPerSecondPerIp(int handshakes) {
       if (handshakes < 0) {
@@ -877,6 +1133,9 @@ public final class WsProxy implements AutoCloseable {
     /**
      * The largest single frame relayed in either direction; a larger one closes the connection with
      * 1009 on both sides before any of it is relayed. Default 16 MiB.
+     *
+     * @param bytes the largest frame, in bytes; at least 125
+     * @return this builder
      */
     public Builder maxFrameBytes(long bytes) {
       if (bytes < 125) {
@@ -891,6 +1150,9 @@ public final class WsProxy implements AutoCloseable {
      * {@code https://app.example}); another origin gets {@code 403 Forbidden}. Requests without an
      * {@code Origin} header (non-browser clients) are let through: browsers always send it, and it
      * is browsers that cross-site WebSocket hijacking abuses. Empty, the default, allows any origin.
+     *
+     * @param origins the allowed origins; empty to allow any
+     * @return this builder
      */
     public Builder allowedOrigins(List<String> origins) {
       List<String> copy = List.copyOf(origins);
@@ -910,6 +1172,8 @@ public final class WsProxy implements AutoCloseable {
      * X-Forwarded-For}. From any other peer those headers are replaced, so a client cannot spoof
      * its address. Default: none.
      *
+     * @param addresses the trusted proxies, as IP literals or CIDR blocks
+     * @return this builder
      * @throws IllegalArgumentException naming {@code trustedProxies} for an entry that is not an IP
      *     literal or CIDR block
      */
@@ -931,6 +1195,9 @@ public final class WsProxy implements AutoCloseable {
      * that then sends nothing (no pong, no data) within {@link #pongTimeout} is treated as vanished:
      * its socket is closed and the upstream gets 1001. The pongs that answer the proxy's pings are
      * not relayed. {@link Duration#ZERO}, the default, sends no pings.
+     *
+     * @param interval how long the client leg may be silent before a ping; zero for no pings
+     * @return this builder
      */
     public Builder clientPingInterval(Duration interval) {
       this.clientPingInterval = zeroOrPositive("clientPingInterval", interval);
@@ -940,19 +1207,32 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Like {@link #clientPingInterval} for the upstream leg: an upstream that does not answer is
      * treated as vanished, and the client gets 1011. Default {@link Duration#ZERO}: off.
+     *
+     * @param interval how long the upstream leg may be silent before a ping; zero for no pings
+     * @return this builder
      */
     public Builder upstreamPingInterval(Duration interval) {
       this.upstreamPingInterval = zeroOrPositive("upstreamPingInterval", interval);
       return this;
     }
 
-    /** How long a peer has to answer the proxy's own ping. Default 10 s. */
+    /**
+     * How long a peer has to answer the proxy's own ping. Default 10 s.
+     *
+     * @param timeout how long a peer has to answer a ping; positive
+     * @return this builder
+     */
     public Builder pongTimeout(Duration timeout) {
       this.pongTimeout = positive("pongTimeout", timeout);
       return this;
     }
 
-    /** The listen socket's accept backlog. Default 1024. */
+    /**
+     * The listen socket's accept backlog. Default 1024.
+     *
+     * @param backlog the accept backlog; at least 1
+     * @return this builder
+     */
     public Builder acceptBacklog(int backlog) {
       if (backlog < 1) {
         throw new IllegalArgumentException("acceptBacklog must be at least 1, was " + backlog);
@@ -964,6 +1244,7 @@ public final class WsProxy implements AutoCloseable {
     /**
      * Returns the proxy, not yet started.
      *
+     * @return a new proxy with this builder's configuration
      * @throws IllegalStateException naming the setting when the configuration is incomplete
      */
     public WsProxy build() {

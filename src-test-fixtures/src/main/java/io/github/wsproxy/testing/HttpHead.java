@@ -35,7 +35,12 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
    * @param value the value, with surrounding whitespace removed
    */
   public record Header(String name, String value) {
-    /** Checks that neither part is null. */
+    /**
+     * Checks that neither part is null.
+     *
+     * @param name the name as spelled on the wire
+     * @param value the value, with surrounding whitespace removed
+     */
     public Header {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
@@ -47,30 +52,52 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     }
   }
 
-  /** Copies the header list and the body. */
+  /**
+   * Copies the header list and the body.
+   *
+   * @param startLine the request line or status line, without CRLF
+   * @param headers the header fields in wire order
+   * @param body the body bytes; null or empty when there is no body
+   */
   public HttpHead {
     Objects.requireNonNull(startLine, "startLine");
     headers = List.copyOf(headers);
     body = body == null ? new byte[0] : body.clone();
   }
 
-  /** A copy of the body. */
+  /**
+   * A copy of the body.
+   *
+   * @return a new array holding the body
+   */
   @Override
   public byte[] body() {
     return body.clone();
   }
 
-  /** The body decoded as UTF-8. */
+  /**
+   * The body decoded as UTF-8.
+   *
+   * @return the body as text
+   */
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
   }
 
-  /** Whether this is a response (its start line begins with {@code HTTP/}). */
+  /**
+   * Whether this is a response (its start line begins with {@code HTTP/}).
+   *
+   * @return true for a response, false for a request
+   */
   public boolean isResponse() {
     return startLine.startsWith("HTTP/");
   }
 
-  /** A response's status code, or -1 for a request or an unparseable status line. */
+  /**
+   * A response's status code, or -1 for a request or an unparseable status line.
+   *
+   * @return the status code, or -1
+   */
   public int statusCode() {
     if (!isResponse()) {
       return -1;
@@ -86,7 +113,11 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     }
   }
 
-  /** A response's reason phrase ("" if absent), or null for a request. */
+  /**
+   * A response's reason phrase ("" if absent), or null for a request.
+   *
+   * @return the reason phrase, or null
+   */
   public String reason() {
     if (!isResponse()) {
       return null;
@@ -95,12 +126,20 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return parts.length < 3 ? "" : parts[2];
   }
 
-  /** A request's method, or null for a response. */
+  /**
+   * A request's method, or null for a response.
+   *
+   * @return the method, or null
+   */
   public String method() {
     return isResponse() ? null : startLine.split(" ", 3)[0];
   }
 
-  /** A request's target (path and query, as sent), or null for a response. */
+  /**
+   * A request's target (path and query, as sent), or null for a response.
+   *
+   * @return the request target, or null
+   */
   public String target() {
     if (isResponse()) {
       return null;
@@ -109,7 +148,12 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return parts.length < 2 ? "" : parts[1];
   }
 
-  /** The first value of the named header (case-insensitive), or null if absent. */
+  /**
+   * The first value of the named header (case-insensitive), or null if absent.
+   *
+   * @param name the header's name
+   * @return the header's first value, or null
+   */
   public String header(String name) {
     for (Header h : headers) {
       if (h.name().equalsIgnoreCase(name)) {
@@ -119,7 +163,12 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return null;
   }
 
-  /** Every value of the named header (case-insensitive), in wire order; empty if absent. */
+  /**
+   * Every value of the named header (case-insensitive), in wire order; empty if absent.
+   *
+   * @param name the header's name
+   * @return the header's values; possibly empty
+   */
   public List<String> headers(String name) {
     List<String> values = new ArrayList<>();
     for (Header h : headers) {
@@ -130,7 +179,12 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return values;
   }
 
-  /** Whether the named header is present (case-insensitive). */
+  /**
+   * Whether the named header is present (case-insensitive).
+   *
+   * @param name the header's name
+   * @return whether the header occurs at least once
+   */
   public boolean hasHeader(String name) {
     return header(name) != null;
   }
@@ -138,6 +192,10 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
   /**
    * Whether any value of the named header, split at commas, contains {@code token} (both compared
    * case-insensitively), as for {@code Connection: keep-alive, Upgrade}.
+   *
+   * @param name the header's name
+   * @param token the token looked for, such as {@code upgrade}
+   * @return whether some value holds the token
    */
   public boolean headerHasToken(String name, String token) {
     for (String value : headers(name)) {
@@ -150,7 +208,11 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return false;
   }
 
-  /** The head (start line, headers, blank line) and body as bytes, e.g. to replay it. */
+  /**
+   * The head (start line, headers, blank line) and body as bytes, e.g. to replay it.
+   *
+   * @return the message as it goes on the wire
+   */
   public byte[] toBytes() {
     StringBuilder sb = new StringBuilder(startLine).append("\r\n");
     for (Header h : headers) {
@@ -163,7 +225,13 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return all;
   }
 
-  /** Like {@link #read(InputStream, int)} with {@link #DEFAULT_MAX_HEAD_BYTES}. */
+  /**
+   * Like {@link #read(InputStream, int)} with {@link #DEFAULT_MAX_HEAD_BYTES}.
+   *
+   * @param in the stream
+   * @return the head with its body
+   * @throws IOException if the stream ends first, fails, or the head is malformed or too large
+   */
   public static HttpHead read(InputStream in) throws IOException {
     return read(in, DEFAULT_MAX_HEAD_BYTES);
   }
@@ -236,7 +304,11 @@ public record HttpHead(String startLine, List<Header> headers, byte[] body) {
     return new HttpHead(lines[0], headers, body);
   }
 
-  /** The {@code Content-Length} value, or -1 if absent or not a number. */
+  /**
+   * The {@code Content-Length} value, or -1 if absent or not a number.
+   *
+   * @return the body's announced length, or -1
+   */
   public int contentLength() {
     String value = header("Content-Length");
     if (value == null) {

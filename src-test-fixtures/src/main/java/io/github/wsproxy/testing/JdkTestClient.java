@@ -100,6 +100,9 @@ public final class JdkTestClient implements AutoCloseable {
    * certificates are accepted (the host name is verified too), its key managers the client
    * certificate presented, if any.
    *
+   * @param uri the {@code wss://} URI to connect to
+   * @param tls the TLS context whose trust and key managers the client uses
+   * @return the connected client
    * @throws WebSocketHandshakeException if the server did not answer with a valid 101
    * @throws IOException if the connection or the TLS handshake fails, or the handshake times out
    */
@@ -143,13 +146,22 @@ public final class JdkTestClient implements AutoCloseable {
    * Attempts a handshake that is expected to fail and returns the HTTP status the server
    * answered.
    *
+   * @param uri the URI to connect to
+   * @return the HTTP status of the server's answer
    * @throws AssertionError if the handshake succeeded, or failed without an HTTP response
    */
   public static int handshakeFailureStatus(URI uri) {
     return handshakeFailure(uri, List.of(), Map.of()).getResponse().statusCode();
   }
 
-  /** Like {@link #handshakeFailureStatus(URI)} with subprotocols and extra headers. */
+  /**
+   * Like {@link #handshakeFailureStatus(URI)} with subprotocols and extra headers.
+   *
+   * @param uri the URI to connect to
+   * @param subprotocols the subprotocols offered; possibly empty
+   * @param headers extra handshake request headers
+   * @return the HTTP status of the server's answer
+   */
   public static int handshakeFailureStatus(
       URI uri, List<String> subprotocols, Map<String, String> headers) {
     return handshakeFailure(uri, subprotocols, headers).getResponse().statusCode();
@@ -159,6 +171,10 @@ public final class JdkTestClient implements AutoCloseable {
    * Attempts a handshake that is expected to fail and returns the exception; its {@code
    * getResponse()} has the status, the headers and the body (a String).
    *
+   * @param uri the URI to connect to
+   * @param subprotocols the subprotocols offered; possibly empty
+   * @param headers extra handshake request headers
+   * @return the exception the failed handshake raised
    * @throws AssertionError if the handshake succeeded, or failed without an HTTP response
    */
   public static WebSocketHandshakeException handshakeFailure(
@@ -216,32 +232,64 @@ public final class JdkTestClient implements AutoCloseable {
     return new IOException(t);
   }
 
-  /** Sends a text message. */
+  /**
+   * Sends a text message.
+   *
+   * @param text the message's text
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendText(String text) throws IOException {
     await(webSocket.sendText(text, true));
   }
 
-  /** Sends one text fragment; {@code last} ends the message. */
+  /**
+   * Sends one text fragment; {@code last} ends the message.
+   *
+   * @param text the fragment's text
+   * @param last whether this fragment ends the message
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendText(String text, boolean last) throws IOException {
     await(webSocket.sendText(text, last));
   }
 
-  /** Sends a binary message. */
+  /**
+   * Sends a binary message.
+   *
+   * @param data the message's bytes
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendBinary(byte[] data) throws IOException {
     await(webSocket.sendBinary(ByteBuffer.wrap(data), true));
   }
 
-  /** Sends one binary fragment; {@code last} ends the message. */
+  /**
+   * Sends one binary fragment; {@code last} ends the message.
+   *
+   * @param data the fragment's bytes
+   * @param last whether this fragment ends the message
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendBinary(byte[] data, boolean last) throws IOException {
     await(webSocket.sendBinary(ByteBuffer.wrap(data), last));
   }
 
-  /** Sends a ping (at most 125 bytes). */
+  /**
+   * Sends a ping (at most 125 bytes).
+   *
+   * @param data the ping's payload
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendPing(byte[] data) throws IOException {
     await(webSocket.sendPing(ByteBuffer.wrap(data)));
   }
 
-  /** Sends an unsolicited pong (at most 125 bytes). */
+  /**
+   * Sends an unsolicited pong (at most 125 bytes).
+   *
+   * @param data the pong's payload
+   * @throws IOException if the send fails or does not complete within 10 s
+   */
   public void sendPong(byte[] data) throws IOException {
     await(webSocket.sendPong(ByteBuffer.wrap(data)));
   }
@@ -249,6 +297,10 @@ public final class JdkTestClient implements AutoCloseable {
   /**
    * Sends a close frame (the JDK accepts 1000 and 3000–4999, and reasons up to 123 bytes); the
    * input stays open until the server answers, see {@link #awaitClose(Duration)}.
+   *
+   * @param code the close code
+   * @param reason the close reason
+   * @throws IOException if the send fails or does not complete within 10 s
    */
   public void sendClose(int code, String reason) throws IOException {
     await(webSocket.sendClose(code, reason));
@@ -267,32 +319,62 @@ public final class JdkTestClient implements AutoCloseable {
     }
   }
 
-  /** The next text message, waiting up to {@code timeout}; AssertionError if none arrives. */
+  /**
+   * The next text message, waiting up to {@code timeout}; AssertionError if none arrives.
+   *
+   * @param timeout how long to wait
+   * @return the message's text
+   */
   public String awaitText(Duration timeout) {
     return collector.take(collector.texts, timeout, "text message");
   }
 
-  /** The next text message, or null if none arrives within {@code timeout}. */
+  /**
+   * The next text message, or null if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's text, or null
+   */
   public String pollText(Duration timeout) {
     return collector.poll(collector.texts, timeout);
   }
 
-  /** The next binary message, waiting up to {@code timeout}; AssertionError if none arrives. */
+  /**
+   * The next binary message, waiting up to {@code timeout}; AssertionError if none arrives.
+   *
+   * @param timeout how long to wait
+   * @return the message's bytes
+   */
   public byte[] awaitBinary(Duration timeout) {
     return collector.take(collector.binaries, timeout, "binary message");
   }
 
-  /** The next binary message, or null if none arrives within {@code timeout}. */
+  /**
+   * The next binary message, or null if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's bytes, or null
+   */
   public byte[] pollBinary(Duration timeout) {
     return collector.poll(collector.binaries, timeout);
   }
 
-  /** The payload of the next pong received; AssertionError if none arrives. */
+  /**
+   * The payload of the next pong received; AssertionError if none arrives.
+   *
+   * @param timeout how long to wait
+   * @return the pong's payload
+   */
   public byte[] awaitPong(Duration timeout) {
     return collector.take(collector.pongs, timeout, "pong");
   }
 
-  /** The payload of the next ping received (already answered by the JDK). */
+  /**
+   * The payload of the next ping received (already answered by the JDK).
+   *
+   * @param timeout how long to wait
+   * @return the ping's payload
+   */
   public byte[] awaitPing(Duration timeout) {
     return collector.take(collector.pings, timeout, "ping");
   }
@@ -302,6 +384,8 @@ public final class JdkTestClient implements AutoCloseable {
    * if the TCP connection ended without a close frame (the JDK reports that as a close, not an
    * error); {@code remote} is always true.
    *
+   * @param timeout how long to wait
+   * @return the server's close
    * @throws AssertionError if none arrives within {@code timeout}
    */
   public RecordedClose awaitClose(Duration timeout) {
@@ -312,28 +396,46 @@ public final class JdkTestClient implements AutoCloseable {
    * The error that ended the connection, e.g. a protocol violation by the server (a masked frame,
    * a bad opcode) or a failed write.
    *
+   * @param timeout how long to wait
+   * @return the error
    * @throws AssertionError if none occurs within {@code timeout}
    */
   public Throwable awaitError(Duration timeout) {
     return collector.take(collector.errors, timeout, "error");
   }
 
-  /** The subprotocol the server selected, or "" if none. */
+  /**
+   * The subprotocol the server selected, or "" if none.
+   *
+   * @return the selected subprotocol, or ""
+   */
   public String subprotocol() {
     return webSocket.getSubprotocol();
   }
 
-  /** Whether the input is closed: a close frame was received or an error occurred. */
+  /**
+   * Whether the input is closed: a close frame was received or an error occurred.
+   *
+   * @return whether the input is closed
+   */
   public boolean isInputClosed() {
     return webSocket.isInputClosed();
   }
 
-  /** Whether the output is closed: a close frame was sent or an error occurred. */
+  /**
+   * Whether the output is closed: a close frame was sent or an error occurred.
+   *
+   * @return whether the output is closed
+   */
   public boolean isOutputClosed() {
     return webSocket.isOutputClosed();
   }
 
-  /** The JDK WebSocket, for what this class does not cover. */
+  /**
+   * The JDK WebSocket, for what this class does not cover.
+   *
+   * @return the underlying JDK WebSocket
+   */
   public WebSocket webSocket() {
     return webSocket;
   }

@@ -137,6 +137,9 @@ public final class JwsTestClient implements AutoCloseable {
    * Attempts a handshake that is expected to fail and returns the server's response head (null if
    * it sent none).
    *
+   * @param uri the URI to connect to
+   * @param headers extra handshake request headers
+   * @return the server's response head, or null
    * @throws AssertionError if the handshake succeeded
    */
   public static HttpHead handshakeFailure(URI uri, Map<String, String> headers) {
@@ -154,17 +157,29 @@ public final class JwsTestClient implements AutoCloseable {
     }
   }
 
-  /** Sends a text message (compressed if permessage-deflate was negotiated). */
+  /**
+   * Sends a text message (compressed if permessage-deflate was negotiated).
+   *
+   * @param text the message's text
+   */
   public void sendText(String text) {
     client.send(text);
   }
 
-  /** Sends a binary message (compressed if permessage-deflate was negotiated). */
+  /**
+   * Sends a binary message (compressed if permessage-deflate was negotiated).
+   *
+   * @param data the message's bytes
+   */
   public void sendBinary(byte[] data) {
     client.send(data);
   }
 
-  /** Sends a ping. */
+  /**
+   * Sends a ping.
+   *
+   * @param data the ping's payload
+   */
   public void sendPing(byte[] data) {
     sendFrames(List.of(WireFrame.ping(data)));
   }
@@ -173,12 +188,18 @@ public final class JwsTestClient implements AutoCloseable {
    * Sends exact frames, each masked with a random key, in one write, without compression or
    * validation (e.g. a fragmented message with a ping in the middle, or reserved opcodes). The
    * connection's state does not change: to close, use {@link #close(int, String)}.
+   *
+   * @param framesToSend the frames to send, in order
    */
   public void sendFrames(List<WireFrame> framesToSend) {
     RawFrameQueue.send((WebSocketImpl) client.getConnection(), framesToSend, true);
   }
 
-  /** Sends frames unmasked: a protocol violation for a client. */
+  /**
+   * Sends frames unmasked: a protocol violation for a client.
+   *
+   * @param framesToSend the frames to send, in order
+   */
   public void sendFramesUnmasked(List<WireFrame> framesToSend) {
     RawFrameQueue.send((WebSocketImpl) client.getConnection(), framesToSend, false);
   }
@@ -187,37 +208,70 @@ public final class JwsTestClient implements AutoCloseable {
    * Starts the closing handshake with a close frame; see {@link #awaitClose(Duration)}.
    * Java-WebSocket refuses to send 1005, 1006 and 1015 (it closes with 1006 without a frame) and
    * sends reasons over 123 bytes as an invalid frame.
+   *
+   * @param code the close code
+   * @param reason the close reason
    */
   public void close(int code, String reason) {
     client.close(code, reason);
   }
 
-  /** The next text message; AssertionError if none arrives within {@code timeout}. */
+  /**
+   * The next text message; AssertionError if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's text
+   */
   public String awaitText(Duration timeout) {
     return take(texts, timeout, "text message");
   }
 
-  /** The next text message, or null if none arrives within {@code timeout}. */
+  /**
+   * The next text message, or null if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's text, or null
+   */
   public String pollText(Duration timeout) {
     return poll(texts, timeout);
   }
 
-  /** The next binary message; AssertionError if none arrives within {@code timeout}. */
+  /**
+   * The next binary message; AssertionError if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's bytes
+   */
   public byte[] awaitBinary(Duration timeout) {
     return take(binaries, timeout, "binary message");
   }
 
-  /** The next binary message, or null if none arrives within {@code timeout}. */
+  /**
+   * The next binary message, or null if none arrives within {@code timeout}.
+   *
+   * @param timeout how long to wait
+   * @return the message's bytes, or null
+   */
   public byte[] pollBinary(Duration timeout) {
     return poll(binaries, timeout);
   }
 
-  /** The payload of the next ping received (already answered by the library). */
+  /**
+   * The payload of the next ping received (already answered by the library).
+   *
+   * @param timeout how long to wait
+   * @return the ping's payload
+   */
   public byte[] awaitPing(Duration timeout) {
     return take(pings, timeout, "ping");
   }
 
-  /** The payload of the next pong received. */
+  /**
+   * The payload of the next pong received.
+   *
+   * @param timeout how long to wait
+   * @return the pong's payload
+   */
   public byte[] awaitPong(Duration timeout) {
     return take(pongs, timeout, "pong");
   }
@@ -227,46 +281,80 @@ public final class JwsTestClient implements AutoCloseable {
    * server initiated the close. 1006 means no close frame; an empty close frame is reported as
    * 1000; when this client initiated the close, the code is its own.
    *
+   * @param timeout how long to wait
+   * @return how the connection ended
    * @throws AssertionError if it has not ended within {@code timeout}
    */
   public RecordedClose awaitClose(Duration timeout) {
     return take(closes, timeout, "close");
   }
 
-  /** The next error Java-WebSocket reported (protocol violations, I/O errors). */
+  /**
+   * The next error Java-WebSocket reported (protocol violations, I/O errors).
+   *
+   * @param timeout how long to wait
+   * @return the error
+   */
   public Exception awaitError(Duration timeout) {
     return take(errors, timeout, "error");
   }
 
-  /** Every frame received, exactly as on the wire (compressed payloads stay compressed). */
+  /**
+   * Every frame received, exactly as on the wire (compressed payloads stay compressed).
+   *
+   * @return the received frames, in order; a copy
+   */
   public List<WireFrame> receivedFrames() {
     return List.copyOf(frames);
   }
 
-  /** Waits until at least {@code n} frames have been received; returns all of them. */
+  /**
+   * Waits until at least {@code n} frames have been received; returns all of them.
+   *
+   * @param n the number of frames to wait for
+   * @param timeout how long to wait
+   * @return every frame received so far, in order
+   */
   public List<WireFrame> awaitFrames(int n, Duration timeout) {
     Await.until(() -> frames.size() >= n, timeout, n + " frame(s) received by the client");
     return receivedFrames();
   }
 
-  /** The server's handshake response head, exactly as received. */
+  /**
+   * The server's handshake response head, exactly as received.
+   *
+   * @return the handshake response head
+   */
   public HttpHead handshakeResponse() {
     return response;
   }
 
-  /** A header of the server's handshake response (case-insensitive), or null if absent. */
+  /**
+   * A header of the server's handshake response (case-insensitive), or null if absent.
+   *
+   * @param name the header's name
+   * @return the header's value, or null
+   */
   public String handshakeHeader(String name) {
     HttpHead head = response;
     return head == null ? null : head.header(name);
   }
 
-  /** The subprotocol the server selected, or "" if none. */
+  /**
+   * The subprotocol the server selected, or "" if none.
+   *
+   * @return the selected subprotocol, or ""
+   */
   public String subprotocol() {
     String protocol = handshakeHeader("Sec-WebSocket-Protocol");
     return protocol == null ? "" : protocol;
   }
 
-  /** Whether the connection is open. */
+  /**
+   * Whether the connection is open.
+   *
+   * @return whether the connection is open
+   */
   public boolean isOpen() {
     return client.isOpen();
   }

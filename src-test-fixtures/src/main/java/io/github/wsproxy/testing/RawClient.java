@@ -84,12 +84,22 @@ public final class RawClient implements AutoCloseable {
     }
   }
 
-  /** Writes bytes exactly as given. */
+  /**
+   * Writes bytes exactly as given.
+   *
+   * @param bytes the bytes to write
+   * @throws IOException if writing fails
+   */
   public void sendRaw(byte[] bytes) throws IOException {
     peer.write(bytes);
   }
 
-  /** Writes a string's UTF-8 bytes exactly as given (no line ending is added). */
+  /**
+   * Writes a string's UTF-8 bytes exactly as given (no line ending is added).
+   *
+   * @param text the text whose UTF-8 bytes are written
+   * @throws IOException if writing fails
+   */
   public void sendRaw(String text) throws IOException {
     peer.write(text.getBytes(StandardCharsets.UTF_8));
   }
@@ -104,6 +114,7 @@ public final class RawClient implements AutoCloseable {
    * @return the response head (and body, if it has a Content-Length)
    * @throws AssertionError if no complete response arrives within {@link #DEFAULT_TIMEOUT} or the
    *     connection ends first
+   * @throws IOException if writing fails, or the response head is malformed or oversized (64 KiB)
    */
   public HttpHead handshake(String pathAndQuery, Map<String, String> extraHeaders)
       throws IOException {
@@ -111,7 +122,13 @@ public final class RawClient implements AutoCloseable {
     return readResponse(DEFAULT_TIMEOUT);
   }
 
-  /** Like {@link #handshake(String, Map)} with no extra headers. */
+  /**
+   * Like {@link #handshake(String, Map)} with no extra headers.
+   *
+   * @param pathAndQuery the request target
+   * @return the response head (and body, if it has a Content-Length)
+   * @throws IOException if writing fails, or the response head is malformed or oversized (64 KiB)
+   */
   public HttpHead handshake(String pathAndQuery) throws IOException {
     return handshake(pathAndQuery, Map.of());
   }
@@ -119,6 +136,11 @@ public final class RawClient implements AutoCloseable {
   /**
    * Like {@link #handshake(String, Map)}, with extra headers given as alternating names and values:
    * {@code handshake("/", "Origin", "http://x", "Cookie", "a=1")}.
+   *
+   * @param pathAndQuery the request target
+   * @param extraHeaderNamesAndValues header names, each followed by its value
+   * @return the response head (and body, if it has a Content-Length)
+   * @throws IOException if writing fails, or the response head is malformed or oversized (64 KiB)
    */
   public HttpHead handshake(String pathAndQuery, String... extraHeaderNamesAndValues)
       throws IOException {
@@ -198,38 +220,72 @@ public final class RawClient implements AutoCloseable {
     return peer.readHead(timeout, HttpHead.DEFAULT_MAX_HEAD_BYTES);
   }
 
-  /** The Sec-WebSocket-Key of the last handshake sent, or null if none (or it was removed). */
+  /**
+   * The Sec-WebSocket-Key of the last handshake sent, or null if none (or it was removed).
+   *
+   * @return the last key sent, or null
+   */
   public String key() {
     return key;
   }
 
-  /** The Sec-WebSocket-Accept a server must answer to the last key sent, or null. */
+  /**
+   * The Sec-WebSocket-Accept a server must answer to the last key sent, or null.
+   *
+   * @return the expected accept value, or null
+   */
   public String expectedAccept() {
     String k = key;
     return k == null ? null : Handshakes.acceptFor(k);
   }
 
-  /** Sends a frame masked with a fresh random key, as a client must. */
+  /**
+   * Sends a frame masked with a fresh random key, as a client must.
+   *
+   * @param frame the frame to send
+   * @throws IOException if writing fails
+   */
   public void sendFrame(WireFrame frame) throws IOException {
     peer.write(WireFrame.encode(frame, WireFrame.randomMaskKey()));
   }
 
-  /** Sends a frame masked with the given 4-byte key. */
+  /**
+   * Sends a frame masked with the given 4-byte key.
+   *
+   * @param frame the frame to send
+   * @param maskKey the 4-byte masking key
+   * @throws IOException if writing fails
+   */
   public void sendFrame(WireFrame frame, byte[] maskKey) throws IOException {
     peer.write(WireFrame.encode(frame, maskKey));
   }
 
-  /** Sends a frame unmasked: a protocol violation for a client, for negative tests. */
+  /**
+   * Sends a frame unmasked: a protocol violation for a client, for negative tests.
+   *
+   * @param frame the frame to send
+   * @throws IOException if writing fails
+   */
   public void sendFrameUnmasked(WireFrame frame) throws IOException {
     peer.write(WireFrame.encode(frame, null));
   }
 
-  /** Sends frames, each masked with its own random key, in a single write. */
+  /**
+   * Sends frames, each masked with its own random key, in a single write.
+   *
+   * @param frames the frames to send, in order
+   * @throws IOException if writing fails
+   */
   public void sendFrames(WireFrame... frames) throws IOException {
     peer.writeFrames(Arrays.asList(frames), true);
   }
 
-  /** Sends frames, each masked with its own random key, in a single write. */
+  /**
+   * Sends frames, each masked with its own random key, in a single write.
+   *
+   * @param frames the frames to send, in order
+   * @throws IOException if writing fails
+   */
   public void sendFrames(List<WireFrame> frames) throws IOException {
     peer.writeFrames(frames, true);
   }
@@ -250,7 +306,10 @@ public final class RawClient implements AutoCloseable {
    * Reads the next frame, or returns null if none is complete within {@code timeout} (use it to
    * assert that nothing arrives).
    *
+   * @param timeout how long to wait for a complete frame
+   * @return the frame, or null
    * @throws AssertionError if the connection ends before a complete frame
+   * @throws IOException if the frame is larger than {@link #maxPayload(int)}
    */
   public WireFrame pollFrame(Duration timeout) throws IOException {
     return peer.pollFrame(timeout, maxPayload);
@@ -259,7 +318,10 @@ public final class RawClient implements AutoCloseable {
   /**
    * Reads frames until one is not a ping or pong, and returns it (pings are not answered).
    *
+   * @param timeout how long to wait, for all the frames read
+   * @return the first frame that is neither a ping nor a pong
    * @throws AssertionError on timeout, or if the connection ends before such a frame
+   * @throws IOException if a frame is larger than {@link #maxPayload(int)}
    */
   public WireFrame readFrameSkippingPingPong(Duration timeout) throws IOException {
     long deadline = Await.deadline(timeout);
@@ -272,7 +334,14 @@ public final class RawClient implements AutoCloseable {
     }
   }
 
-  /** Reads exactly {@code n} raw bytes (e.g. to check a frame's exact encoding). */
+  /**
+   * Reads exactly {@code n} raw bytes (e.g. to check a frame's exact encoding).
+   *
+   * @param n the number of bytes to read
+   * @param timeout how long to wait for them
+   * @return the bytes read
+   * @throws IOException on a read error
+   */
   public byte[] readBytes(int n, Duration timeout) throws IOException {
     return peer.readBytes(n, timeout);
   }
@@ -281,18 +350,28 @@ public final class RawClient implements AutoCloseable {
    * Waits until the server closes the TCP connection (end of stream or reset). Bytes that arrive
    * meanwhile stay buffered for later reads.
    *
+   * @param timeout how long to wait
    * @return true if the connection ended, false on timeout
+   * @throws IOException on a read error
    */
   public boolean awaitEof(Duration timeout) throws IOException {
     return peer.awaitEof(timeout);
   }
 
-  /** Whether the last {@link #awaitEof} or read saw a reset (RST) rather than a clean end. */
+  /**
+   * Whether the last {@link #awaitEof} or read saw a reset (RST) rather than a clean end.
+   *
+   * @return whether a reset was seen
+   */
   public boolean wasReset() {
     return peer.resetSeen();
   }
 
-  /** How many received bytes are buffered and not yet read. */
+  /**
+   * How many received bytes are buffered and not yet read.
+   *
+   * @return the number of buffered bytes
+   */
   public int buffered() {
     return peer.buffered();
   }
@@ -300,19 +379,31 @@ public final class RawClient implements AutoCloseable {
   /**
    * The next frame, or null if the server ended the connection first (no more frames).
    *
+   * @param timeout how long to wait for a complete frame
+   * @return the frame, or null
    * @throws AssertionError on timeout
+   * @throws IOException if the frame is larger than {@link #maxPayload(int)}
    */
   public WireFrame readFrameOrEof(Duration timeout) throws IOException {
     return peer.readFrameOrEof(timeout, maxPayload);
   }
 
-  /** Sets the largest payload {@link #readFrame} accepts (default 16 MiB); returns this. */
+  /**
+   * Sets the largest payload {@link #readFrame} accepts (default 16 MiB); returns this.
+   *
+   * @param bytes the largest payload, in bytes
+   * @return this client
+   */
   public RawClient maxPayload(int bytes) {
     this.maxPayload = bytes;
     return this;
   }
 
-  /** Half-closes: sends FIN but keeps reading. */
+  /**
+   * Half-closes: sends FIN but keeps reading.
+   *
+   * @throws IOException if the socket cannot be shut down
+   */
   public void shutdownOutput() throws IOException {
     peer.shutdownOutput();
   }
@@ -322,12 +413,20 @@ public final class RawClient implements AutoCloseable {
     peer.abort();
   }
 
-  /** The local port of this client's socket. */
+  /**
+   * The local port of this client's socket.
+   *
+   * @return the local port
+   */
   public int localPort() {
     return peer.socket().getLocalPort();
   }
 
-  /** The underlying socket, for socket options this class does not cover. */
+  /**
+   * The underlying socket, for socket options this class does not cover.
+   *
+   * @return the socket
+   */
   public Socket socket() {
     return peer.socket();
   }

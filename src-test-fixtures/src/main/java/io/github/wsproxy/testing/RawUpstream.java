@@ -111,6 +111,9 @@ public final class RawUpstream implements AutoCloseable {
    *
    * @param tls the server's context (its certificate, and the trust for client certificates)
    * @param needClientAuth whether clients must present a certificate {@code tls} trusts
+   * @param script what to do with each accepted connection
+   * @return the listening upstream
+   * @throws IOException if binding fails
    */
   public static RawUpstream startTls(SSLContext tls, boolean needClientAuth, Script script) throws IOException {
     Objects.requireNonNull(script, "script");
@@ -154,6 +157,8 @@ public final class RawUpstream implements AutoCloseable {
   /**
    * A script that accepts the TCP connection and reads whatever arrives, never answering, until
    * the peer closes or the upstream is closed.
+   *
+   * @return the silent script
    */
   public static Script silent() {
     return c -> c.awaitEof(Duration.ofDays(1));
@@ -164,6 +169,8 @@ public final class RawUpstream implements AutoCloseable {
    * continuation) unmasked with the same FIN, RSV bits and payload, answers pings with pongs,
    * ignores pongs, and answers a close frame with a close frame of the same payload before closing
    * the connection. It stops quietly if the peer ends the connection without a close frame.
+   *
+   * @return the echo script
    */
   public static Script echo() {
     return c -> {
@@ -182,58 +189,107 @@ public final class RawUpstream implements AutoCloseable {
     };
   }
 
-  /** The port listened on. */
+  /**
+   * The port listened on.
+   *
+   * @return the port
+   */
   public int port() {
     return server.getLocalPort();
   }
 
-  /** {@code ws://127.0.0.1:PORT}, to configure as a proxy's upstream. */
+  /**
+   * {@code ws://127.0.0.1:PORT}, to configure as a proxy's upstream.
+   *
+   * @return the upstream's URI
+   */
   public URI uri() {
     return URI.create("ws://" + hostPort());
   }
 
-  /** {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/"). */
+  /**
+   * {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/").
+   *
+   * @param path the request path, and query if any
+   * @return the upstream's URI with that path
+   */
   public URI uri(String path) {
     return URI.create("ws://" + hostPort() + path);
   }
 
-  /** Every request head read by {@link Connection#readRequest()}, in order. */
+  /**
+   * Every request head read by {@link Connection#readRequest()}, in order.
+   *
+   * @return the request heads read so far; a copy
+   */
   public List<HttpHead> requests() {
     return List.copyOf(requests);
   }
 
-  /** Waits until at least {@code n} requests have been read; returns all of them. */
+  /**
+   * Waits until at least {@code n} requests have been read; returns all of them.
+   *
+   * @param n the number of requests to wait for
+   * @param timeout how long to wait
+   * @return every request head read so far, in order
+   */
   public List<HttpHead> awaitRequests(int n, Duration timeout) {
     Await.until(() -> requests.size() >= n, timeout, n + " request(s) read by " + this);
     return requests();
   }
 
-  /** Every frame read by any connection (unmasked; {@code masked()} tells), in read order. */
+  /**
+   * Every frame read by any connection (unmasked; {@code masked()} tells), in read order.
+   *
+   * @return the frames read so far; a copy
+   */
   public List<WireFrame> receivedFrames() {
     return List.copyOf(frames);
   }
 
-  /** How many TCP connections have been accepted. */
+  /**
+   * How many TCP connections have been accepted.
+   *
+   * @return the number of accepted connections
+   */
   public int connectionCount() {
     return connectionCount.get();
   }
 
-  /** Waits until at least {@code n} TCP connections have been accepted. */
+  /**
+   * Waits until at least {@code n} TCP connections have been accepted.
+   *
+   * @param n the number of connections to wait for
+   * @param timeout how long to wait
+   */
   public void awaitConnections(int n, Duration timeout) {
     Await.until(() -> connectionCount.get() >= n, timeout, n + " connection(s) to " + this);
   }
 
-  /** The accepted connections, in order, including finished ones. */
+  /**
+   * The accepted connections, in order, including finished ones.
+   *
+   * @return the connections accepted so far; a copy
+   */
   public List<Connection> connections() {
     return List.copyOf(connections);
   }
 
-  /** Waits until at least {@code n} scripts have returned or thrown. */
+  /**
+   * Waits until at least {@code n} scripts have returned or thrown.
+   *
+   * @param n the number of finished scripts to wait for
+   * @param timeout how long to wait
+   */
   public void awaitScriptsFinished(int n, Duration timeout) {
     Await.until(() -> finishedScripts.get() >= n, timeout, n + " script(s) finished on " + this);
   }
 
-  /** What the scripts threw, in order. */
+  /**
+   * What the scripts threw, in order.
+   *
+   * @return the scripts' failures so far; a copy
+   */
   public List<Throwable> failures() {
     return List.copyOf(failures);
   }
@@ -360,17 +416,30 @@ public final class RawUpstream implements AutoCloseable {
       this.peer = new RawSocketPeer(socket, upstream.frames::add);
     }
 
-    /** This connection's number on its upstream, from 0 in accept order. */
+    /**
+     * This connection's number on its upstream, from 0 in accept order.
+     *
+     * @return the connection's index
+     */
     public int index() {
       return index;
     }
 
-    /** The last request head read, or null if none has been read yet. */
+    /**
+     * The last request head read, or null if none has been read yet.
+     *
+     * @return the last request head, or null
+     */
     public HttpHead request() {
       return request;
     }
 
-    /** Like {@link #readRequest(Duration)} with {@link RawUpstream#DEFAULT_TIMEOUT}. */
+    /**
+     * Like {@link #readRequest(Duration)} with {@link RawUpstream#DEFAULT_TIMEOUT}.
+     *
+     * @return the request head (and body, if it has a Content-Length)
+     * @throws IOException on a malformed head or one over 64 KiB
+     */
     public HttpHead readRequest() throws IOException {
       return readRequest(DEFAULT_TIMEOUT);
     }
@@ -379,6 +448,8 @@ public final class RawUpstream implements AutoCloseable {
      * Reads a request head (and its body, if it has a Content-Length) and records it in {@link
      * RawUpstream#requests()}.
      *
+     * @param timeout how long to wait for the complete head and body
+     * @return the request head (and body, if it has a Content-Length)
      * @throws AssertionError on timeout or if the peer ends the connection first
      * @throws IOException on a malformed head or one over 64 KiB
      */
@@ -397,6 +468,7 @@ public final class RawUpstream implements AutoCloseable {
      * @param request the request read, for its Sec-WebSocket-Key
      * @param extraHeaderLines complete header lines without CRLF
      * @throws AssertionError if the request has no Sec-WebSocket-Key
+     * @throws IOException if writing fails
      */
     public void accept(HttpHead request, String... extraHeaderLines) throws IOException {
       String key = request.header("Sec-WebSocket-Key");
@@ -422,6 +494,7 @@ public final class RawUpstream implements AutoCloseable {
      * @param reason the reason phrase
      * @param headers header names and values, in iteration order
      * @param body the body, or null for none
+     * @throws IOException if writing fails
      */
     public void respond(int status, String reason, Map<String, String> headers, byte[] body)
         throws IOException {
@@ -433,6 +506,12 @@ public final class RawUpstream implements AutoCloseable {
     /**
      * Like {@link #respond(int, String, Map, byte[])} with complete header lines (without CRLF),
      * so duplicate names can be sent.
+     *
+     * @param status the status code
+     * @param reason the reason phrase
+     * @param headerLines complete header lines without CRLF, in order
+     * @param body the body, or null for none
+     * @throws IOException if writing fails
      */
     public void respond(int status, String reason, List<String> headerLines, byte[] body)
         throws IOException {
@@ -454,27 +533,52 @@ public final class RawUpstream implements AutoCloseable {
       peer.write(all);
     }
 
-    /** Writes bytes exactly as given. */
+    /**
+     * Writes bytes exactly as given.
+     *
+     * @param bytes the bytes to write
+     * @throws IOException if writing fails
+     */
     public void sendRaw(byte[] bytes) throws IOException {
       peer.write(bytes);
     }
 
-    /** Writes a string's UTF-8 bytes exactly as given (no line ending is added). */
+    /**
+     * Writes a string's UTF-8 bytes exactly as given (no line ending is added).
+     *
+     * @param text the text whose UTF-8 bytes are written
+     * @throws IOException if writing fails
+     */
     public void sendRaw(String text) throws IOException {
       peer.write(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends a frame unmasked, as a server must. */
+    /**
+     * Sends a frame unmasked, as a server must.
+     *
+     * @param frame the frame to send
+     * @throws IOException if writing fails
+     */
     public void sendFrame(WireFrame frame) throws IOException {
       peer.write(WireFrame.encode(frame, null));
     }
 
-    /** Sends frames unmasked, in a single write. */
+    /**
+     * Sends frames unmasked, in a single write.
+     *
+     * @param frames the frames to send, in order
+     * @throws IOException if writing fails
+     */
     public void sendFrames(List<WireFrame> frames) throws IOException {
       peer.writeFrames(frames, false);
     }
 
-    /** Sends a frame masked with a random key: a protocol violation for a server. */
+    /**
+     * Sends a frame masked with a random key: a protocol violation for a server.
+     *
+     * @param frame the frame to send
+     * @throws IOException if writing fails
+     */
     public void sendFrameMasked(WireFrame frame) throws IOException {
       peer.write(WireFrame.encode(frame, WireFrame.randomMaskKey()));
     }
@@ -482,13 +586,22 @@ public final class RawUpstream implements AutoCloseable {
     /**
      * Reads the next frame (recorded in {@link RawUpstream#receivedFrames()}).
      *
+     * @param timeout how long to wait for a complete frame
+     * @return the frame
      * @throws AssertionError on timeout, or if the peer ends the connection before a frame
+     * @throws IOException if the frame is larger than {@link #maxPayload(int)}, or on a read error
      */
     public WireFrame readFrame(Duration timeout) throws IOException {
       return peer.readFrame(timeout, maxPayload);
     }
 
-    /** The next frame, or null if none is complete within {@code timeout}. */
+    /**
+     * The next frame, or null if none is complete within {@code timeout}.
+     *
+     * @param timeout how long to wait for a complete frame
+     * @return the frame, or null
+     * @throws IOException if the frame is larger than {@link #maxPayload(int)}, or on a read error
+     */
     public WireFrame pollFrame(Duration timeout) throws IOException {
       return peer.pollFrame(timeout, maxPayload);
     }
@@ -496,13 +609,23 @@ public final class RawUpstream implements AutoCloseable {
     /**
      * The next frame, or null if the peer ended the connection first.
      *
+     * @param timeout how long to wait for a complete frame
+     * @return the frame, or null
      * @throws AssertionError on timeout
+     * @throws IOException if the frame is larger than {@link #maxPayload(int)}, or on a read error
      */
     public WireFrame readFrameOrEof(Duration timeout) throws IOException {
       return peer.readFrameOrEof(timeout, maxPayload);
     }
 
-    /** Reads exactly {@code n} raw bytes. */
+    /**
+     * Reads exactly {@code n} raw bytes.
+     *
+     * @param n the number of bytes to read
+     * @param timeout how long to wait for them
+     * @return the bytes read
+     * @throws IOException on a read error
+     */
     public byte[] readBytes(int n, Duration timeout) throws IOException {
       return peer.readBytes(n, timeout);
     }
@@ -511,24 +634,39 @@ public final class RawUpstream implements AutoCloseable {
      * Waits until the peer closes the TCP connection (end of stream or reset); bytes arriving
      * meanwhile stay buffered.
      *
+     * @param timeout how long to wait
      * @return true if the connection ended, false on timeout
+     * @throws IOException on a read error
      */
     public boolean awaitEof(Duration timeout) throws IOException {
       return peer.awaitEof(timeout);
     }
 
-    /** Whether the connection ended with a reset (RST) rather than a FIN. */
+    /**
+     * Whether the connection ended with a reset (RST) rather than a FIN.
+     *
+     * @return whether a reset was seen
+     */
     public boolean wasReset() {
       return peer.resetSeen();
     }
 
-    /** Sets the largest payload the frame reads accept (default 16 MiB); returns this. */
+    /**
+     * Sets the largest payload the frame reads accept (default 16 MiB); returns this.
+     *
+     * @param bytes the largest payload, in bytes
+     * @return this connection
+     */
     public Connection maxPayload(int bytes) {
       this.maxPayload = bytes;
       return this;
     }
 
-    /** Half-closes: sends FIN but keeps reading. */
+    /**
+     * Half-closes: sends FIN but keeps reading.
+     *
+     * @throws IOException if the socket cannot be shut down
+     */
     public void shutdownOutput() throws IOException {
       peer.shutdownOutput();
     }
@@ -539,7 +677,11 @@ public final class RawUpstream implements AutoCloseable {
       peer.abort();
     }
 
-    /** The underlying socket. */
+    /**
+     * The underlying socket.
+     *
+     * @return the socket
+     */
     public Socket socket() {
       return peer.socket();
     }

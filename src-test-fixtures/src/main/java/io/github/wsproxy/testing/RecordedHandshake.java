@@ -19,17 +19,35 @@ import java.util.Map;
 public record RecordedHandshake(
     String resource, Map<String, String> headers, InetSocketAddress remote, HttpHead request) {
 
-  /** Copies the header map. */
+  /**
+   * Copies the header map.
+   *
+   * @param resource the request target: path and query, as sent
+   * @param headers the headers by lowercased name
+   * @param remote the address the request came from
+   * @param request the request head exactly as received, or null
+   */
   public RecordedHandshake {
     headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
   }
 
-  /** A handshake without the raw request head. */
+  /**
+   * A handshake without the raw request head.
+   *
+   * @param resource the request target: path and query, as sent
+   * @param headers the headers by lowercased name
+   * @param remote the address the request came from
+   */
   public RecordedHandshake(String resource, Map<String, String> headers, InetSocketAddress remote) {
     this(resource, headers, remote, null);
   }
 
-  /** The value of a header (case-insensitive), or null if absent. */
+  /**
+   * The value of a header (case-insensitive), or null if absent.
+   *
+   * @param name the header's name
+   * @return the header's value, or null
+   */
   public String header(String name) {
     return headers.get(name.toLowerCase(Locale.ROOT));
   }

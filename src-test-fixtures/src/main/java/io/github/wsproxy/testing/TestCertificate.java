@@ -50,6 +50,10 @@ public final class TestCertificate {
    *
    * @param commonName the subject's CN
    * @param subjectAltNames keytool's SAN syntax, e.g. {@code dns:localhost,ip:127.0.0.1}
+   * @param dir the directory the files are written to
+   * @param name the base name of the files, also the key's alias
+   * @return the generated certificate and its files
+   * @throws IOException if keytool fails or is interrupted, or its output cannot be read
    */
   public static TestCertificate generate(Path dir, String name, String commonName, String subjectAltNames)
       throws IOException {
@@ -87,6 +91,10 @@ public final class TestCertificate {
   /**
    * A TLS context presenting {@code identity} (null: no certificate) and trusting exactly {@code
    * trusted} (none given: trusting nothing).
+   *
+   * @param identity the certificate and key to present, or null for none
+   * @param trusted the certificates to trust
+   * @return a new TLS context
    */
   public static SSLContext context(TestCertificate identity, TestCertificate... trusted) {
     try {
@@ -109,7 +117,13 @@ public final class TestCertificate {
     }
   }
 
-  /** Copies this certificate's PEM files over {@code certificate} and {@code key} (for reload tests). */
+  /**
+   * Copies this certificate's PEM files over {@code certificate} and {@code key} (for reload
+   * tests).
+   *
+   * @param certificate where the certificate PEM is copied to
+   * @param key where the private key PEM is copied to
+   */
   public void copyPemTo(Path certificate, Path key) {
     try {
       Files.copy(certificatePem, certificate, StandardCopyOption.REPLACE_EXISTING);
@@ -119,22 +133,38 @@ public final class TestCertificate {
     }
   }
 
-  /** The PKCS12 key store (password {@link #PASSWORD}). */
+  /**
+   * The PKCS12 key store (password {@link #PASSWORD}).
+   *
+   * @return the key store file
+   */
   public Path keyStore() {
     return keyStore;
   }
 
-  /** The certificate as PEM. */
+  /**
+   * The certificate as PEM.
+   *
+   * @return the certificate PEM file
+   */
   public Path certificatePem() {
     return certificatePem;
   }
 
-  /** The private key as PEM PKCS#8. */
+  /**
+   * The private key as PEM PKCS#8.
+   *
+   * @return the private key PEM file
+   */
   public Path privateKeyPem() {
     return privateKeyPem;
   }
 
-  /** The certificate. */
+  /**
+   * The certificate.
+   *
+   * @return the certificate
+   */
   public X509Certificate certificate() {
     return certificate;
   }

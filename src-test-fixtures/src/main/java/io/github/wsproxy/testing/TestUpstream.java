@@ -88,12 +88,21 @@ public final class TestUpstream implements AutoCloseable {
         new UpstreamServer(config.bind, config.workers, drafts, this, config.responseHeaders);
   }
 
-  /** A builder with the defaults: 127.0.0.1:0, echo, no subprotocols, no compression. */
+  /**
+   * A builder with the defaults: 127.0.0.1:0, echo, no subprotocols, no compression.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Builds and starts an upstream with the defaults (an echo server on 127.0.0.1:0). */
+  /**
+   * Builds and starts an upstream with the defaults (an echo server on 127.0.0.1:0).
+   *
+   * @return the started upstream
+   * @throws IOException if the address cannot be bound or the server does not start in 10 s
+   */
   public static TestUpstream startEcho() throws IOException {
     return builder().build().start();
   }
@@ -121,17 +130,30 @@ public final class TestUpstream implements AutoCloseable {
     return this;
   }
 
-  /** The port listened on (after {@link #start()}). */
+  /**
+   * The port listened on (after {@link #start()}).
+   *
+   * @return the port
+   */
   public int port() {
     return server.getPort();
   }
 
-  /** {@code ws://127.0.0.1:PORT}, to configure as a proxy's upstream. */
+  /**
+   * {@code ws://127.0.0.1:PORT}, to configure as a proxy's upstream.
+   *
+   * @return the upstream's URI
+   */
   public URI uri() {
     return URI.create("ws://" + hostPort());
   }
 
-  /** {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/"). */
+  /**
+   * {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/").
+   *
+   * @param path the request path, and query if any
+   * @return the upstream's URI with that path
+   */
   public URI uri(String path) {
     return URI.create("ws://" + hostPort() + path);
   }
@@ -144,40 +166,74 @@ public final class TestUpstream implements AutoCloseable {
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
   }
 
-  /** Every opening handshake received, in order (including ones that later failed). */
+  /**
+   * Every opening handshake received, in order (including ones that later failed).
+   *
+   * @return the handshakes received so far; a copy
+   */
   public List<RecordedHandshake> handshakes() {
     return List.copyOf(handshakes);
   }
 
-  /** Waits until at least {@code n} handshakes have been received; returns all of them. */
+  /**
+   * Waits until at least {@code n} handshakes have been received; returns all of them.
+   *
+   * @param n the number of handshakes to wait for
+   * @param timeout how long to wait
+   * @return every handshake received so far, in order
+   */
   public List<RecordedHandshake> awaitHandshakes(int n, Duration timeout) {
     Await.until(() -> handshakes.size() >= n, timeout, n + " handshake(s) on " + this);
     return handshakes();
   }
 
-  /** Every frame received on any connection, exactly as on the wire, in arrival order. */
+  /**
+   * Every frame received on any connection, exactly as on the wire, in arrival order.
+   *
+   * @return the frames received so far; a copy
+   */
   public List<WireFrame> receivedFrames() {
     return List.copyOf(frames);
   }
 
-  /** Waits until at least {@code n} frames have been received; returns all of them. */
+  /**
+   * Waits until at least {@code n} frames have been received; returns all of them.
+   *
+   * @param n the number of frames to wait for
+   * @param timeout how long to wait
+   * @return every frame received so far, in order
+   */
   public List<WireFrame> awaitFrames(int n, Duration timeout) {
     Await.until(() -> frames.size() >= n, timeout, n + " frame(s) received by " + this);
     return receivedFrames();
   }
 
-  /** Every text message received on any connection, in order. */
+  /**
+   * Every text message received on any connection, in order.
+   *
+   * @return the text messages received so far; a copy
+   */
   public List<String> receivedTexts() {
     return List.copyOf(texts);
   }
 
-  /** Waits until at least {@code n} text messages have been received; returns all of them. */
+  /**
+   * Waits until at least {@code n} text messages have been received; returns all of them.
+   *
+   * @param n the number of text messages to wait for
+   * @param timeout how long to wait
+   * @return every text message received so far, in order
+   */
   public List<String> awaitTexts(int n, Duration timeout) {
     Await.until(() -> texts.size() >= n, timeout, n + " text message(s) received by " + this);
     return receivedTexts();
   }
 
-  /** Every binary message received on any connection, in order (copies). */
+  /**
+   * Every binary message received on any connection, in order (copies).
+   *
+   * @return the binary messages received so far
+   */
   public List<byte[]> receivedBinaries() {
     List<byte[]> copy = new ArrayList<>();
     for (byte[] b : binaries) {
@@ -186,18 +242,34 @@ public final class TestUpstream implements AutoCloseable {
     return copy;
   }
 
-  /** Waits until at least {@code n} binary messages have been received; returns all of them. */
+  /**
+   * Waits until at least {@code n} binary messages have been received; returns all of them.
+   *
+   * @param n the number of binary messages to wait for
+   * @param timeout how long to wait
+   * @return every binary message received so far, in order
+   */
   public List<byte[]> awaitBinaries(int n, Duration timeout) {
     Await.until(() -> binaries.size() >= n, timeout, n + " binary message(s) received by " + this);
     return receivedBinaries();
   }
 
-  /** How each opened connection ended, in order. */
+  /**
+   * How each opened connection ended, in order.
+   *
+   * @return the closes so far; a copy
+   */
   public List<RecordedClose> closes() {
     return List.copyOf(closes);
   }
 
-  /** Waits until at least {@code n} opened connections have ended; returns all closes. */
+  /**
+   * Waits until at least {@code n} opened connections have ended; returns all closes.
+   *
+   * @param n the number of ended connections to wait for
+   * @param timeout how long to wait
+   * @return every close so far, in order
+   */
   public List<RecordedClose> awaitCloses(int n, Duration timeout) {
     Await.until(() -> closes.size() >= n, timeout, n + " close(s) on " + this);
     return closes();
@@ -206,17 +278,27 @@ public final class TestUpstream implements AutoCloseable {
   /**
    * The errors Java-WebSocket reported (protocol violations such as an unmasked client frame,
    * exceptions thrown by handlers, I/O errors), in order.
+   *
+   * @return the errors so far; a copy
    */
   public List<Exception> errors() {
     return List.copyOf(errors);
   }
 
-  /** Every connection accepted so far, including unfinished handshakes and closed ones. */
+  /**
+   * Every connection accepted so far, including unfinished handshakes and closed ones.
+   *
+   * @return the connections accepted so far
+   */
   public List<Conn> connections() {
     return List.copyOf(conns);
   }
 
-  /** The connections currently open (handshake done, not closing or closed). */
+  /**
+   * The connections currently open (handshake done, not closing or closed).
+   *
+   * @return the open connections
+   */
   public List<Conn> liveConnections() {
     List<Conn> live = new ArrayList<>();
     for (Conn c : conns) {
@@ -227,22 +309,39 @@ public final class TestUpstream implements AutoCloseable {
     return live;
   }
 
-  /** How many connections are currently open. */
+  /**
+   * How many connections are currently open.
+   *
+   * @return the number of open connections
+   */
   public int openConnections() {
     return liveConnections().size();
   }
 
-  /** Waits until exactly {@code n} connections are open. */
+  /**
+   * Waits until exactly {@code n} connections are open.
+   *
+   * @param n the number of open connections to wait for
+   * @param timeout how long to wait
+   */
   public void awaitOpenConnections(int n, Duration timeout) {
     Await.until(() -> openConnections() == n, timeout, n + " open connection(s) on " + this);
   }
 
-  /** Sends a text message on every open connection. */
+  /**
+   * Sends a text message on every open connection.
+   *
+   * @param text the message's text
+   */
   public void sendTextToAll(String text) {
     liveConnections().forEach(c -> c.send(text));
   }
 
-  /** Sends a binary message on every open connection. */
+  /**
+   * Sends a binary message on every open connection.
+   *
+   * @param data the message's bytes
+   */
   public void sendBinaryToAll(byte[] data) {
     liveConnections().forEach(c -> c.send(data));
   }
@@ -251,12 +350,19 @@ public final class TestUpstream implements AutoCloseable {
    * Sends exact frames on every open connection, unmasked, without compression or validation
    * (e.g. a fragmented message with a ping in the middle). The connection state does not change:
    * to close, use {@link #closeAll}.
+   *
+   * @param framesToSend the frames to send, in order
    */
   public void sendFramesToAll(List<WireFrame> framesToSend) {
     liveConnections().forEach(c -> c.sendFrames(framesToSend));
   }
 
-  /** Closes every open connection with a close frame carrying {@code code} and {@code reason}. */
+  /**
+   * Closes every open connection with a close frame carrying {@code code} and {@code reason}.
+   *
+   * @param code the close code
+   * @param reason the close reason
+   */
   public void closeAll(int code, String reason) {
     liveConnections().forEach(c -> c.close(code, reason));
   }
@@ -392,7 +498,12 @@ public final class TestUpstream implements AutoCloseable {
 
     private Builder() {}
 
-    /** The address to listen on; default 127.0.0.1 port 0 (an ephemeral port). */
+    /**
+     * The address to listen on; default 127.0.0.1 port 0 (an ephemeral port).
+     *
+     * @param address the address to listen on
+     * @return this builder
+     */
     public Builder bind(InetSocketAddress address) {
       this.bind = Objects.requireNonNull(address, "address");
       return this;
@@ -402,6 +513,9 @@ public final class TestUpstream implements AutoCloseable {
      * The subprotocols the server supports. It selects the first protocol in the client's offer
      * that it supports; an offer with none of them is still accepted, with no protocol. Default:
      * none supported, so no protocol is ever selected.
+     *
+     * @param supported the supported subprotocols
+     * @return this builder
      */
     public Builder subprotocols(String... supported) {
       this.subprotocols = List.of(supported);
@@ -412,6 +526,9 @@ public final class TestUpstream implements AutoCloseable {
      * Whether the server accepts a permessage-deflate offer (Java-WebSocket's
      * PerMessageDeflateExtension, which answers with {@code server_no_context_takeover} and
      * compresses messages of 1 KiB or more). Default false.
+     *
+     * @param enabled whether to accept permessage-deflate
+     * @return this builder
      */
     public Builder permessageDeflate(boolean enabled) {
       this.deflate = enabled;
@@ -421,6 +538,9 @@ public final class TestUpstream implements AutoCloseable {
     /**
      * The largest frame payload, and message, the server accepts; larger ones close the
      * connection with 1009. Default {@link #DEFAULT_MAX_FRAME_SIZE}.
+     *
+     * @param bytes the largest frame payload and message, in bytes
+     * @return this builder
      */
     public Builder maxFrameSize(int bytes) {
       if (bytes < 1) {
@@ -430,7 +550,12 @@ public final class TestUpstream implements AutoCloseable {
       return this;
     }
 
-    /** The number of Java-WebSocket worker threads; default 2. */
+    /**
+     * The number of Java-WebSocket worker threads; default 2.
+     *
+     * @param count the number of worker threads
+     * @return this builder
+     */
     public Builder workers(int count) {
       if (count < 1) {
         throw new IllegalArgumentException("workers must be positive, was " + count);
@@ -439,19 +564,34 @@ public final class TestUpstream implements AutoCloseable {
       return this;
     }
 
-    /** Handles text messages instead of echoing them (messages are still recorded). */
+    /**
+     * Handles text messages instead of echoing them (messages are still recorded).
+     *
+     * @param handler called with the connection and the message's text
+     * @return this builder
+     */
     public Builder onText(BiConsumer<Conn, String> handler) {
       this.onText = handler;
       return this;
     }
 
-    /** Handles binary messages instead of echoing them (messages are still recorded). */
+    /**
+     * Handles binary messages instead of echoing them (messages are still recorded).
+     *
+     * @param handler called with the connection and the message's bytes
+     * @return this builder
+     */
     public Builder onBinary(BiConsumer<Conn, byte[]> handler) {
       this.onBinary = handler;
       return this;
     }
 
-    /** Runs when a connection opens, e.g. to send a greeting. */
+    /**
+     * Runs when a connection opens, e.g. to send a greeting.
+     *
+     * @param handler called with the opened connection
+     * @return this builder
+     */
     public Builder onOpen(Consumer<Conn> handler) {
       this.onOpen = handler;
       return this;
@@ -460,18 +600,31 @@ public final class TestUpstream implements AutoCloseable {
     /**
      * Adds a header to every 101 response. Java-WebSocket overwrites Upgrade, Connection,
      * Sec-WebSocket-Accept, Server and Date.
+     *
+     * @param name the header's name
+     * @param value the header's value
+     * @return this builder
      */
     public Builder responseHeader(String name, String value) {
       responseHeaders.put(name, value);
       return this;
     }
 
-    /** Returns the upstream, not yet started. */
+    /**
+     * Returns the upstream, not yet started.
+     *
+     * @return a new upstream with this builder's settings
+     */
     public TestUpstream build() {
       return new TestUpstream(this);
     }
 
-    /** Builds and starts the upstream. */
+    /**
+     * Builds and starts the upstream.
+     *
+     * @return the started upstream
+     * @throws IOException if the address cannot be bound or the server does not start in 10 s
+     */
     public TestUpstream start() throws IOException {
       return build().start();
     }
@@ -511,57 +664,101 @@ public final class TestUpstream implements AutoCloseable {
       owner.frames.add(frame);
     }
 
-    /** This connection's number on its upstream, from 0 in accept order. */
+    /**
+     * This connection's number on its upstream, from 0 in accept order.
+     *
+     * @return the connection's index
+     */
     public int index() {
       return index;
     }
 
-    /** The request target (path and query), or null before the handshake. */
+    /**
+     * The request target (path and query), or null before the handshake.
+     *
+     * @return the request target, or null
+     */
     public String resource() {
       return ws.getResourceDescriptor();
     }
 
-    /** The recorded handshake, or null before it. */
+    /**
+     * The recorded handshake, or null before it.
+     *
+     * @return the handshake, or null
+     */
     public RecordedHandshake handshake() {
       return handshake;
     }
 
-    /** The peer's address. */
+    /**
+     * The peer's address.
+     *
+     * @return the peer's address
+     */
     public InetSocketAddress remoteAddress() {
       return handshake != null ? handshake.remote() : ws.getRemoteSocketAddress();
     }
 
-    /** Whether the connection is open (handshake done, not closing or closed). */
+    /**
+     * Whether the connection is open (handshake done, not closing or closed).
+     *
+     * @return whether the connection is open
+     */
     public boolean isOpen() {
       return ws.isOpen();
     }
 
-    /** The selected subprotocol, or "" if none. */
+    /**
+     * The selected subprotocol, or "" if none.
+     *
+     * @return the selected subprotocol, or ""
+     */
     public String subprotocol() {
       return ws.getProtocol() == null ? "" : ws.getProtocol().getProvidedProtocol();
     }
 
-    /** The frames received on this connection, exactly as on the wire. */
+    /**
+     * The frames received on this connection, exactly as on the wire.
+     *
+     * @return the frames received on this connection; a copy
+     */
     public List<WireFrame> receivedFrames() {
       return List.copyOf(received);
     }
 
-    /** Sends a text message (compressed if permessage-deflate was negotiated). */
+    /**
+     * Sends a text message (compressed if permessage-deflate was negotiated).
+     *
+     * @param text the message's text
+     */
     public void send(String text) {
       ws.send(text);
     }
 
-    /** Sends a binary message (compressed if permessage-deflate was negotiated). */
+    /**
+     * Sends a binary message (compressed if permessage-deflate was negotiated).
+     *
+     * @param data the message's bytes
+     */
     public void send(byte[] data) {
       ws.send(data);
     }
 
-    /** Sends an exact frame, unmasked; see {@link TestUpstream#sendFramesToAll(List)}. */
+    /**
+     * Sends an exact frame, unmasked; see {@link TestUpstream#sendFramesToAll(List)}.
+     *
+     * @param frame the frame to send
+     */
     public void sendFrame(WireFrame frame) {
       sendFrames(List.of(frame));
     }
 
-    /** Sends exact frames, unmasked, in one write; see {@link TestUpstream#sendFramesToAll}. */
+    /**
+     * Sends exact frames, unmasked, in one write; see {@link TestUpstream#sendFramesToAll}.
+     *
+     * @param framesToSend the frames to send, in order
+     */
     public void sendFrames(List<WireFrame> framesToSend) {
       if (ws.isClosed()) {
         throw new IllegalStateException("connection " + index + " is closed");
@@ -569,7 +766,11 @@ public final class TestUpstream implements AutoCloseable {
       RawFrameQueue.send(ws, framesToSend, false);
     }
 
-    /** Sends exact frames masked with random keys: a protocol violation for a server. */
+    /**
+     * Sends exact frames masked with random keys: a protocol violation for a server.
+     *
+     * @param framesToSend the frames to send, in order
+     */
     public void sendFramesMasked(List<WireFrame> framesToSend) {
       if (ws.isClosed()) {
         throw new IllegalStateException("connection " + index + " is closed");
@@ -580,6 +781,9 @@ public final class TestUpstream implements AutoCloseable {
     /**
      * Sends a close frame with exactly this code and reason (not validated: 1005 or a 200-byte
      * reason are sent as given), then closes the TCP connection once it is flushed.
+     *
+     * @param code the close code
+     * @param reason the close reason
      */
     public void close(int code, String reason) {
       closeWith(WireFrame.close(code, reason), code, reason);

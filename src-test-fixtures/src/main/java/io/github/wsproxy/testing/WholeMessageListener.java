@@ -17,10 +17,18 @@ public abstract class WholeMessageListener implements WebSocket.Listener {
   /** For subclasses. */
   protected WholeMessageListener() {}
 
-  /** A whole text message arrived. */
+  /**
+   * A whole text message arrived.
+   *
+   * @param message the message's text
+   */
   protected abstract void onWholeText(String message);
 
-  /** A whole binary message arrived (the array is the subclass's to keep). */
+  /**
+   * A whole binary message arrived (the array is the subclass's to keep).
+   *
+   * @param message the message's bytes
+   */
   protected abstract void onWholeBinary(byte[] message);
 
   @Override

@@ -56,6 +56,11 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
   /**
    * Validates the fields and copies the payload.
    *
+   * @param fin the FIN bit
+   * @param rsv the three RSV bits as a number 0–7
+   * @param opcode the opcode, 0–15
+   * @param payload the payload, unmasked
+   * @param masked whether the frame was masked on the wire
    * @throws IllegalArgumentException if {@code rsv} is not 0–7 or {@code opcode} not 0–15
    */
   public WireFrame {
@@ -68,12 +73,22 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     payload = payload == null ? EMPTY : payload.clone();
   }
 
-  /** A final, unmasked text frame carrying {@code text} in UTF-8. */
+  /**
+   * A final, unmasked text frame carrying {@code text} in UTF-8.
+   *
+   * @param text the frame's text
+   * @return the frame
+   */
   public static WireFrame text(String text) {
     return new WireFrame(true, 0, TEXT, text.getBytes(StandardCharsets.UTF_8), false);
   }
 
-  /** A final, unmasked binary frame. */
+  /**
+   * A final, unmasked binary frame.
+   *
+   * @param data the frame's payload
+   * @return the frame
+   */
   public static WireFrame binary(byte[] data) {
     return new WireFrame(true, 0, BINARY, data, false);
   }
@@ -81,6 +96,10 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
   /**
    * A close frame with a status code and a UTF-8 reason. Neither is checked: codes such as 1005 or
    * 999 and reasons over 123 bytes can be built for negative tests.
+   *
+   * @param code the status code, written as two bytes
+   * @param reason the reason
+   * @return the frame
    */
   public static WireFrame close(int code, String reason) {
     byte[] text = reason.getBytes(StandardCharsets.UTF_8);
@@ -91,68 +110,128 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     return new WireFrame(true, 0, CLOSE, payload, false);
   }
 
-  /** A close frame with an empty payload (no status code: received as 1005). */
+  /**
+   * A close frame with an empty payload (no status code: received as 1005).
+   *
+   * @return the frame
+   */
   public static WireFrame closeEmpty() {
     return new WireFrame(true, 0, CLOSE, EMPTY, false);
   }
 
-  /** A ping frame. */
+  /**
+   * A ping frame.
+   *
+   * @param data the frame's payload
+   * @return the frame
+   */
   public static WireFrame ping(byte[] data) {
     return new WireFrame(true, 0, PING, data, false);
   }
 
-  /** A pong frame. */
+  /**
+   * A pong frame.
+   *
+   * @param data the frame's payload
+   * @return the frame
+   */
   public static WireFrame pong(byte[] data) {
     return new WireFrame(true, 0, PONG, data, false);
   }
 
-  /** A continuation frame, the last of its message when {@code fin}. */
+  /**
+   * A continuation frame, the last of its message when {@code fin}.
+   *
+   * @param data the frame's payload
+   * @param fin whether the frame ends its message
+   * @return the frame
+   */
   public static WireFrame continuation(byte[] data, boolean fin) {
     return new WireFrame(fin, 0, CONTINUATION, data, false);
   }
 
-  /** A continuation frame carrying UTF-8 text, the last of its message when {@code fin}. */
+  /**
+   * A continuation frame carrying UTF-8 text, the last of its message when {@code fin}.
+   *
+   * @param text the frame's text
+   * @param fin whether the frame ends its message
+   * @return the frame
+   */
   public static WireFrame continuation(String text, boolean fin) {
     return continuation(text.getBytes(StandardCharsets.UTF_8), fin);
   }
 
-  /** A first text fragment (FIN clear) carrying {@code text} in UTF-8. */
+  /**
+   * A first text fragment (FIN clear) carrying {@code text} in UTF-8.
+   *
+   * @param text the fragment's text
+   * @return the frame
+   */
   public static WireFrame textFragment(String text) {
     return new WireFrame(false, 0, TEXT, text.getBytes(StandardCharsets.UTF_8), false);
   }
 
-  /** A first binary fragment (FIN clear). */
+  /**
+   * A first binary fragment (FIN clear).
+   *
+   * @param data the fragment's payload
+   * @return the frame
+   */
   public static WireFrame binaryFragment(byte[] data) {
     return new WireFrame(false, 0, BINARY, data, false);
   }
 
-  /** A copy of the payload. */
+  /**
+   * A copy of the payload.
+   *
+   * @return a new array holding the payload
+   */
   @Override
   public byte[] payload() {
     return payload.clone();
   }
 
-  /** The payload length, without copying the payload. */
+  /**
+   * The payload length, without copying the payload.
+   *
+   * @return the payload's length, in bytes
+   */
   public int length() {
     return payload.length;
   }
 
-  /** The payload decoded as UTF-8 (malformed bytes become U+FFFD). */
+  /**
+   * The payload decoded as UTF-8 (malformed bytes become U+FFFD).
+   *
+   * @return the payload as text
+   */
   public String payloadText() {
     return new String(payload, StandardCharsets.UTF_8);
   }
 
-  /** Whether RSV1 (the permessage-deflate bit) is set. */
+  /**
+   * Whether RSV1 (the permessage-deflate bit) is set.
+   *
+   * @return whether RSV1 is set
+   */
   public boolean rsv1() {
     return (rsv & RSV1) != 0;
   }
 
-  /** Whether this is a control frame (opcode 8 or above). */
+  /**
+   * Whether this is a control frame (opcode 8 or above).
+   *
+   * @return true for a close, ping or pong frame (or a reserved control opcode)
+   */
   public boolean isControl() {
     return opcode >= 0x8;
   }
 
-  /** The close status code of a close frame's payload, or -1 if the payload has no code. */
+  /**
+   * The close status code of a close frame's payload, or -1 if the payload has no code.
+   *
+   * @return the close code, or -1
+   */
   public int closeCode() {
     if (payload.length < 2) {
       return -1;
@@ -160,7 +239,11 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
   }
 
-  /** The close reason of a close frame's payload (UTF-8), or "" if there is none. */
+  /**
+   * The close reason of a close frame's payload (UTF-8), or "" if there is none.
+   *
+   * @return the close reason, or ""
+   */
   public String closeReason() {
     if (payload.length <= 2) {
       return "";
@@ -168,27 +251,51 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     return new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
   }
 
-  /** This frame with another FIN bit. */
+  /**
+   * This frame with another FIN bit.
+   *
+   * @param newFin the new FIN bit
+   * @return a copy of this frame with that FIN bit
+   */
   public WireFrame withFin(boolean newFin) {
     return new WireFrame(newFin, rsv, opcode, payload, masked);
   }
 
-  /** This frame with other RSV bits (0–7). */
+  /**
+   * This frame with other RSV bits (0–7).
+   *
+   * @param newRsv the new RSV bits, 0–7
+   * @return a copy of this frame with those RSV bits
+   */
   public WireFrame withRsv(int newRsv) {
     return new WireFrame(fin, newRsv, opcode, payload, masked);
   }
 
-  /** This frame with another opcode (0–15). */
+  /**
+   * This frame with another opcode (0–15).
+   *
+   * @param newOpcode the new opcode, 0–15
+   * @return a copy of this frame with that opcode
+   */
   public WireFrame withOpcode(int newOpcode) {
     return new WireFrame(fin, rsv, newOpcode, payload, masked);
   }
 
-  /** This frame with {@link #masked()} cleared, e.g. to compare a received frame to a built one. */
+  /**
+   * This frame with {@link #masked()} cleared, e.g. to compare a received frame to a built one.
+   *
+   * @return a copy of this frame, not marked masked
+   */
   public WireFrame unmaskedCopy() {
     return new WireFrame(fin, rsv, opcode, payload, false);
   }
 
-  /** The name of an opcode ("TEXT", "PING", ..., or "RESERVED-3"). */
+  /**
+   * The name of an opcode ("TEXT", "PING", ..., or "RESERVED-3").
+   *
+   * @param opcode the opcode
+   * @return the opcode's name
+   */
   public static String opcodeName(int opcode) {
     switch (opcode) {
       case CONTINUATION:
@@ -208,7 +315,11 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     }
   }
 
-  /** A fresh random 4-byte masking key. */
+  /**
+   * A fresh random 4-byte masking key.
+   *
+   * @return a new masking key
+   */
   public static byte[] randomMaskKey() {
     byte[] key = new byte[4];
     ThreadLocalRandom.current().nextBytes(key);
@@ -273,7 +384,14 @@ public record WireFrame(boolean fin, int rsv, int opcode, byte[] payload, boolea
     return out;
   }
 
-  /** Like {@link #decode(InputStream, int)} with {@link #DEFAULT_MAX_PAYLOAD}. */
+  /**
+   * Like {@link #decode(InputStream, int)} with {@link #DEFAULT_MAX_PAYLOAD}.
+   *
+   * @param in the stream, positioned at a frame's first byte
+   * @return the frame
+   * @throws IOException if the stream ends before the frame is complete, the payload exceeds the
+   *     default maximum, or on a read error
+   */
   public static WireFrame decode(InputStream in) throws IOException {
     return decode(in, DEFAULT_MAX_PAYLOAD);
   }

@@ -55,12 +55,21 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
     this.rawScript = rawScript;
   }
 
-  /** An extension whose upstream is a {@link TestUpstream} (an echo server unless customised). */
+  /**
+   * An extension whose upstream is a {@link TestUpstream} (an echo server unless customised).
+   *
+   * @return a new extension with a {@link TestUpstream}
+   */
   public static WsProxyExtension echo() {
     return new WsProxyExtension(null);
   }
 
-  /** An extension whose upstream is a {@link RawUpstream} running {@code script}. */
+  /**
+   * An extension whose upstream is a {@link RawUpstream} running {@code script}.
+   *
+   * @param script what the raw upstream does on each connection
+   * @return a new extension with a {@link RawUpstream}
+   */
   public static WsProxyExtension raw(RawUpstream.Script script) {
     return new WsProxyExtension(Objects.requireNonNull(script, "script"));
   }
@@ -68,6 +77,7 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
   /**
    * Customises the {@link TestUpstream} before it is built; customisers run in the order added.
    *
+   * @param customizer changes the upstream's builder
    * @return this
    * @throws IllegalStateException if this extension uses a {@link RawUpstream}
    */
@@ -83,6 +93,7 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
    * Customises the proxy after the defaults (listen 127.0.0.1:0, upstream URI) are set;
    * customisers run in the order added.
    *
+   * @param customizer changes the proxy's builder
    * @return this
    */
   public WsProxyExtension proxy(Consumer<WsProxy.Builder> customizer) {
@@ -94,6 +105,7 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
    * Adds an interceptor to the proxy (like {@code proxy(b -> b.interceptor(interceptor))}): the
    * shortest way to test an interceptor of your own against a real upstream and client.
    *
+   * @param interceptor the interceptor to add
    * @return this
    */
   public WsProxyExtension interceptor(Interceptor interceptor) {
@@ -170,7 +182,11 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
     }
   }
 
-  /** The running proxy. */
+  /**
+   * The running proxy.
+   *
+   * @return the proxy
+   */
   public WsProxy proxy() {
     return require(proxy, "proxy");
   }
@@ -178,6 +194,7 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
   /**
    * The running {@link TestUpstream}.
    *
+   * @return the upstream
    * @throws IllegalStateException outside a test, or if this extension uses a {@link RawUpstream}
    */
   public TestUpstream upstream() {
@@ -187,33 +204,59 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
   /**
    * The running {@link RawUpstream}.
    *
+   * @return the raw upstream
    * @throws IllegalStateException outside a test, or if this extension uses a {@link TestUpstream}
    */
   public RawUpstream rawUpstream() {
     return require(rawUpstream, "RawUpstream");
   }
 
-  /** {@code ws://127.0.0.1:PORT}, the proxy's address. */
+  /**
+   * {@code ws://127.0.0.1:PORT}, the proxy's address.
+   *
+   * @return the proxy's URI
+   */
   public URI proxyUri() {
     return URI.create("ws://127.0.0.1:" + proxy().port());
   }
 
-  /** {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/"). */
+  /**
+   * {@code ws://127.0.0.1:PORT} followed by {@code path} (which should start with "/").
+   *
+   * @param path the request path, and query if any
+   * @return the proxy's URI with that path
+   */
   public URI proxyUri(String path) {
     return URI.create("ws://127.0.0.1:" + proxy().port() + path);
   }
 
-  /** A {@link JdkTestClient} connected to the proxy, closed after the test. */
+  /**
+   * A {@link JdkTestClient} connected to the proxy, closed after the test.
+   *
+   * @return the connected client
+   * @throws IOException if the connection fails or the handshake times out
+   */
   public JdkTestClient connectJdk() throws IOException {
     return track(JdkTestClient.connect(proxyUri()));
   }
 
-  /** A {@link JdkTestClient} connected to {@link #proxyUri(String)}, closed after the test. */
+  /**
+   * A {@link JdkTestClient} connected to {@link #proxyUri(String)}, closed after the test.
+   *
+   * @param path the request path, and query if any
+   * @return the connected client
+   * @throws IOException if the connection fails or the handshake times out
+   */
   public JdkTestClient connectJdk(String path) throws IOException {
     return track(JdkTestClient.connect(proxyUri(path)));
   }
 
-  /** A {@link JwsTestClient} connected to the proxy, closed after the test. */
+  /**
+   * A {@link JwsTestClient} connected to the proxy, closed after the test.
+   *
+   * @return the connected client
+   * @throws IOException if the connection or the handshake fails, or takes over 10 s
+   */
   public JwsTestClient connectJwsClient() throws IOException {
     return track(JwsTestClient.connect(proxyUri()));
   }
@@ -221,6 +264,13 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
   /**
    * A {@link JwsTestClient} connected to {@link #proxyUri(String)} with headers, subprotocols and
    * a permessage-deflate offer, closed after the test.
+   *
+   * @param path the request path, and query if any
+   * @param headers extra handshake request headers
+   * @param subprotocols the subprotocols offered; possibly empty
+   * @param deflate whether to offer permessage-deflate
+   * @return the connected client
+   * @throws IOException if the connection or the handshake fails, or takes over 10 s
    */
   public JwsTestClient connectJwsClient(
       String path, Map<String, String> headers, List<String> subprotocols, boolean deflate)
@@ -228,12 +278,23 @@ public final class WsProxyExtension implements BeforeEachCallback, AfterEachCall
     return track(JwsTestClient.connect(proxyUri(path), headers, subprotocols, deflate));
   }
 
-  /** A {@link RawClient} connected to the proxy (no handshake sent yet), closed after the test. */
+  /**
+   * A {@link RawClient} connected to the proxy (no handshake sent yet), closed after the test.
+   *
+   * @return the connected client
+   * @throws IOException if the connection fails
+   */
   public RawClient connectRaw() throws IOException {
     return track(RawClient.connect(proxy().port()));
   }
 
-  /** Registers anything to be closed after the test (before the proxy); returns it. */
+  /**
+   * Registers anything to be closed after the test (before the proxy); returns it.
+   *
+   * @param <T> the resource's type
+   * @param resource the resource to close; not null
+   * @return {@code resource}
+   */
   public <T extends AutoCloseable> T track(T resource) {
     resources.add(Objects.requireNonNull(resource, "resource"));
     return resource;
