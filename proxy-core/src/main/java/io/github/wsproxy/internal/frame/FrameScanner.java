@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.frame;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Walks the frames of one direction of a WebSocket connection as raw bytes stream through, without
@@ -330,13 +331,17 @@ public final class FrameScanner {
     if (ownPong == null || to - from != ownPong.length) {
       return false;
     }
+    return Arrays.equals(controlPayload(buf, from, to), ownPong);
+  }
+
+  /** A control frame's payload {@code buf[from, to)}, unmasked when it comes from a client. */
+  private byte[] controlPayload(ByteBuffer buf, int from, int to) {
+    byte[] payload = new byte[to - from];
     long key = fromClient ? Masking.repeated(unmaskKey, 0) : 0;
-    for (int i = 0; i < ownPong.length; i++) {
-      if ((byte) (buf.get(from + i) ^ (key >>> (56 - (i & 7) * 8))) != ownPong[i]) {
-        return false;
-      }
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (buf.get(from + i) ^ (key >>> (56 - (i & 7) * 8)));
     }
-    return true;
+    return payload;
   }
 
   private String decodeClose(ByteBuffer buf, int from, int to) {
@@ -345,11 +350,7 @@ public final class FrameScanner {
       closeCode = CloseCodes.NO_CODE;
       return null;
     }
-    byte[] payload = new byte[to - from];
-    long key = fromClient ? Masking.repeated(unmaskKey, 0) : 0;
-    for (int i = 0; i < payload.length; i++) {
-      payload[i] = (byte) (buf.get(from + i) ^ (key >>> (56 - (i & 7) * 8)));
-    }
+    byte[] payload = controlPayload(buf, from, to);
     closeCode = 0;
     if (payload.length == 1) {
       return "close frame payload of 1 byte";

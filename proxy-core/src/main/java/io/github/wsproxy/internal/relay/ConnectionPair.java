@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -386,11 +387,16 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   }
 
   private void notifyError(Throwable failure) {
+    notifyInterceptors("onError", interceptor -> interceptor.onError(handle, failure));
+  }
+
+  /** Calls every interceptor; one that throws is logged, and the others are still called. */
+  private void notifyInterceptors(String callback, Consumer<Interceptor> call) {
     for (Interceptor interceptor : chain.all()) {
       try {
-        interceptor.onError(handle, failure);
+        call.accept(interceptor);
       } catch (RuntimeException e) {
-        log.warn("connection {}: interceptor {} failed in onError", id, interceptor, e);
+        log.warn("connection {}: interceptor {} failed in {}", id, interceptor, callback, e);
       }
     }
   }
@@ -432,9 +438,13 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
     byte[] payload = message.bytes();
     int opcode = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
-    ByteBuffer frame = FrameEncoder.encode(opcode, true, payload, 0, payload.length, !towardsClient,
-        towardsClient ? 0 : loop.masking().nextKey());
+    ByteBuffer frame = frameTowards(!towardsClient, opcode, true, payload, payload.length);
     (towardsClient ? toClient : toUpstream).inject(frame, bytes);
+  }
+
+  /** A frame of the proxy's own, masked with a fresh key when it goes to the upstream. */
+  ByteBuffer frameTowards(boolean toUpstream, int opcode, boolean fin, byte[] payload, int length) {
+    return FrameEncoder.encode(opcode, fin, payload, 0, length, toUpstream, toUpstream ? loop.masking().nextKey() : 0);
   }
 
   @Override
@@ -1009,8 +1019,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       }
     } else if (now - leg.lastReadNanos > interval.toNanos()) {
       leg.pingSentNanos = now;
-      relayTowards(leg).sendPing(FrameEncoder.encode(FrameEncoder.OP_PING, true, KEEPALIVE, 0, KEEPALIVE.length,
-          !leg.isClient, leg.isClient ? 0 : loop.masking().nextKey()));
+      relayTowards(leg).sendPing(frameTowards(!leg.isClient, FrameEncoder.OP_PING, true, KEEPALIVE, KEEPALIVE.length));
     }
   }
 
@@ -1075,13 +1084,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     handle.closing();
-    for (Interceptor interceptor : chain.all()) {
-      try {
-        interceptor.onClose(handle, info);
-      } catch (RuntimeException e) {
-        log.warn("connection {}: interceptor {} failed in onClose", id, interceptor, e);
-      }
-    }
+    notifyInterceptors("onClose", interceptor -> interceptor.onClose(handle, info));
   }
 
   private void logAccess() {

@@ -39,12 +39,8 @@ final class HandshakeTranslator {
   /**
    * @param offerDeflate whether the client's permessage-deflate offer may go upstream (not when the
    *     proxy decodes frames for interceptors)
+   * @param trustedProxies {@code config}'s trusted proxies, parsed once for every connection
    */
-  HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate) {
-    this(config, clientRequest, offerDeflate, AddressRange.parseAll(config.trustedProxies()));
-  }
-
-  /** @param trustedProxies {@code config}'s trusted proxies, parsed once for every connection */
   HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
     this.config = config;
     this.client = clientRequest;

@@ -7,7 +7,6 @@ import io.github.wsproxy.ProxyConnection;
 import io.github.wsproxy.internal.frame.FrameEncoder;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
-import io.github.wsproxy.internal.loop.EventLoop;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -38,7 +37,6 @@ final class MessagePipeline {
   private final boolean fromClient;
   private final boolean assembles;
   private final boolean watchesFrames;
-  private final EventLoop loop;
 
   /** Items behind an outstanding stage: encoded frames ({@link ByteBuffer}) or {@link Whole} messages. */
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
@@ -82,7 +80,6 @@ final class MessagePipeline {
     this.fromClient = fromClient;
     this.assembles = chain.watchesMessages(fromClient);
     this.watchesFrames = chain.watchesFrames(fromClient);
-    this.loop = pair.loop();
   }
 
   /** Decodes the checked bytes {@code buf[from, to)}: whole frame headers, payloads possibly in part. */
@@ -307,8 +304,7 @@ final class MessagePipeline {
   }
 
   private ByteBuffer encode(int op, boolean last, byte[] payload, int length) {
-    boolean masked = fromClient;
-    return FrameEncoder.encode(op, last, payload, 0, length, masked, masked ? loop.masking().nextKey() : 0);
+    return pair.frameTowards(fromClient, op, last, payload, length);
   }
 
   private void ensureMessageRoom(int more) {

@@ -7,6 +7,7 @@ import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
+import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,8 @@ class HandshakeFuzzTest {
       assertThat(relayed.second()).as("relayed status").isEqualTo(head.second());
       return;
     }
-    HandshakeTranslator translator = new HandshakeTranslator(config, head, true);
+    List<AddressRange> trusted = AddressRange.parseAll(config.trustedProxies());
+    HandshakeTranslator translator = new HandshakeTranslator(config, head, true, trusted);
     Rejection rejection = translator.check();
     if (rejection != null) {
       assertThat(rejection.status()).as("rejection status").isBetween(400, 499);
@@ -78,7 +80,7 @@ class HandshakeFuzzTest {
     HttpHead upstream = reparse(translator.upstreamRequest(config.upstream(), CLIENT, head.second(),
         translator.forwardedFields()), false);
     assertStrict(upstream, false);
-    assertThat(new HandshakeTranslator(config, upstream, true).check())
+    assertThat(new HandshakeTranslator(config, upstream, true, trusted).check())
         .as("the request sent upstream passes the proxy's own checks").isNull();
   }
 
