@@ -2,6 +2,7 @@ package io.github.wsproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.JwsTestClient;
@@ -9,13 +10,17 @@ import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.RecordedHandshake;
 import io.github.wsproxy.testing.TestUpstream;
+import io.github.wsproxy.testing.WireFrame;
 import io.github.wsproxy.testing.WsProxyExtension;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -51,6 +56,60 @@ class HandshakeTest {
       assertThat(response.statusCode()).isEqualTo(101);
       assertThat(response.header("Sec-WebSocket-Accept")).isEqualTo(client.expectedAccept());
       assertThat(upstream.requests().get(0).header("Sec-WebSocket-Key")).isNotEqualTo(client.key());
+    }
+  }
+
+  @Test
+  void relaysFramesTheClientSentBeforeTheUpstreamAnswered() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<WireFrame> received = new CopyOnWriteArrayList<>();
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          HttpHead request = c.readRequest();
+          release.await(10, TimeUnit.SECONDS);
+          c.accept(request);
+          for (int i = 0; i < 4; i++) {
+            received.add(c.readFrame(DEADLINE));
+          }
+        });
+        // more early bytes than maxHeaderBytes: the proxy keeps 1 KiB and leaves the rest unread
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).maxHeaderBytes(1024));
+        RawClient client = RawClient.connect(proxy.port())) {
+      client.sendHandshakeRequest("/", Map.of());
+      upstream.awaitRequests(1, DEADLINE);
+      List<WireFrame> early = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        byte[] payload = new byte[600];
+        Arrays.fill(payload, (byte) ('a' + i));
+        early.add(WireFrame.binary(payload));
+      }
+      client.sendFrames(early);
+
+      release.countDown();
+      assertThat(client.readResponse(DEADLINE).statusCode()).isEqualTo(101);
+      Await.until(() -> received.size() == 4, DEADLINE, "the upstream received the early frames");
+      assertThat(received).extracting(WireFrame::payload).containsExactlyElementsOf(
+          early.stream().map(WireFrame::payload).toList());
+    }
+  }
+
+  @Test
+  void leavesTheUpstreamAsSoonAsTheClientLeavesMidHandshake() throws Exception {
+    CountDownLatch upstreamSawEof = new CountDownLatch(1);
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.readRequest();
+          if (c.awaitEof(Duration.ofSeconds(20))) {
+            upstreamSawEof.countDown();
+          }
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri())
+            .handshakeTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)))) {
+      try (RawClient client = RawClient.connect(proxy.port())) {
+        client.sendHandshakeRequest("/", Map.of());
+        upstream.awaitRequests(1, DEADLINE);
+      }
+
+      // well within the proxy's own timeouts: it noticed the client leave, not a deadline
+      assertThat(upstreamSawEof.await(5, TimeUnit.SECONDS)).isTrue();
     }
   }
 

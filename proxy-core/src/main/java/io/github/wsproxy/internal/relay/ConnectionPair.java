@@ -28,7 +28,9 @@ import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -38,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -209,6 +212,10 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   private void readHandshake(Leg leg) {
     BufferPool pool = loop.buffers();
     ByteBuffer buffer = pool.acquire();
+    boolean early = leg.isClient && state != State.READING_REQUEST && state != State.RESPONDING;
+    if (early) {
+      buffer.limit(Math.max(1, config.maxHeaderBytes() - earlyClientBytes.length));
+    }
     try {
       int n = leg.read(buffer);
       buffer.flip();
@@ -222,7 +229,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
         handshakeEof(leg);
         return;
       }
-      if (n > 0) {
+      if (n > 0 && early) {
+        keepEarlyClientBytes(buffer);
+      } else if (n > 0) {
         head.append(buffer);
         if (leg.isClient) {
           onRequestBytes();
@@ -234,6 +243,20 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       onHandshakeIoFailure(leg, e);
     } finally {
       pool.release(buffer);
+    }
+  }
+
+  /**
+   * Keeps frames a client sent after its request, before the upstream's answer; they go upstream
+   * once the connection opens. Past {@link HeadReader}'s limit (the proxy's maxHeaderBytes), the
+   * client is no longer read until then: the kernel's buffers hold the rest.
+   */
+  private void keepEarlyClientBytes(ByteBuffer bytes) {
+    byte[] kept = Arrays.copyOf(earlyClientBytes, earlyClientBytes.length + bytes.remaining());
+    bytes.get(kept, earlyClientBytes.length, bytes.remaining());
+    earlyClientBytes = kept;
+    if (kept.length >= config.maxHeaderBytes()) {
+      client.interest(SelectionKey.OP_READ, false);
     }
   }
 
@@ -288,7 +311,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       reject(rejection);
       return;
     }
-    client.interest(SelectionKey.OP_READ, false);
+    if (earlyClientBytes.length >= config.maxHeaderBytes()) {
+      client.interest(SelectionKey.OP_READ, false);
+    }
     if (chain.isEmpty()) {
       startConnecting();
       return;
@@ -512,7 +537,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     upstreamAddress = address;
     connectStartNanos = System.nanoTime();
     try {
-      SocketChannel channel = SocketChannel.open();
+      // of the address's own family: a dual-stack socket would cost a system call more
+      SocketChannel channel = SocketChannel.open(
+          address.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       boolean connected = channel.connect(address);

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 /**
  * The side-by-side benchmark ({@code Bench compare}): runs every scenario against every target
  * (proxies already running in front of one echo upstream), alternating the targets round by round,
- * and prints a table of medians with the candidate's ratio to each other proxy. {@code
+ * and prints a table of medians with the chosen ratios between them (WsProxy's to nginx's). {@code
  * bench/run-vs-nginx} starts the processes and calls this.
  */
 final class Compare {
@@ -42,7 +42,7 @@ final class Compare {
 
   /**
    * A row of the table. {@code goal} is the issue's target: a ratio to every nginx target, or with
-   * {@code absolute} a bound on the candidate's own figure; NaN for none.
+   * {@code absolute} a bound on the own figure of each target compared with nginx; NaN for none.
    */
   record Row(String scenario, String metric, Better better, double goal, boolean absolute, String format) {
     String goalText() {
@@ -189,8 +189,7 @@ final class Compare {
   /** The markdown report: header, table of medians with ratios and goals, every run's figures. */
   String report(double elapsedSeconds, String commandLine) {
     StringBuilder out = new StringBuilder();
-    String candidate = options.candidate();
-    List<String> others = options.targets().stream().map(Target::name).filter(n -> !n.equals(candidate)).toList();
+    List<CompareOptions.Ratio> ratios = options.ratios();
     List<String> columns = new ArrayList<>();
     if (options.direct() != null) {
       columns.add("direct");
@@ -204,9 +203,9 @@ final class Compare {
         options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));
     out.append("- `Bench compare ").append(commandLine).append("`\n\n");
     out.append("| Scenario | Metric | ").append(String.join(" | ", columns));
-    others.forEach(o -> out.append(" | ").append(candidate).append('/').append(o));
+    ratios.forEach(r -> out.append(" | ").append(r));
     out.append(" | Goal | Met |\n|---|---|");
-    out.append("---|".repeat(columns.size() + others.size() + 2)).append('\n');
+    out.append("---|".repeat(columns.size() + ratios.size() + 2)).append('\n');
     for (Map.Entry<Row, Map<String, List<Double>>> entry : samples.entrySet()) {
       Row row = entry.getKey();
       Map<String, Double> medians = entry.getValue().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
@@ -215,17 +214,14 @@ final class Compare {
       for (String column : columns) {
         out.append(' ').append(fmt(row.format(), medians.getOrDefault(column, Double.NaN))).append(" |");
       }
-      double mine = medians.getOrDefault(candidate, Double.NaN);
       boolean met = true;
-      for (String other : others) {
-        double ratio = mine / medians.getOrDefault(other, Double.NaN);
+      for (CompareOptions.Ratio r : ratios) {
+        double mine = medians.getOrDefault(r.mine(), Double.NaN);
+        double ratio = mine / medians.getOrDefault(r.other(), Double.NaN);
         out.append(Double.isNaN(ratio) || Double.isInfinite(ratio) ? " |" : String.format(Locale.ROOT, " %.2f |", ratio));
-        if (!row.absolute() && other.startsWith("nginx")) {
-          met &= meets(row, ratio);
+        if (r.other().startsWith("nginx")) {
+          met &= meets(row, row.absolute() ? mine : ratio);
         }
-      }
-      if (row.absolute()) {
-        met = meets(row, mine);
       }
       out.append(' ').append(row.goalText()).append(" | ").append(Double.isNaN(row.goal()) ? "" : met ? "yes" : "**no**").append(" |\n");
     }

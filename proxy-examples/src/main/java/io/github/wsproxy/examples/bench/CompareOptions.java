@@ -5,9 +5,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The command line of {@code Bench compare}. */
-record CompareOptions(List<Compare.Target> targets, URI direct, String candidate, List<String> scenarios,
+record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> ratios, List<String> scenarios,
     double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
     String out, List<String> info) {
+
+  /** A ratio column of the table: {@code mine}'s figure over {@code other}'s. */
+  record Ratio(String mine, String other) {
+    static Ratio parse(String spec) {
+      int slash = spec.indexOf('/');
+      if (slash <= 0 || slash == spec.length() - 1) {
+        throw new IllegalArgumentException("--ratio wants MINE/OTHER, got " + spec);
+      }
+      return new Ratio(spec.substring(0, slash), spec.substring(slash + 1));
+    }
+
+    @Override
+    public String toString() {
+      return mine + "/" + other;
+    }
+  }
 
   static final List<String> ALL_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "idle");
 
@@ -15,7 +31,8 @@ record CompareOptions(List<Compare.Target> targets, URI direct, String candidate
       usage: Bench compare --target NAME=URL@PID ... [options]
         --target NAME=URL@PID   a proxy to measure (PID: its process; children such as nginx workers count too)
         --direct URL            the upstream itself, measured in the small-message scenario as the limit
-        --candidate NAME        the target whose ratios to the others are shown (default wsproxy)
+        --ratio MINE/OTHER      a ratio column (repeatable; default wsproxy/each other target); the goals
+                                are checked on the ratios to targets named nginx*
         --scenarios LIST        comma-separated, of small,large,pingpong,handshake,idle (default all)
         --seconds S             measured seconds per run (default 4)
         --warmup S              warm-up seconds per run (default 1.5)
@@ -31,7 +48,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, String candidate
     List<Compare.Target> targets = new ArrayList<>();
     List<String> info = new ArrayList<>();
     URI direct = null;
-    String candidate = "wsproxy";
+    List<Ratio> ratios = new ArrayList<>();
     List<String> scenarios = ALL_SCENARIOS;
     double seconds = 4;
     double warmup = 1.5;
@@ -50,7 +67,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, String candidate
       switch (flag) {
         case "--target" -> targets.add(Compare.Target.parse(value));
         case "--direct" -> direct = URI.create(value);
-        case "--candidate" -> candidate = value;
+        case "--ratio" -> ratios.add(Ratio.parse(value));
         case "--scenarios" -> {
           scenarios = List.of(value.split(","));
           for (String s : scenarios) {
@@ -74,7 +91,17 @@ record CompareOptions(List<Compare.Target> targets, URI direct, String candidate
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("at least one --target is needed\n" + USAGE);
     }
-    return new CompareOptions(List.copyOf(targets), direct, candidate, scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
+    if (ratios.isEmpty()) {
+      targets.stream().filter(t -> !t.name().equals("wsproxy")).forEach(t -> ratios.add(new Ratio("wsproxy", t.name())));
+    }
+    for (Ratio ratio : ratios) {
+      for (String name : List.of(ratio.mine(), ratio.other())) {
+        if (targets.stream().noneMatch(t -> t.name().equals(name))) {
+          throw new IllegalArgumentException("--ratio " + ratio + " names no --target " + name);
+        }
+      }
+    }
+    return new CompareOptions(List.copyOf(targets), direct, List.copyOf(ratios), scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
         idleConnections, handshakeConcurrency, out, List.copyOf(info));
   }
 
