@@ -91,7 +91,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("at least one --target is needed\n" + USAGE);
     }
-    if (ratios.isEmpty()) {
+    if (ratios.isEmpty() && targets.stream().anyMatch(t -> t.name().equals("wsproxy"))) {
       targets.stream().filter(t -> !t.name().equals("wsproxy")).forEach(t -> ratios.add(new Ratio("wsproxy", t.name())));
     }
     for (Ratio ratio : ratios) {
