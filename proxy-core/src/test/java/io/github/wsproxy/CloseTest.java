@@ -14,6 +14,8 @@ import io.github.wsproxy.testing.WireFrame;
 import io.github.wsproxy.testing.WsProxyExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,6 +26,31 @@ class CloseTest {
 
   @RegisterExtension
   WsProxyExtension echo = WsProxyExtension.echo();
+
+  @Test
+  void leavesClosingTheTcpConnectionToTheUpstreamServer() throws Exception {
+    CompletableFuture<Boolean> proxyEndedTcpFirst = new CompletableFuture<>();
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendFrame(WireFrame.close(1000, "server done"));
+          assertThat(c.readFrame(DEADLINE).closeCode()).isEqualTo(1000);
+          // the proxy is the client of this leg: the server closes first (RFC 6455 7.1.1)
+          proxyEndedTcpFirst.complete(c.awaitEof(Duration.ofMillis(300)));
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+      assertThat(client.readFrame(DEADLINE).closeCode()).isEqualTo(1000);
+      client.sendFrame(WireFrame.close(1000, ""));
+
+      // the proxy is the server of the client's leg: it closes that one itself, at once
+      assertThat(client.awaitEof(DEADLINE)).isTrue();
+      assertThat(proxyEndedTcpFirst.get(10, TimeUnit.SECONDS)).isFalse();
+      // the server's close (its script ended) ends the connection, long before the close timeout
+      Await.until(() -> proxy.connections().isEmpty(), Duration.ofSeconds(5), "the connection ended");
+      upstream.assertNoFailures();
+    }
+  }
 
   @Test
   void relaysTheClientsCloseCodeAndReasonAndCompletesBothHandshakes() throws Exception {

@@ -924,8 +924,14 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     }
   }
 
+  /**
+   * Closes a leg's TCP connection once its close handshake is complete, where the proxy is the
+   * server (the client's leg). On the upstream's leg the proxy is the client: it waits for the
+   * server to close first (RFC 6455 §7.1.1), so that TIME_WAIT stays with the server and not on
+   * the proxy's ephemeral ports; {@link #onEof} closes it then, the close timeout at the latest.
+   */
   private void closeLegIfDone(Leg leg) {
-    if (leg.closeSent && leg.closeReceived) {
+    if (leg.closeSent && leg.closeReceived && leg.isClient) {
       leg.close(false);
     }
     finishIfBothClosed();
@@ -993,7 +999,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       case RESPONDING:
       case CLOSING:
         if (now - deadlineNanos > 0) {
-          note = note + (note.isEmpty() ? "" : "; ") + "close handshake timed out";
+          boolean handshakeDone = client.closed && upstream.closeSent && upstream.closeReceived;
+          note = note + (note.isEmpty() ? "" : "; ")
+              + (handshakeDone ? "upstream kept its TCP connection open after the close handshake" : "close handshake timed out");
           finish();
         }
         break;
