@@ -37,7 +37,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --seconds S             measured seconds per run (default 4)
         --warmup S              warm-up seconds per run (default 1.5)
         --warmup-pass S         untimed seconds of load per target before the first round (default 3, 0: none)
-        --rounds N              runs per target and scenario, alternating (default 3)
+        --rounds N              runs per target and scenario, alternating (default 5)
         --idle-rounds N         runs of the idle scenario (default 1)
         --idle-connections N    (default 8000)
         --handshake-concurrency N  handshakes in progress at a time (default 16)
@@ -53,7 +53,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     double seconds = 4;
     double warmup = 1.5;
     double warmupPass = 3;
-    int rounds = 3;
+    int rounds = 5;
     int idleRounds = 1;
     int idleConnections = 8000;
     int handshakeConcurrency = 16;
