@@ -255,7 +255,12 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     byte[] kept = Arrays.copyOf(earlyClientBytes, earlyClientBytes.length + bytes.remaining());
     bytes.get(kept, earlyClientBytes.length, bytes.remaining());
     earlyClientBytes = kept;
-    if (kept.length >= config.maxHeaderBytes()) {
+    pauseClientWhenEarlyBytesAreFull();
+  }
+
+  /** Stops reading the client once its early bytes reach maxHeaderBytes; {@link #open} reads it again. */
+  private void pauseClientWhenEarlyBytesAreFull() {
+    if (earlyClientBytes.length >= config.maxHeaderBytes()) {
       client.interest(SelectionKey.OP_READ, false);
     }
   }
@@ -311,9 +316,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       reject(rejection);
       return;
     }
-    if (earlyClientBytes.length >= config.maxHeaderBytes()) {
-      client.interest(SelectionKey.OP_READ, false);
-    }
+    pauseClientWhenEarlyBytesAreFull();
     if (chain.isEmpty()) {
       startConnecting();
       return;
