@@ -1,5 +1,6 @@
 package io.github.wsproxy;
 
+import io.github.wsproxy.internal.config.Checks;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

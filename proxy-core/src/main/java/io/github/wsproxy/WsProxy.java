@@ -1,19 +1,14 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.frame.CloseCodes;
-import io.github.wsproxy.internal.limits.AddressRange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
-import java.util.function.Function;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -43,83 +38,15 @@ import java.util.function.Function;
  * accessors may be called from any thread.
  */
 public final class WsProxy implements AutoCloseable {
-  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
-
-  private final InetSocketAddress listenAddress;
-  /** Replaced by {@link #reconfigure}; null when every route has its own group. */
-  private volatile UpstreamGroup upstream;
-  private volatile List<Route> routes;
-  private final Duration drainTimeout;
-  private final Duration closeSpread;
-  private final Duration readTimeout;
-  private final Duration sendTimeout;
-  private final Duration connectTimeout;
-  private final Duration handshakeTimeout;
-  private final Duration closeTimeout;
-  private final int maxHeaderBytes;
-  private final long maxMessageBytes;
-  private final boolean validateUtf8;
-  private final boolean preserveHost;
-  private final boolean permessageDeflate;
-  private final int nonUpgradeStatus;
-  private final int eventLoops;
-  private final int acceptBacklog;
-  private final ServerTls listenTls;
-  private final UpstreamTls upstreamTls;
-  private final UpstreamTls configuredUpstreamTls;
-  private final boolean upstreamTlsInsecureSkipVerify;
-  private final List<Interceptor> interceptors;
-  private final ProxyEventListener eventListener;
-  private final Duration interceptorTimeout;
-  private final int maxConnections;
-  private final int maxConnectionsPerIp;
-  private final int maxHandshakesPerSecondPerIp;
-  private final long maxFrameBytes;
-  private final List<String> allowedOrigins;
-  private final List<String> trustedProxies;
-  private final Duration clientPingInterval;
-  private final Duration upstreamPingInterval;
-  private final Duration pongTimeout;
+  /** Replaced by {@link #reconfigure} with a copy holding the new routing. */
+  private volatile ProxySettings settings;
 
   private final Object lifecycleLock = new Object();
   private ProxyServer server;
   private boolean closed;
 
-  private WsProxy(Builder builder, UpstreamTls upstreamTls) {
-    this.listenAddress = builder.listenAddress;
-    this.upstream = builder.upstream;
-    this.routes = List.copyOf(builder.routes);
-    this.drainTimeout = builder.drainTimeout;
-    this.closeSpread = builder.closeSpread;
-    this.readTimeout = builder.readTimeout;
-    this.sendTimeout = builder.sendTimeout;
-    this.connectTimeout = builder.connectTimeout;
-    this.handshakeTimeout = builder.handshakeTimeout;
-    this.closeTimeout = builder.closeTimeout;
-    this.maxHeaderBytes = builder.maxHeaderBytes;
-    this.maxMessageBytes = builder.maxMessageBytes;
-    this.validateUtf8 = builder.validateUtf8;
-    this.preserveHost = builder.preserveHost;
-    this.permessageDeflate = builder.permessageDeflate;
-    this.nonUpgradeStatus = builder.nonUpgradeStatus;
-    this.eventLoops = builder.eventLoops;
-    this.acceptBacklog = builder.acceptBacklog;
-    this.listenTls = builder.listenTls;
-    this.upstreamTls = upstreamTls;
-    this.configuredUpstreamTls = builder.upstreamTls;
-    this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
-    this.interceptors = List.copyOf(builder.interceptors);
-    this.eventListener = builder.eventListener;
-    this.interceptorTimeout = builder.interceptorTimeout;
-    this.maxConnections = builder.maxConnections;
-    this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
-    this.maxHandshakesPerSecondPerIp = builder.maxHandshakesPerSecondPerIp;
-    this.maxFrameBytes = builder.maxFrameBytes;
-    this.allowedOrigins = builder.allowedOrigins;
-    this.trustedProxies = builder.trustedProxies;
-    this.clientPingInterval = builder.clientPingInterval;
-    this.upstreamPingInterval = builder.upstreamPingInterval;
-    this.pongTimeout = builder.pongTimeout;
+  private WsProxy(ProxySettings settings) {
+    this.settings = settings;
   }
 
   /**
@@ -137,7 +64,7 @@ public final class WsProxy implements AutoCloseable {
    * @return a new builder holding this proxy's settings, routes and interceptors
    */
   public Builder newBuilder() {
-    return new Builder(this);
+    return new Builder(settings.newBuilder());
   }
 
   /**
@@ -155,7 +82,7 @@ public final class WsProxy implements AutoCloseable {
       if (server != null) {
         throw new IllegalStateException("proxy is already started");
       }
-      server = ProxyServer.start(this);
+      server = ProxyServer.start(settings);
     }
   }
 
@@ -175,15 +102,14 @@ public final class WsProxy implements AutoCloseable {
    * @throws IllegalStateException when the proxy is closed
    */
   public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
-    List<Route> copy = Builder.checkRouting(upstream, routes, IllegalArgumentException::new);
+    ProxySettings reconfigured = settings.withRouting(upstream, routes);
     synchronized (lifecycleLock) {
       if (closed) {
         throw new IllegalStateException("proxy is closed");
       }
-      this.upstream = upstream;
-      this.routes = copy;
+      settings = reconfigured;
       if (server != null) {
-        server.reconfigure(upstream, copy);
+        server.reconfigure(upstream, reconfigured.routes());
       }
     }
   }
@@ -195,7 +121,7 @@ public final class WsProxy implements AutoCloseable {
    */
   public void replaceUpstream(UpstreamGroup group) {
     synchronized (lifecycleLock) {
-      reconfigure(Objects.requireNonNull(group, "upstream"), routes);
+      reconfigure(Objects.requireNonNull(group, "upstream"), settings.routes());
     }
   }
 
@@ -207,7 +133,7 @@ public final class WsProxy implements AutoCloseable {
    */
   public void replaceRoutes(List<Route> routes) {
     synchronized (lifecycleLock) {
-      reconfigure(upstream, routes);
+      reconfigure(settings.upstreamGroup(), routes);
     }
   }
 
@@ -234,7 +160,7 @@ public final class WsProxy implements AutoCloseable {
       toStop = server;
     }
     if (toStop != null) {
-      toStop.shutdown(grace.toNanos(), grace.isZero() ? 0 : closeSpread.toNanos());
+      toStop.shutdown(grace.toNanos(), grace.isZero() ? 0 : settings.closeSpread().toNanos());
     }
   }
 
@@ -299,7 +225,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the configured listen address
    */
   public InetSocketAddress listenAddress() {
-    return listenAddress;
+    return settings.listenAddress();
   }
 
   /**
@@ -309,8 +235,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the first server of the proxy's own group, or null
    */
   public URI upstream() {
-    UpstreamGroup group = upstream;
-    return group == null ? null : group.servers().get(0).url();
+    return settings.upstream();
   }
 
   /**
@@ -320,7 +245,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the proxy's own upstream group, or null
    */
   public UpstreamGroup upstreamGroup() {
-    return upstream;
+    return settings.upstreamGroup();
   }
 
   /**
@@ -330,7 +255,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the current routes; unmodifiable, possibly empty
    */
   public List<Route> routes() {
-    return routes;
+    return settings.routes();
   }
 
   /**
@@ -340,7 +265,7 @@ public final class WsProxy implements AutoCloseable {
    *     open
    */
   public Duration drainTimeout() {
-    return drainTimeout;
+    return settings.drainTimeout();
   }
 
   /**
@@ -349,7 +274,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the close spread window; {@link Duration#ZERO} when closes are not spread
    */
   public Duration closeSpread() {
-    return closeSpread;
+    return settings.closeSpread();
   }
 
   /**
@@ -419,7 +344,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the idle timeout of a connection
    */
   public Duration readTimeout() {
-    return readTimeout;
+    return settings.readTimeout();
   }
 
   /**
@@ -428,7 +353,7 @@ public final class WsProxy implements AutoCloseable {
    * @return how long a write may make no progress
    */
   public Duration sendTimeout() {
-    return sendTimeout;
+    return settings.sendTimeout();
   }
 
   /**
@@ -437,7 +362,7 @@ public final class WsProxy implements AutoCloseable {
    * @return how long connecting to the upstream and its handshake answer may take
    */
   public Duration connectTimeout() {
-    return connectTimeout;
+    return settings.connectTimeout();
   }
 
   /**
@@ -446,7 +371,7 @@ public final class WsProxy implements AutoCloseable {
    * @return how long a client may take to send its handshake request
    */
   public Duration handshakeTimeout() {
-    return handshakeTimeout;
+    return settings.handshakeTimeout();
   }
 
   /**
@@ -455,7 +380,7 @@ public final class WsProxy implements AutoCloseable {
    * @return how long a closing connection waits for its peers' close frames
    */
   public Duration closeTimeout() {
-    return closeTimeout;
+    return settings.closeTimeout();
   }
 
   /**
@@ -464,7 +389,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the largest accepted handshake head, in bytes
    */
   public int maxHeaderBytes() {
-    return maxHeaderBytes;
+    return settings.maxHeaderBytes();
   }
 
   /**
@@ -473,7 +398,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the largest relayed message, in bytes
    */
   public long maxMessageBytes() {
-    return maxMessageBytes;
+    return settings.maxMessageBytes();
   }
 
   /**
@@ -482,7 +407,7 @@ public final class WsProxy implements AutoCloseable {
    * @return whether text messages are checked for valid UTF-8
    */
   public boolean validateUtf8() {
-    return validateUtf8;
+    return settings.validateUtf8();
   }
 
   /**
@@ -491,7 +416,7 @@ public final class WsProxy implements AutoCloseable {
    * @return whether the upstream receives the client's {@code Host} header
    */
   public boolean preserveHost() {
-    return preserveHost;
+    return settings.preserveHost();
   }
 
   /**
@@ -500,7 +425,7 @@ public final class WsProxy implements AutoCloseable {
    * @return whether a client's permessage-deflate offer is passed to the upstream
    */
   public boolean permessageDeflate() {
-    return permessageDeflate;
+    return settings.permessageDeflate();
   }
 
   /**
@@ -509,7 +434,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the status answered to a request that is not a WebSocket upgrade
    */
   public int nonUpgradeStatus() {
-    return nonUpgradeStatus;
+    return settings.nonUpgradeStatus();
   }
 
   /**
@@ -518,7 +443,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the number of event-loop threads
    */
   public int eventLoops() {
-    return eventLoops;
+    return settings.eventLoops();
   }
 
   /**
@@ -527,7 +452,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the listener's TLS configuration, or null
    */
   public ServerTls listenTls() {
-    return listenTls;
+    return settings.listenTls();
   }
 
   /**
@@ -537,7 +462,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the upstream TLS configuration, or null
    */
   public UpstreamTls upstreamTls() {
-    return upstreamTls;
+    return settings.upstreamTls();
   }
 
   /**
@@ -546,7 +471,7 @@ public final class WsProxy implements AutoCloseable {
    * @return whether upstream certificates are accepted without verification
    */
   public boolean upstreamTlsInsecureSkipVerify() {
-    return upstreamTlsInsecureSkipVerify;
+    return settings.upstreamTlsInsecureSkipVerify();
   }
 
   /**
@@ -555,7 +480,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the listen socket's accept backlog
    */
   public int acceptBacklog() {
-    return acceptBacklog;
+    return settings.acceptBacklog();
   }
 
   /**
@@ -564,7 +489,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the event listener, or null when none was set
    */
   public ProxyEventListener eventListener() {
-    return eventListener;
+    return settings.eventListener();
   }
 
   /**
@@ -573,7 +498,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the interceptors; unmodifiable, possibly empty
    */
   public List<Interceptor> interceptors() {
-    return interceptors;
+    return settings.interceptors();
   }
 
   /**
@@ -582,7 +507,7 @@ public final class WsProxy implements AutoCloseable {
    * @return how long an interceptor's asynchronous answer may take
    */
   public Duration interceptorTimeout() {
-    return interceptorTimeout;
+    return settings.interceptorTimeout();
   }
 
   /**
@@ -591,7 +516,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the most client connections open at once
    */
   public int maxConnections() {
-    return maxConnections;
+    return settings.maxConnections();
   }
 
   /**
@@ -600,7 +525,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the most connections open at once from one client IP address
    */
   public int maxConnectionsPerIp() {
-    return maxConnectionsPerIp;
+    return settings.maxConnectionsPerIp();
   }
 
   /**
@@ -609,7 +534,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the most new connections per second from one client IP address; 0 for no limit
    */
   public int maxHandshakesPerSecondPerIp() {
-    return maxHandshakesPerSecondPerIp;
+    return settings.maxHandshakesPerSecondPerIp();
   }
 
   /**
@@ -618,7 +543,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the largest relayed frame, in bytes
    */
   public long maxFrameBytes() {
-    return maxFrameBytes;
+    return settings.maxFrameBytes();
   }
 
   /**
@@ -627,7 +552,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the allowed {@code Origin} values; empty when any origin is allowed
    */
   public List<String> allowedOrigins() {
-    return allowedOrigins;
+    return settings.allowedOrigins();
   }
 
   /**
@@ -636,7 +561,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the trusted proxies' addresses and CIDR blocks; possibly empty
    */
   public List<String> trustedProxies() {
-    return trustedProxies;
+    return settings.trustedProxies();
   }
 
   /**
@@ -645,7 +570,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the client leg's ping interval; {@link Duration#ZERO} when off
    */
   public Duration clientPingInterval() {
-    return clientPingInterval;
+    return settings.clientPingInterval();
   }
 
   /**
@@ -654,7 +579,7 @@ public final class WsProxy implements AutoCloseable {
    * @return the upstream leg's ping interval; {@link Duration#ZERO} when off
    */
   public Duration upstreamPingInterval() {
-    return upstreamPingInterval;
+    return settings.upstreamPingInterval();
   }
 
   /**
@@ -663,12 +588,14 @@ public final class WsProxy implements AutoCloseable {
    * @return how long a peer has to answer the proxy's own ping
    */
   public Duration pongTimeout() {
-    return pongTimeout;
+    return settings.pongTimeout();
   }
 
   @Override
   public String toString() {
-    return "WsProxy{listen=" + listenAddress + ", upstream=" + upstream + (routes.isEmpty() ? "" : ", routes=" + routes) + "}";
+    ProxySettings current = settings;
+    return "WsProxy{listen=" + current.listenAddress() + ", upstream=" + current.upstreamGroup()
+        + (current.routes().isEmpty() ? "" : ", routes=" + current.routes()) + "}";
   }
 
   /**
@@ -677,76 +604,14 @@ public final class WsProxy implements AutoCloseable {
    * whole configuration can tell. Not thread-safe; the built proxy is immutable.
    */
   public static final class Builder {
-    private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
-    private UpstreamGroup upstream;
-    private final List<Route> routes = new ArrayList<>();
-    private Duration drainTimeout = Duration.ZERO;
-    private Duration closeSpread = Duration.ZERO;
-    private Duration readTimeout = Duration.ofSeconds(60);
-    private Duration sendTimeout = Duration.ofSeconds(60);
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
-    private Duration closeTimeout = Duration.ofSeconds(5);
-    private int maxHeaderBytes = 16 * 1024;
-    private long maxMessageBytes = 16L * 1024 * 1024;
-    private boolean validateUtf8 = true;
-    private boolean preserveHost;
-    private boolean permessageDeflate = true;
-    private int nonUpgradeStatus = 426;
-    private int eventLoops = Runtime.getRuntime().availableProcessors();
-    private int acceptBacklog = 1024;
-    private ServerTls listenTls;
-    private UpstreamTls upstreamTls;
-    private boolean upstreamTlsInsecureSkipVerify;
-    private final List<Interceptor> interceptors = new ArrayList<>();
-    private ProxyEventListener eventListener = NO_EVENTS;
-    private Duration interceptorTimeout = Duration.ofSeconds(10);
-    private int maxConnections = 10_000;
-    private int maxConnectionsPerIp = Integer.MAX_VALUE;
-    private int maxHandshakesPerSecondPerIp = 0;
-    private long maxFrameBytes = 16L * 1024 * 1024;
-    private List<String> allowedOrigins = List.of();
-    private List<String> trustedProxies = List.of();
-    private Duration clientPingInterval = Duration.ZERO;
-    private Duration upstreamPingInterval = Duration.ZERO;
-    private Duration pongTimeout = Duration.ofSeconds(10);
+    private final ProxySettings.Builder settings;
 
-    private Builder() {}
+    private Builder() {
+      this(new ProxySettings.Builder());
+    }
 
-    private Builder(WsProxy proxy) {
-      this.listenAddress = proxy.listenAddress;
-      this.upstream = proxy.upstream;
-      this.routes.addAll(proxy.routes);
-      this.drainTimeout = proxy.drainTimeout;
-      this.closeSpread = proxy.closeSpread;
-      this.readTimeout = proxy.readTimeout;
-      this.sendTimeout = proxy.sendTimeout;
-      this.connectTimeout = proxy.connectTimeout;
-      this.handshakeTimeout = proxy.handshakeTimeout;
-      this.closeTimeout = proxy.closeTimeout;
-      this.maxHeaderBytes = proxy.maxHeaderBytes;
-      this.maxMessageBytes = proxy.maxMessageBytes;
-      this.validateUtf8 = proxy.validateUtf8;
-      this.preserveHost = proxy.preserveHost;
-      this.permessageDeflate = proxy.permessageDeflate;
-      this.nonUpgradeStatus = proxy.nonUpgradeStatus;
-      this.eventLoops = proxy.eventLoops;
-      this.acceptBacklog = proxy.acceptBacklog;
-      this.listenTls = proxy.listenTls;
-      this.upstreamTls = proxy.configuredUpstreamTls;
-      this.upstreamTlsInsecureSkipVerify = proxy.upstreamTlsInsecureSkipVerify;
-      this.interceptors.addAll(proxy.interceptors);
-      this.eventListener = proxy.eventListener;
-      this.interceptorTimeout = proxy.interceptorTimeout;
-      this.maxConnections = proxy.maxConnections;
-      this.maxConnectionsPerIp = proxy.maxConnectionsPerIp;
-      this.maxHandshakesPerSecondPerIp = proxy.maxHandshakesPerSecondPerIp;
-      this.maxFrameBytes = proxy.maxFrameBytes;
-      this.allowedOrigins = proxy.allowedOrigins;
-      this.trustedProxies = proxy.trustedProxies;
-      this.clientPingInterval = proxy.clientPingInterval;
-      this.upstreamPingInterval = proxy.upstreamPingInterval;
-      this.pongTimeout = proxy.pongTimeout;
+    private Builder(ProxySettings.Builder settings) {
+      this.settings = settings;
     }
 
     /**
@@ -756,11 +621,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder listen(InetSocketAddress address) {
-      Objects.requireNonNull(address, "listen");
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("listen: address is unresolved: " + address);
-      }
-      this.listenAddress = address;
+      settings.listen(address);
       return this;
     }
 
@@ -796,7 +657,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder upstream(UpstreamGroup group) {
-      this.upstream = Objects.requireNonNull(group, "upstream");
+      settings.upstream(group);
       return this;
     }
 
@@ -810,11 +671,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder route(Route route) {
-      Objects.requireNonNull(route, "route");
-      if (routes.stream().anyMatch(existing -> existing.name().equals(route.name()))) {
-        throw new IllegalArgumentException("route: the name " + route.name() + " is already used");
-      }
-      routes.add(route);
+      settings.route(route);
       return this;
     }
 
@@ -828,7 +685,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder drainTimeout(Duration timeout) {
-      this.drainTimeout = zeroOrPositive("drainTimeout", timeout);
+      settings.drainTimeout(timeout);
       return this;
     }
 
@@ -843,7 +700,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder closeSpread(Duration window) {
-      this.closeSpread = zeroOrPositive("closeSpread", window);
+      settings.closeSpread(window);
       return this;
     }
 
@@ -856,7 +713,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder readTimeout(Duration timeout) {
-      this.readTimeout = positive("readTimeout", timeout);
+      settings.readTimeout(timeout);
       return this;
     }
 
@@ -871,7 +728,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder sendTimeout(Duration timeout) {
-      this.sendTimeout = positive("sendTimeout", timeout);
+      settings.sendTimeout(timeout);
       return this;
     }
 
@@ -883,7 +740,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive("connectTimeout", timeout);
+      settings.connectTimeout(timeout);
       return this;
     }
 
@@ -895,7 +752,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder handshakeTimeout(Duration timeout) {
-      this.handshakeTimeout = positive("handshakeTimeout", timeout);
+      settings.handshakeTimeout(timeout);
       return this;
     }
 
@@ -907,7 +764,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = positive("closeTimeout", timeout);
+      settings.closeTimeout(timeout);
       return this;
     }
 
@@ -920,11 +777,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxHeaderBytes(int bytes) {
-      if (bytes < 1024 || bytes > 1024 * 1024) {
-        throw new IllegalArgumentException(
-            "maxHeaderBytes must be between 1024 and 1048576, was " + bytes);
-      }
-      this.maxHeaderBytes = bytes;
+      settings.maxHeaderBytes(bytes);
       return this;
     }
 
@@ -937,10 +790,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxMessageBytes(long bytes) {
-      if (bytes < 125) {
-        throw new IllegalArgumentException("maxMessageBytes must be at least 125, was " + bytes);
-      }
-      this.maxMessageBytes = bytes;
+      settings.maxMessageBytes(bytes);
       return this;
     }
 
@@ -954,7 +804,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder validateUtf8(boolean validate) {
-      this.validateUtf8 = validate;
+      settings.validateUtf8(validate);
       return this;
     }
 
@@ -968,7 +818,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder preserveHost(boolean preserve) {
-      this.preserveHost = preserve;
+      settings.preserveHost(preserve);
       return this;
     }
 
@@ -981,7 +831,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder permessageDeflate(boolean passThrough) {
-      this.permessageDeflate = passThrough;
+      settings.permessageDeflate(passThrough);
       return this;
     }
 
@@ -993,10 +843,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder nonUpgradeStatus(int status) {
-      if (status < 400 || status > 499) {
-        throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
-      }
-      this.nonUpgradeStatus = status;
+      settings.nonUpgradeStatus(status);
       return this;
     }
 
@@ -1008,10 +855,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder eventLoops(int threads) {
-      if (threads < 1 || threads > 256) {
-        throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
-      }
-      this.eventLoops = threads;
+      settings.eventLoops(threads);
       return this;
     }
 
@@ -1024,7 +868,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder listenTls(ServerTls tls) {
-      this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      settings.listenTls(tls);
       return this;
     }
 
@@ -1035,7 +879,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder eventListener(ProxyEventListener listener) {
-      this.eventListener = Objects.requireNonNull(listener, "eventListener");
+      settings.eventListener(listener);
       return this;
     }
 
@@ -1048,7 +892,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder interceptor(Interceptor interceptor) {
-      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      settings.interceptor(interceptor);
       return this;
     }
 
@@ -1061,7 +905,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder upstreamTls(UpstreamTls tls) {
-      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
+      settings.upstreamTls(tls);
       return this;
     }
 
@@ -1073,7 +917,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder interceptorTimeout(Duration timeout) {
-      this.interceptorTimeout = positive("interceptorTimeout", timeout);
+      settings.interceptorTimeout(timeout);
       return this;
     }
 
@@ -1086,7 +930,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
-      this.upstreamTlsInsecureSkipVerify = insecure;
+      settings.upstreamTlsInsecureSkipVerify(insecure);
       return this;
     }
 
@@ -1098,7 +942,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxConnections(int connections) {
-      this.maxConnections = atLeastOne("maxConnections", connections);
+      settings.maxConnections(connections);
       return this;
     }
 
@@ -1111,7 +955,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxConnectionsPerIp(int connections) {
-      this.maxConnectionsPerIp = atLeastOne("maxConnectionsPerIp", connections);
+      settings.maxConnectionsPerIp(connections);
       return this;
     }
 
@@ -1123,10 +967,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxHandshakesPerSecondPerIp(int handshakes) {
-      if (handshakes < 0) {
-        throw new IllegalArgumentException("maxHandshakesPerSecondPerIp must be 0 (off) or more, was " + handshakes);
-      }
-      this.maxHandshakesPerSecondPerIp = handshakes;
+      settings.maxHandshakesPerSecondPerIp(handshakes);
       return this;
     }
 
@@ -1138,10 +979,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder maxFrameBytes(long bytes) {
-      if (bytes < 125) {
-        throw new IllegalArgumentException("maxFrameBytes must be at least 125, was " + bytes);
-      }
-      this.maxFrameBytes = bytes;
+      settings.maxFrameBytes(bytes);
       return this;
     }
 
@@ -1155,13 +993,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder allowedOrigins(List<String> origins) {
-      List<String> copy = List.copyOf(origins);
-      for (String origin : copy) {
-        if (origin.isBlank() || origin.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7F)) {
-          throw new IllegalArgumentException("allowedOrigins: not an origin: \"" + origin + "\"");
-        }
-      }
-      this.allowedOrigins = copy;
+      settings.allowedOrigins(origins);
       return this;
     }
 
@@ -1178,15 +1010,7 @@ public final class WsProxy implements AutoCloseable {
      *     literal or CIDR block
      */
     public Builder trustedProxies(List<String> addresses) {
-      List<String> copy = List.copyOf(addresses);
-      for (String address : copy) {
-        try {
-          AddressRange.parse(address);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
-        }
-      }
-      this.trustedProxies = copy;
+      settings.trustedProxies(addresses);
       return this;
     }
 
@@ -1200,7 +1024,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder clientPingInterval(Duration interval) {
-      this.clientPingInterval = zeroOrPositive("clientPingInterval", interval);
+      settings.clientPingInterval(interval);
       return this;
     }
 
@@ -1212,7 +1036,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder upstreamPingInterval(Duration interval) {
-      this.upstreamPingInterval = zeroOrPositive("upstreamPingInterval", interval);
+      settings.upstreamPingInterval(interval);
       return this;
     }
 
@@ -1223,7 +1047,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder pongTimeout(Duration timeout) {
-      this.pongTimeout = positive("pongTimeout", timeout);
+      settings.pongTimeout(timeout);
       return this;
     }
 
@@ -1234,10 +1058,7 @@ public final class WsProxy implements AutoCloseable {
      * @return this builder
      */
     public Builder acceptBacklog(int backlog) {
-      if (backlog < 1) {
-        throw new IllegalArgumentException("acceptBacklog must be at least 1, was " + backlog);
-      }
-      this.acceptBacklog = backlog;
+      settings.acceptBacklog(backlog);
       return this;
     }
 
@@ -1248,51 +1069,7 @@ public final class WsProxy implements AutoCloseable {
      * @throws IllegalStateException naming the setting when the configuration is incomplete
      */
     public WsProxy build() {
-      checkRouting(upstream, routes, IllegalStateException::new);
-      if (!upstreamTlsInsecureSkipVerify) {
-        return new WsProxy(this, upstreamTls);
-      }
-      return new WsProxy(this, (upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls).trustingEverything());
-    }
-
-    /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
-    static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
-        Function<String, E> error) {
-      List<Route> copy = List.copyOf(routes);
-      if (upstream == null && copy.isEmpty()) {
-        throw error.apply("upstream is required: call upstream(\"ws://host:port\")");
-      }
-      Set<String> names = new HashSet<>();
-      for (Route route : copy) {
-        if (!names.add(route.name())) {
-          throw error.apply("route: the name " + route.name() + " is used twice");
-        }
-        if (upstream == null && route.upstream() == null) {
-          throw error.apply("upstream is required: route " + route.name()
-              + " has no upstream of its own, and the proxy has none");
-        }
-      }
-      return copy;
-    }
-
-    private static Duration zeroOrPositive(String setting, Duration value) {
-      Objects.requireNonNull(value, setting);
-      return value.isZero() ? value : positive(setting, value);
-    }
-
-    private static int atLeastOne(String setting, int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(setting + " must be at least 1, was " + value);
-      }
-      return value;
-    }
-
-    private static Duration positive(String setting, Duration value) {
-      Objects.requireNonNull(value, setting);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(setting + " must be positive, was " + value);
-      }
-      return value;
+      return new WsProxy(settings.build(UpstreamTls::trustingEverything));
     }
   }
 }

@@ -4,7 +4,7 @@ import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.ConnectionSnapshot;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.relay.LoopConnections;
@@ -33,14 +33,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running engine behind a {@link WsProxy}: the listen socket, accepted on the first event loop
+ * The running engine behind a {@code WsProxy}: the listen socket, accepted on the first event loop
  * and handed round-robin to all loops, and the loops themselves.
  */
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
   private static final int MAX_ACCEPTS_PER_WAKEUP = 64;
 
-  private final WsProxy config;
+  private final ProxySettings config;
   private final ServerSocketChannel listener;
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver = new UpstreamResolver();
@@ -49,7 +49,7 @@ public final class ProxyServer {
   private final InetSocketAddress boundAddress;
   private int nextLoop;
 
-  private ProxyServer(WsProxy config) throws IOException {
+  private ProxyServer(ProxySettings config) throws IOException {
     this.config = config;
     this.listener = ServerSocketChannel.open();
     TlsContexts contexts = null;
@@ -82,7 +82,7 @@ public final class ProxyServer {
   }
 
   /** Binds, starts the loops and returns once the listen socket accepts connections. */
-  public static ProxyServer start(WsProxy config) throws IOException {
+  public static ProxyServer start(ProxySettings config) throws IOException {
     ProxyServer server = new ProxyServer(config);
     for (LoopConnections loop : server.loops) {
       loop.loop().start();

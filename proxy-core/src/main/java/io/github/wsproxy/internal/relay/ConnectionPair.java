@@ -6,7 +6,7 @@ import io.github.wsproxy.HandshakeOutcome;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.UpstreamGroup;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
 import io.github.wsproxy.internal.frame.FrameEncoder;
@@ -81,7 +81,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
 
   private final long id = IDS.incrementAndGet();
   private final LoopConnections owner;
-  private final WsProxy config;
+  private final ProxySettings config;
   private final EventLoop loop;
   private final Leg client = new Leg(this, true);
   private Leg upstream = new Leg(this, false);

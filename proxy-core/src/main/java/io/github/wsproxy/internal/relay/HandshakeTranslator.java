@@ -1,6 +1,6 @@
 package io.github.wsproxy.internal.relay;
 
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.WebSocketKeys;
 import io.github.wsproxy.internal.limits.AddressRange;
@@ -26,7 +26,7 @@ final class HandshakeTranslator {
       "sec-websocket-key", "sec-websocket-version", "sec-websocket-accept", "sec-websocket-extensions",
       "x-forwarded-proto", "x-forwarded-host", "x-forwarded-for");
 
-  private final WsProxy config;
+  private final ProxySettings config;
   private final HttpHead client;
   private final boolean offerDeflate;
   private final List<AddressRange> trustedProxies;
@@ -41,7 +41,7 @@ final class HandshakeTranslator {
    *     proxy decodes frames for interceptors)
    * @param trustedProxies {@code config}'s trusted proxies, parsed once for every connection
    */
-  HandshakeTranslator(WsProxy config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
+  HandshakeTranslator(ProxySettings config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
     this.config = config;
     this.client = clientRequest;
     this.offerDeflate = offerDeflate && config.permessageDeflate();

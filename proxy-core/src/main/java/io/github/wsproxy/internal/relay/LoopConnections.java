@@ -1,7 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.ConnectionSnapshot;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.Routing;
@@ -32,7 +32,7 @@ public final class LoopConnections {
 
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
 
-  private final WsProxy config;
+  private final ProxySettings config;
   private final EventLoop loop;
   private final Routing routing;
   private final ClientLimits limits;
@@ -44,7 +44,7 @@ public final class LoopConnections {
   private final Map<ConnectionPair, ScheduledClose> scheduledCloses = new LinkedHashMap<>();
   private volatile int count;
 
-  public LoopConnections(WsProxy config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
+  public LoopConnections(ProxySettings config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
     this.config = config;
     this.loop = loop;
     this.routing = routing;
@@ -135,7 +135,7 @@ public final class LoopConnections {
     return loop;
   }
 
-  WsProxy config() {
+  ProxySettings config() {
     return config;
   }
 

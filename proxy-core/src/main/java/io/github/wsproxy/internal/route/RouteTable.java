@@ -3,7 +3,7 @@ package io.github.wsproxy.internal.route;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.tls.TlsContexts;
@@ -42,7 +42,7 @@ public final class RouteTable {
    * @param checkLoop the loop the active health checks run on
    * @param tls the contexts health checks of wss:// servers use
    */
-  RouteTable(WsProxy config, UpstreamGroup upstream, List<Route> routes, UpstreamResolver resolver,
+  RouteTable(ProxySettings config, UpstreamGroup upstream, List<Route> routes, UpstreamResolver resolver,
       RouteTable previous, EventLoop checkLoop, TlsContexts tls) {
     Builder pools = new Builder(resolver, previous, checkLoop, tls);
     UpstreamPool own = upstream == null ? null : pools.pool(OWN_UPSTREAM, upstream);

@@ -3,7 +3,7 @@ package io.github.wsproxy.internal.route;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.ServerState;
@@ -22,7 +22,7 @@ public final class Routing {
   /** More distinct groups than this means an interceptor builds a new group per connection. */
   static final int MAX_CHOSEN_GROUPS = 1024;
 
-  private final WsProxy config;
+  private final ProxySettings config;
   private final UpstreamResolver resolver;
   private final EventLoop checkLoop;
   private final TlsContexts tls;
@@ -33,7 +33,7 @@ public final class Routing {
    * The proxy's configured routes and upstream; health checks (over TLS to wss:// servers) and
    * passive-health expiry tick on {@code checkLoop}.
    */
-  public Routing(WsProxy config, UpstreamResolver resolver, EventLoop checkLoop, TlsContexts tls) {
+  public Routing(ProxySettings config, UpstreamResolver resolver, EventLoop checkLoop, TlsContexts tls) {
     this.config = config;
     this.resolver = resolver;
     this.checkLoop = checkLoop;

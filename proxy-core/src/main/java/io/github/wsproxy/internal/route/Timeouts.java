@@ -1,7 +1,7 @@
 package io.github.wsproxy.internal.route;
 
 import io.github.wsproxy.Route;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import java.time.Duration;
 
 /**
@@ -11,12 +11,12 @@ import java.time.Duration;
 public record Timeouts(Duration read, Duration send, Duration connect) {
 
   /** The proxy's own timeouts. */
-  static Timeouts of(WsProxy config) {
+  static Timeouts of(ProxySettings config) {
     return new Timeouts(config.readTimeout(), config.sendTimeout(), config.connectTimeout());
   }
 
   /** The route's timeouts, the proxy's where the route has none. */
-  static Timeouts of(WsProxy config, Route route) {
+  static Timeouts of(ProxySettings config, Route route) {
     return new Timeouts(
         route.readTimeout() == null ? config.readTimeout() : route.readTimeout(),
         route.sendTimeout() == null ? config.sendTimeout() : route.sendTimeout(),

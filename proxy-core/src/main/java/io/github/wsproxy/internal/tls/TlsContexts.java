@@ -2,7 +2,7 @@ package io.github.wsproxy.internal.tls;
 
 import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamTls;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.internal.config.ProxySettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ public final class TlsContexts implements AutoCloseable {
    *
    * @throws IllegalArgumentException if the listener's files have become unusable since configuration
    */
-  public TlsContexts(WsProxy config, String threadName) {
+  public TlsContexts(ProxySettings config, String threadName) {
     this.listenTls = config.listenTls();
     this.configuredUpstreamTls = config.upstreamTls();
     this.verifyUpstream = !config.upstreamTlsInsecureSkipVerify();

@@ -3,12 +3,14 @@ package io.github.wsproxy.internal.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.wsproxy.WsProxy;
+import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -29,9 +31,11 @@ import java.util.List;
  */
 class HandshakeFuzzTest {
   private static final int[] LIMITS = {16 * 1024, 64, 512, 4096};
-  private static final WsProxy PREFIXED = WsProxy.builder().upstream("ws://127.0.0.1:9/base").build();
-  private static final WsProxy PRESERVING_HOST =
-      WsProxy.builder().upstream("ws://127.0.0.1:9").preserveHost(true).permessageDeflate(false).build();
+  private static final ProxySettings PREFIXED = new ProxySettings.Builder()
+      .upstream(UpstreamGroup.of(URI.create("ws://127.0.0.1:9/base"))).build(tls -> tls);
+  private static final ProxySettings PRESERVING_HOST = new ProxySettings.Builder()
+      .upstream(UpstreamGroup.of(URI.create("ws://127.0.0.1:9"))).preserveHost(true).permessageDeflate(false)
+      .build(tls -> tls);
   private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
 
   @FuzzTest(maxDuration = "10s")
@@ -42,7 +46,7 @@ class HandshakeFuzzTest {
     int flags = input[0];
     boolean response = (flags & 1) != 0;
     int limit = LIMITS[(flags >> 1) & 3];
-    WsProxy config = (flags & 8) != 0 ? PRESERVING_HOST : PREFIXED;
+    ProxySettings config = (flags & 8) != 0 ? PRESERVING_HOST : PREFIXED;
     int cuts = Math.min(input[1] & 0xF, input.length - 2);
     int[] reads = new int[cuts];
     for (int i = 0; i < cuts; i++) {

@@ -1,0 +1,586 @@
+package io.github.wsproxy.internal.config;
+
+import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.ProxyEventListener;
+import io.github.wsproxy.Route;
+import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.UpstreamTls;
+import io.github.wsproxy.internal.limits.AddressRange;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * A proxy's whole configuration, validated and immutable: what {@code WsProxy.Builder} builds, what
+ * {@code WsProxy}'s accessors return and what the engine ({@code ProxyServer} and everything it
+ * creates) runs with. Each accessor, and each setter of its {@link Builder}, means what the setter
+ * of the same name on {@code WsProxy.Builder} documents; the setters validate as documented there.
+ *
+ * <p>{@link #upstreamGroup()} and {@link #routes()} are the routing this object was built with; a
+ * running engine is given later routing through {@code ProxyServer.reconfigure}, while the facade
+ * keeps its current settings as {@link #withRouting a copy with the new routing}.
+ */
+public final class ProxySettings {
+  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
+
+  private final InetSocketAddress listenAddress;
+  private final UpstreamGroup upstreamGroup;
+  private final List<Route> routes;
+  private final Duration drainTimeout;
+  private final Duration closeSpread;
+  private final Duration readTimeout;
+  private final Duration sendTimeout;
+  private final Duration connectTimeout;
+  private final Duration handshakeTimeout;
+  private final Duration closeTimeout;
+  private final int maxHeaderBytes;
+  private final long maxMessageBytes;
+  private final boolean validateUtf8;
+  private final boolean preserveHost;
+  private final boolean permessageDeflate;
+  private final int nonUpgradeStatus;
+  private final int eventLoops;
+  private final int acceptBacklog;
+  private final ServerTls listenTls;
+  /** The trust upstream connections are made with: the configured one, made to trust everything when insecure. */
+  private final UpstreamTls upstreamTls;
+  /** The trust as configured, for {@link #newBuilder()}. */
+  private final UpstreamTls configuredUpstreamTls;
+  private final boolean upstreamTlsInsecureSkipVerify;
+  private final List<Interceptor> interceptors;
+  private final ProxyEventListener eventListener;
+  private final Duration interceptorTimeout;
+  private final int maxConnections;
+  private final int maxConnectionsPerIp;
+  private final int maxHandshakesPerSecondPerIp;
+  private final long maxFrameBytes;
+  private final List<String> allowedOrigins;
+  private final List<String> trustedProxies;
+  private final Duration clientPingInterval;
+  private final Duration upstreamPingInterval;
+  private final Duration pongTimeout;
+
+  private ProxySettings(Builder builder, UpstreamGroup upstreamGroup, List<Route> routes, UpstreamTls upstreamTls) {
+    this.listenAddress = builder.listenAddress;
+    this.upstreamGroup = upstreamGroup;
+    this.routes = routes;
+    this.drainTimeout = builder.drainTimeout;
+    this.closeSpread = builder.closeSpread;
+    this.readTimeout = builder.readTimeout;
+    this.sendTimeout = builder.sendTimeout;
+    this.connectTimeout = builder.connectTimeout;
+    this.handshakeTimeout = builder.handshakeTimeout;
+    this.closeTimeout = builder.closeTimeout;
+    this.maxHeaderBytes = builder.maxHeaderBytes;
+    this.maxMessageBytes = builder.maxMessageBytes;
+    this.validateUtf8 = builder.validateUtf8;
+    this.preserveHost = builder.preserveHost;
+    this.permessageDeflate = builder.permessageDeflate;
+    this.nonUpgradeStatus = builder.nonUpgradeStatus;
+    this.eventLoops = builder.eventLoops;
+    this.acceptBacklog = builder.acceptBacklog;
+    this.listenTls = builder.listenTls;
+    this.upstreamTls = upstreamTls;
+    this.configuredUpstreamTls = builder.upstreamTls;
+    this.upstreamTlsInsecureSkipVerify = builder.upstreamTlsInsecureSkipVerify;
+    this.interceptors = List.copyOf(builder.interceptors);
+    this.eventListener = builder.eventListener;
+    this.interceptorTimeout = builder.interceptorTimeout;
+    this.maxConnections = builder.maxConnections;
+    this.maxConnectionsPerIp = builder.maxConnectionsPerIp;
+    this.maxHandshakesPerSecondPerIp = builder.maxHandshakesPerSecondPerIp;
+    this.maxFrameBytes = builder.maxFrameBytes;
+    this.allowedOrigins = builder.allowedOrigins;
+    this.trustedProxies = builder.trustedProxies;
+    this.clientPingInterval = builder.clientPingInterval;
+    this.upstreamPingInterval = builder.upstreamPingInterval;
+    this.pongTimeout = builder.pongTimeout;
+  }
+
+  /** A builder holding these settings (the trust as configured), to derive other settings. */
+  public Builder newBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * These settings with another upstream group and routes.
+   *
+   * @throws IllegalArgumentException when the routing is incomplete (as {@link Builder#build} says)
+   */
+  public ProxySettings withRouting(UpstreamGroup upstream, List<Route> routes) {
+    List<Route> copy = checkRouting(upstream, routes, IllegalArgumentException::new);
+    return new ProxySettings(newBuilder(), upstream, copy, upstreamTls);
+  }
+
+  /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
+  private static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
+      Function<String, E> error) {
+    List<Route> copy = List.copyOf(routes);
+    if (upstream == null && copy.isEmpty()) {
+      throw error.apply("upstream is required: call upstream(\"ws://host:port\")");
+    }
+    Set<String> names = new HashSet<>();
+    for (Route route : copy) {
+      if (!names.add(route.name())) {
+        throw error.apply("route: the name " + route.name() + " is used twice");
+      }
+      if (upstream == null && route.upstream() == null) {
+        throw error.apply("upstream is required: route " + route.name()
+            + " has no upstream of its own, and the proxy has none");
+      }
+    }
+    return copy;
+  }
+
+  public InetSocketAddress listenAddress() {
+    return listenAddress;
+  }
+
+  /** The first server of {@link #upstreamGroup()}, or null when there is no such group. */
+  public URI upstream() {
+    return upstreamGroup == null ? null : upstreamGroup.servers().get(0).url();
+  }
+
+  /** The proxy's own upstream group; null when every route has its own. */
+  public UpstreamGroup upstreamGroup() {
+    return upstreamGroup;
+  }
+
+  /** The routes in the order they are tried; unmodifiable, possibly empty. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  public Duration closeSpread() {
+    return closeSpread;
+  }
+
+  public Duration readTimeout() {
+    return readTimeout;
+  }
+
+  public Duration sendTimeout() {
+    return sendTimeout;
+  }
+
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  public int maxHeaderBytes() {
+    return maxHeaderBytes;
+  }
+
+  public long maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  public boolean validateUtf8() {
+    return validateUtf8;
+  }
+
+  public boolean preserveHost() {
+    return preserveHost;
+  }
+
+  public boolean permessageDeflate() {
+    return permessageDeflate;
+  }
+
+  public int nonUpgradeStatus() {
+    return nonUpgradeStatus;
+  }
+
+  public int eventLoops() {
+    return eventLoops;
+  }
+
+  public int acceptBacklog() {
+    return acceptBacklog;
+  }
+
+  /** The listener's TLS, or null for plain {@code ws://}. */
+  public ServerTls listenTls() {
+    return listenTls;
+  }
+
+  /**
+   * The trust {@code wss://} upstream connections are made with: as configured (null: the JDK's CA
+   * certificates), or trusting everything when {@link #upstreamTlsInsecureSkipVerify()} is on.
+   */
+  public UpstreamTls upstreamTls() {
+    return upstreamTls;
+  }
+
+  public boolean upstreamTlsInsecureSkipVerify() {
+    return upstreamTlsInsecureSkipVerify;
+  }
+
+  /** The interceptors in the order they are called; unmodifiable, possibly empty. */
+  public List<Interceptor> interceptors() {
+    return interceptors;
+  }
+
+  /** The event listener; a no-op one when none was set, never null. */
+  public ProxyEventListener eventListener() {
+    return eventListener;
+  }
+
+  public Duration interceptorTimeout() {
+    return interceptorTimeout;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public int maxConnectionsPerIp() {
+    return maxConnectionsPerIp;
+  }
+
+  public int maxHandshakesPerSecondPerIp() {
+    return maxHandshakesPerSecondPerIp;
+  }
+
+  public long maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** The allowed {@code Origin} values; unmodifiable, empty when any origin is allowed. */
+  public List<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** The trusted proxies' IP literals and CIDR blocks; unmodifiable, possibly empty. */
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
+  public Duration clientPingInterval() {
+    return clientPingInterval;
+  }
+
+  public Duration upstreamPingInterval() {
+    return upstreamPingInterval;
+  }
+
+  public Duration pongTimeout() {
+    return pongTimeout;
+  }
+
+  /**
+   * Collects and validates settings: each setter throws {@link IllegalArgumentException} naming the
+   * setting (the messages {@code WsProxy.Builder} documents); {@link #build} checks what only the
+   * whole configuration can tell. Starts from the defaults documented on {@code WsProxy.Builder}.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
+    private UpstreamGroup upstream;
+    private final List<Route> routes = new ArrayList<>();
+    private Duration drainTimeout = Duration.ZERO;
+    private Duration closeSpread = Duration.ZERO;
+    private Duration readTimeout = Duration.ofSeconds(60);
+    private Duration sendTimeout = Duration.ofSeconds(60);
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private int maxHeaderBytes = 16 * 1024;
+    private long maxMessageBytes = 16L * 1024 * 1024;
+    private boolean validateUtf8 = true;
+    private boolean preserveHost;
+    private boolean permessageDeflate = true;
+    private int nonUpgradeStatus = 426;
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private int acceptBacklog = 1024;
+    private ServerTls listenTls;
+    private UpstreamTls upstreamTls;
+    private boolean upstreamTlsInsecureSkipVerify;
+    private final List<Interceptor> interceptors = new ArrayList<>();
+    private ProxyEventListener eventListener = NO_EVENTS;
+    private Duration interceptorTimeout = Duration.ofSeconds(10);
+    private int maxConnections = 10_000;
+    private int maxConnectionsPerIp = Integer.MAX_VALUE;
+    private int maxHandshakesPerSecondPerIp = 0;
+    private long maxFrameBytes = 16L * 1024 * 1024;
+    private List<String> allowedOrigins = List.of();
+    private List<String> trustedProxies = List.of();
+    private Duration clientPingInterval = Duration.ZERO;
+    private Duration upstreamPingInterval = Duration.ZERO;
+    private Duration pongTimeout = Duration.ofSeconds(10);
+
+    /** A builder with the default settings. */
+    public Builder() {}
+
+    private Builder(ProxySettings settings) {
+      this.listenAddress = settings.listenAddress;
+      this.upstream = settings.upstreamGroup;
+      this.routes.addAll(settings.routes);
+      this.drainTimeout = settings.drainTimeout;
+      this.closeSpread = settings.closeSpread;
+      this.readTimeout = settings.readTimeout;
+      this.sendTimeout = settings.sendTimeout;
+      this.connectTimeout = settings.connectTimeout;
+      this.handshakeTimeout = settings.handshakeTimeout;
+      this.closeTimeout = settings.closeTimeout;
+      this.maxHeaderBytes = settings.maxHeaderBytes;
+      this.maxMessageBytes = settings.maxMessageBytes;
+      this.validateUtf8 = settings.validateUtf8;
+      this.preserveHost = settings.preserveHost;
+      this.permessageDeflate = settings.permessageDeflate;
+      this.nonUpgradeStatus = settings.nonUpgradeStatus;
+      this.eventLoops = settings.eventLoops;
+      this.acceptBacklog = settings.acceptBacklog;
+      this.listenTls = settings.listenTls;
+      this.upstreamTls = settings.configuredUpstreamTls;
+      this.upstreamTlsInsecureSkipVerify = settings.upstreamTlsInsecureSkipVerify;
+      this.interceptors.addAll(settings.interceptors);
+      this.eventListener = settings.eventListener;
+      this.interceptorTimeout = settings.interceptorTimeout;
+      this.maxConnections = settings.maxConnections;
+      this.maxConnectionsPerIp = settings.maxConnectionsPerIp;
+      this.maxHandshakesPerSecondPerIp = settings.maxHandshakesPerSecondPerIp;
+      this.maxFrameBytes = settings.maxFrameBytes;
+      this.allowedOrigins = settings.allowedOrigins;
+      this.trustedProxies = settings.trustedProxies;
+      this.clientPingInterval = settings.clientPingInterval;
+      this.upstreamPingInterval = settings.upstreamPingInterval;
+      this.pongTimeout = settings.pongTimeout;
+    }
+
+    public Builder listen(InetSocketAddress address) {
+      Objects.requireNonNull(address, "listen");
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("listen: address is unresolved: " + address);
+      }
+      this.listenAddress = address;
+      return this;
+    }
+
+    public Builder upstream(UpstreamGroup group) {
+      this.upstream = Objects.requireNonNull(group, "upstream");
+      return this;
+    }
+
+    public Builder route(Route route) {
+      Objects.requireNonNull(route, "route");
+      if (routes.stream().anyMatch(existing -> existing.name().equals(route.name()))) {
+        throw new IllegalArgumentException("route: the name " + route.name() + " is already used");
+      }
+      routes.add(route);
+      return this;
+    }
+
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = Checks.zeroOrPositive("drainTimeout", timeout);
+      return this;
+    }
+
+    public Builder closeSpread(Duration window) {
+      this.closeSpread = Checks.zeroOrPositive("closeSpread", window);
+      return this;
+    }
+
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = Checks.positive("readTimeout", timeout);
+      return this;
+    }
+
+    public Builder sendTimeout(Duration timeout) {
+      this.sendTimeout = Checks.positive("sendTimeout", timeout);
+      return this;
+    }
+
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Checks.positive("connectTimeout", timeout);
+      return this;
+    }
+
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = Checks.positive("handshakeTimeout", timeout);
+      return this;
+    }
+
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Checks.positive("closeTimeout", timeout);
+      return this;
+    }
+
+    public Builder maxHeaderBytes(int bytes) {
+      if (bytes < 1024 || bytes > 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "maxHeaderBytes must be between 1024 and 1048576, was " + bytes);
+      }
+      this.maxHeaderBytes = bytes;
+      return this;
+    }
+
+    public Builder maxMessageBytes(long bytes) {
+      this.maxMessageBytes = Checks.atLeast("maxMessageBytes", 125L, bytes);
+      return this;
+    }
+
+    public Builder validateUtf8(boolean validate) {
+      this.validateUtf8 = validate;
+      return this;
+    }
+
+    public Builder preserveHost(boolean preserve) {
+      this.preserveHost = preserve;
+      return this;
+    }
+
+    public Builder permessageDeflate(boolean passThrough) {
+      this.permessageDeflate = passThrough;
+      return this;
+    }
+
+    public Builder nonUpgradeStatus(int status) {
+      if (status < 400 || status > 499) {
+        throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
+      }
+      this.nonUpgradeStatus = status;
+      return this;
+    }
+
+    public Builder eventLoops(int threads) {
+      if (threads < 1 || threads > 256) {
+        throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
+      }
+      this.eventLoops = threads;
+      return this;
+    }
+
+    public Builder listenTls(ServerTls tls) {
+      this.listenTls = Objects.requireNonNull(tls, "listenTls");
+      return this;
+    }
+
+    public Builder eventListener(ProxyEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "eventListener");
+      return this;
+    }
+
+    public Builder interceptor(Interceptor interceptor) {
+      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    public Builder upstreamTls(UpstreamTls tls) {
+      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
+      return this;
+    }
+
+    public Builder interceptorTimeout(Duration timeout) {
+      this.interceptorTimeout = Checks.positive("interceptorTimeout", timeout);
+      return this;
+    }
+
+    public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
+      this.upstreamTlsInsecureSkipVerify = insecure;
+      return this;
+    }
+
+    public Builder maxConnections(int connections) {
+      this.maxConnections = Checks.atLeast("maxConnections", 1, connections);
+      return this;
+    }
+
+    public Builder maxConnectionsPerIp(int connections) {
+      this.maxConnectionsPerIp = Checks.atLeast("maxConnectionsPerIp", 1, connections);
+      return this;
+    }
+
+    public Builder maxHandshakesPerSecondPerIp(int handshakes) {
+      if (handshakes < 0) {
+        throw new IllegalArgumentException("maxHandshakesPerSecondPerIp must be 0 (off) or more, was " + handshakes);
+      }
+      this.maxHandshakesPerSecondPerIp = handshakes;
+      return this;
+    }
+
+    public Builder maxFrameBytes(long bytes) {
+      this.maxFrameBytes = Checks.atLeast("maxFrameBytes", 125L, bytes);
+      return this;
+    }
+
+    public Builder allowedOrigins(List<String> origins) {
+      List<String> copy = List.copyOf(origins);
+      for (String origin : copy) {
+        if (origin.isBlank() || origin.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7F)) {
+          throw new IllegalArgumentException("allowedOrigins: not an origin: \"" + origin + "\"");
+        }
+      }
+      this.allowedOrigins = copy;
+      return this;
+    }
+
+    public Builder trustedProxies(List<String> addresses) {
+      List<String> copy = List.copyOf(addresses);
+      for (String address : copy) {
+        try {
+          AddressRange.parse(address);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
+        }
+      }
+      this.trustedProxies = copy;
+      return this;
+    }
+
+    public Builder clientPingInterval(Duration interval) {
+      this.clientPingInterval = Checks.zeroOrPositive("clientPingInterval", interval);
+      return this;
+    }
+
+    public Builder upstreamPingInterval(Duration interval) {
+      this.upstreamPingInterval = Checks.zeroOrPositive("upstreamPingInterval", interval);
+      return this;
+    }
+
+    public Builder pongTimeout(Duration timeout) {
+      this.pongTimeout = Checks.positive("pongTimeout", timeout);
+      return this;
+    }
+
+    public Builder acceptBacklog(int backlog) {
+      this.acceptBacklog = Checks.atLeast("acceptBacklog", 1, backlog);
+      return this;
+    }
+
+    /**
+     * The settings, once the configuration is whole.
+     *
+     * @param trustEverything turns a trust (the configured one, else the JDK's) into one accepting
+     *     any certificate; applied when {@code upstreamTlsInsecureSkipVerify} is on ({@code
+     *     UpstreamTls} keeps that conversion to its own package)
+     * @throws IllegalStateException naming the setting when the configuration is incomplete
+     */
+    public ProxySettings build(UnaryOperator<UpstreamTls> trustEverything) {
+      List<Route> copy = checkRouting(upstream, routes, IllegalStateException::new);
+      UpstreamTls effective = !upstreamTlsInsecureSkipVerify ? upstreamTls
+          : trustEverything.apply(upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls);
+      return new ProxySettings(this, upstream, copy, effective);
+    }
+  }
+}
