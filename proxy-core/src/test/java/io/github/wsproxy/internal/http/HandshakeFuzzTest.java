@@ -1,12 +1,9 @@
-package io.github.wsproxy.internal.relay;
+package io.github.wsproxy.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.wsproxy.WsProxy;
-import io.github.wsproxy.internal.http.HeadReader;
-import io.github.wsproxy.internal.http.HttpHead;
-import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
