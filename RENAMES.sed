@@ -1,6 +1,6 @@
 # Renames of branch "protocol" (issue 12, the protocol in one place), for the other branches:
-# Not part of the source: the lead deletes this file after merging.
 #   sed -E -i -f RENAMES.sed $(git ls-files '*.java')
+# Not part of the source: the lead deletes this file after merging.
 # GNU sed. The first three lines read the whole file into the pattern space, so that the import
 # rules below can see whether a file still uses (or now needs) a class. Idempotent.
 :a
