@@ -31,26 +31,29 @@ s/\bio\.github\.wsproxy\.internal\.relay\.(HandshakeTranslator|Rejection|BadUpst
     }
   }
 }
+# (Not in the old relay copies of the moved classes themselves: the merge keeps the http ones.)
 /(^|\n)package io\.github\.wsproxy\.internal\.relay;/{
-  /(^|[^.[:alnum:]_])BadUpstreamException\b/{
-    /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!{
-      s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.A))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.BadUpstreamException;/
-      /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.BadUpstreamException;\nimport \1/
-      /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.BadUpstreamException;\n/
+  /(^|\n)(public )?(final )?(class|record) (HandshakeTranslator|Rejection|BadUpstreamException)\b/!{
+    /(^|[^.[:alnum:]_])BadUpstreamException\b/{
+      /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!{
+        s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.A))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.BadUpstreamException;/
+        /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.BadUpstreamException;\nimport \1/
+        /\nimport io\.github\.wsproxy\.internal\.http\.BadUpstreamException;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.BadUpstreamException;\n/
+      }
     }
-  }
-  /(^|[^.[:alnum:]_])HandshakeTranslator\b/{
-    /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!{
-      s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.([A-G]|Ha[a-m])))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.HandshakeTranslator;/
-      /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.HandshakeTranslator;\nimport \1/
-      /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.HandshakeTranslator;\n/
+    /(^|[^.[:alnum:]_])HandshakeTranslator\b/{
+      /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!{
+        s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.([A-G]|Ha[a-m])))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.HandshakeTranslator;/
+        /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.HandshakeTranslator;\nimport \1/
+        /\nimport io\.github\.wsproxy\.internal\.http\.HandshakeTranslator;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.HandshakeTranslator;\n/
+      }
     }
-  }
-  /(^|[^.[:alnum:]_])Rejection\b/{
-    /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!{
-      s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.([A-Q]|Re[a-i])))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.Rejection;/
-      /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.Rejection;\nimport \1/
-      /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.Rejection;\n/
+    /(^|[^.[:alnum:]_])Rejection\b/{
+      /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!{
+        s/(.*\nimport (com\.|io\.github\.wsproxy\.[A-Z]|io\.github\.wsproxy\.internal\.([A-Z]|[a-g]|http\.([A-Q]|Re[a-i])))[^\n]*;)/\1\nimport io.github.wsproxy.internal.http.Rejection;/
+        /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!s/\nimport ([^s])/\nimport io.github.wsproxy.internal.http.Rejection;\nimport \1/
+        /\nimport io\.github\.wsproxy\.internal\.http\.Rejection;/!s/^(package [^\n]*;\n)/\1\nimport io.github.wsproxy.internal.http.Rejection;\n/
+      }
     }
   }
 }
