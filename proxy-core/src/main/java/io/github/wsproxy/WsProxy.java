@@ -2,7 +2,7 @@ package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
 import io.github.wsproxy.internal.config.ProxySettings;
-import io.github.wsproxy.internal.frame.CloseCodes;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -323,7 +323,7 @@ public final class WsProxy implements AutoCloseable {
    * @throws IllegalStateException if the proxy is not started, or when called on an event loop
    */
   public boolean closeConnection(long id, int code, String reason) {
-    if (!CloseCodes.isValidOnWire(code)) {
+    if (!WebSocketProtocol.isValidCloseCode(code)) {
       throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
     }
     return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));

@@ -19,7 +19,7 @@ public final class CloseFrames {
     payload[0] = (byte) (code >> 8);
     payload[1] = (byte) code;
     System.arraycopy(reasonBytes, 0, payload, 2, reasonBytes.length);
-    return FrameEncoder.encode(FrameEncoder.OP_CLOSE, true, payload, 0, payload.length, masked, maskKey);
+    return FrameEncoder.encode(WebSocketProtocol.OPCODE_CLOSE, true, payload, 0, payload.length, masked, maskKey);
   }
 
   private static byte[] truncatedUtf8(String reason) {

@@ -2,14 +2,11 @@ package io.github.wsproxy.internal.frame;
 
 import java.nio.ByteBuffer;
 
-/** Frames the proxy writes itself: re-encoded intercepted messages, injected messages, closes. */
+/**
+ * Frames the proxy writes itself: re-encoded intercepted messages, injected messages, closes. The
+ * only writer of a frame header; {@link FrameHeader} is the only reader.
+ */
 public final class FrameEncoder {
-  public static final int OP_CONTINUATION = 0;
-  public static final int OP_TEXT = 1;
-  public static final int OP_BINARY = 2;
-  public static final int OP_CLOSE = 8;
-  public static final int OP_PING = 9;
-
   private FrameEncoder() {}
 
   /**
@@ -18,16 +15,16 @@ public final class FrameEncoder {
    */
   public static ByteBuffer encode(
       int opcode, boolean fin, byte[] payload, int offset, int length, boolean masked, int maskKey) {
-    int lengthBytes = length < 126 ? 0 : length <= 0xFFFF ? 2 : 8;
+    int lengthBytes = length < WebSocketProtocol.LENGTH_16 ? 0 : length <= 0xFFFF ? 2 : 8;
     ByteBuffer frame = ByteBuffer.allocate(2 + lengthBytes + (masked ? 4 : 0) + length);
-    frame.put((byte) ((fin ? 0x80 : 0) | opcode));
-    int maskBit = masked ? 0x80 : 0;
+    frame.put((byte) ((fin ? WebSocketProtocol.B0_FLAG_FIN : 0) | opcode));
+    int maskBit = masked ? WebSocketProtocol.B1_FLAG_MASK : 0;
     if (lengthBytes == 0) {
       frame.put((byte) (maskBit | length));
     } else if (lengthBytes == 2) {
-      frame.put((byte) (maskBit | 126)).putShort((short) length);
+      frame.put((byte) (maskBit | WebSocketProtocol.LENGTH_16)).putShort((short) length);
     } else {
-      frame.put((byte) (maskBit | 127)).putLong(length);
+      frame.put((byte) (maskBit | WebSocketProtocol.LENGTH_64)).putLong(length);
     }
     if (masked) {
       frame.putInt(maskKey);

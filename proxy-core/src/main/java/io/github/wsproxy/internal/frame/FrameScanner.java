@@ -31,19 +31,12 @@ public final class FrameScanner {
     OWN_PONG
   }
 
-  private static final int OP_CONTINUATION = 0;
-  private static final int OP_TEXT = 1;
-  private static final int OP_BINARY = 2;
-  private static final int OP_CLOSE = 8;
-  private static final int OP_PING = 9;
-  private static final int OP_PONG = 10;
-  private static final int RSV1 = 4;
-
   private final boolean fromClient;
   private final long maxMessageBytes;
   private final boolean validateUtf8;
   private final Masking masking;
   private final Utf8Validator utf8 = new Utf8Validator();
+  private final FrameHeader header = new FrameHeader();
   private boolean compressionNegotiated;
   private long maxFrameBytes = Long.MAX_VALUE;
   private byte[] ownPong;
@@ -119,7 +112,7 @@ public final class FrameScanner {
           return pos;
         }
         if (!payload(buf, pos, pos + n)) {
-          return violation(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8 in text message", from);
+          return violation(WebSocketProtocol.CLOSE_INVALID_PAYLOAD, "invalid UTF-8 in text message", from);
         }
         pos += n;
         payloadOffset += n;
@@ -128,36 +121,31 @@ public final class FrameScanner {
           return pos;
         }
         if (!endOfDataFrame()) {
-          return violation(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
+          return violation(WebSocketProtocol.CLOSE_INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
         }
         continue;
       }
       frameStart = pos;
-      if (to - pos < 2) {
+      if (!header.decode(buf, pos, to)) {
         return pos;
       }
-      int b0 = buf.get(pos) & 0xFF;
-      int b1 = buf.get(pos + 1) & 0xFF;
-      boolean fin = (b0 & 0x80) != 0;
-      int rsv = (b0 >> 4) & 7;
-      int opcode = b0 & 0xF;
-      boolean masked = (b1 & 0x80) != 0;
-      int length7 = b1 & 0x7F;
-      int headerLength = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + (masked ? 4 : 0);
-      String headerProblem = headerProblem(fin, rsv, opcode, masked, length7);
+      boolean fin = header.fin();
+      int rsv = header.rsv();
+      int opcode = header.opcode();
+      int headerLength = header.headerLength();
+      String headerProblem = headerProblem(fin, rsv, opcode, header.masked(), header.length7());
       if (headerProblem != null) {
-        return violation(CloseCodes.PROTOCOL_ERROR, headerProblem, from);
+        return violation(WebSocketProtocol.CLOSE_PROTOCOL_ERROR, headerProblem, from);
       }
-      if (to - pos < headerLength) {
+      if (!header.complete()) {
         return pos;
       }
-      long length =
-          length7 < 126 ? length7 : length7 == 126 ? buf.getShort(pos + 2) & 0xFFFF : buf.getLong(pos + 2);
+      long length = header.payloadLength();
       if (length < 0) {
-        return violation(CloseCodes.PROTOCOL_ERROR, "frame length has its most significant bit set", from);
+        return violation(WebSocketProtocol.CLOSE_PROTOCOL_ERROR, "frame length has its most significant bit set", from);
       }
       int keyIndex = pos + headerLength - 4;
-      if (opcode >= OP_CLOSE) {
+      if (WebSocketProtocol.isControl(opcode)) {
         if (to - pos < headerLength + length) {
           return pos;
         }
@@ -166,16 +154,17 @@ public final class FrameScanner {
         if (fromClient) {
           unmaskKey = buf.getInt(keyIndex);
         }
-        if (opcode == OP_PONG && isOwnPong(buf, payloadStart, payloadEnd)) {
+        if (opcode == WebSocketProtocol.OPCODE_PONG && isOwnPong(buf, payloadStart, payloadEnd)) {
           stop = Stop.OWN_PONG;
           ownPongEnd = payloadEnd;
           return pos;
         }
-        if (opcode == OP_CLOSE) {
+        if (opcode == WebSocketProtocol.OPCODE_CLOSE) {
           String problem = decodeClose(buf, payloadStart, payloadEnd);
           if (problem != null) {
-            return violation(closeCode == CloseCodes.INVALID_PAYLOAD ? CloseCodes.INVALID_PAYLOAD
-                : CloseCodes.PROTOCOL_ERROR, problem, from);
+            int code = closeCode == WebSocketProtocol.CLOSE_INVALID_PAYLOAD
+                ? WebSocketProtocol.CLOSE_INVALID_PAYLOAD : WebSocketProtocol.CLOSE_PROTOCOL_ERROR;
+            return violation(code, problem, from);
           }
         }
         if (fromClient) {
@@ -183,31 +172,35 @@ public final class FrameScanner {
           Masking.xor(buf, payloadStart, payloadEnd, Masking.repeated(remaskDelta, 0));
         }
         pos = payloadEnd;
-        if (opcode == OP_CLOSE) {
+        if (opcode == WebSocketProtocol.OPCODE_CLOSE) {
           stop = Stop.CLOSE;
           return pos;
         }
         continue;
       }
-      if (opcode == OP_CONTINUATION) {
+      if (opcode == WebSocketProtocol.OPCODE_CONTINUATION) {
         if (!messageInProgress) {
-          return violation(CloseCodes.PROTOCOL_ERROR, "continuation frame without a message to continue", from);
+          return violation(WebSocketProtocol.CLOSE_PROTOCOL_ERROR,
+              "continuation frame without a message to continue", from);
         }
       } else {
         if (messageInProgress) {
-          return violation(CloseCodes.PROTOCOL_ERROR, "new message before the previous one finished", from);
+          return violation(WebSocketProtocol.CLOSE_PROTOCOL_ERROR,
+              "new message before the previous one finished", from);
         }
         messageInProgress = true;
-        messageText = opcode == OP_TEXT;
-        messageCompressed = rsv == RSV1;
+        messageText = opcode == WebSocketProtocol.OPCODE_TEXT;
+        messageCompressed = rsv == WebSocketProtocol.RSV1;
         messageBytes = 0;
         utf8.reset();
       }
       if (length > maxFrameBytes) {
-        return violation(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes", from);
+        return violation(WebSocketProtocol.CLOSE_MESSAGE_TOO_BIG,
+            "frame larger than " + maxFrameBytes + " bytes", from);
       }
       if (length > maxMessageBytes - messageBytes) {
-        return violation(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes", from);
+        return violation(WebSocketProtocol.CLOSE_MESSAGE_TOO_BIG,
+            "message larger than " + maxMessageBytes + " bytes", from);
       }
       messageBytes += length;
       if (fromClient) {
@@ -220,7 +213,7 @@ public final class FrameScanner {
       payloadRemaining = length;
       pos += headerLength;
       if (length == 0 && !endOfDataFrame()) {
-        return violation(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
+        return violation(WebSocketProtocol.CLOSE_INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
       }
     }
   }
@@ -248,7 +241,7 @@ public final class FrameScanner {
     return violationMidFrame;
   }
 
-  /** The code of the last close frame scanned; {@link CloseCodes#NO_CODE} if it carried none. */
+  /** The code of the last close frame scanned; {@link WebSocketProtocol#CLOSE_NO_CODE} if it carried none. */
   public int closeCode() {
     return closeCode;
   }
@@ -277,24 +270,24 @@ public final class FrameScanner {
     if (masked != fromClient) {
       return fromClient ? "client frame is not masked" : "upstream frame is masked";
     }
-    if ((rsv & ~RSV1) != 0) {
+    if ((rsv & ~WebSocketProtocol.RSV1) != 0) {
       return "reserved bits RSV2/RSV3 set";
     }
     switch (opcode) {
-      case OP_CLOSE:
-      case OP_PING:
-      case OP_PONG:
+      case WebSocketProtocol.OPCODE_CLOSE:
+      case WebSocketProtocol.OPCODE_PING:
+      case WebSocketProtocol.OPCODE_PONG:
         if (!fin) {
           return "fragmented control frame";
         }
-        if (length7 > 125) {
+        if (length7 > WebSocketProtocol.MAX_CONTROL_PAYLOAD) {
           return "control frame payload over 125 bytes";
         }
         return rsv != 0 ? "RSV1 set on a control frame" : null;
-      case OP_CONTINUATION:
+      case WebSocketProtocol.OPCODE_CONTINUATION:
         return rsv != 0 ? "RSV1 set on a continuation frame" : null;
-      case OP_TEXT:
-      case OP_BINARY:
+      case WebSocketProtocol.OPCODE_TEXT:
+      case WebSocketProtocol.OPCODE_BINARY:
         return rsv != 0 && !compressionNegotiated ? "RSV1 set but no compression was negotiated" : null;
       default:
         return "reserved opcode " + opcode;
@@ -347,7 +340,7 @@ public final class FrameScanner {
   private String decodeClose(ByteBuffer buf, int from, int to) {
     closeReason = "";
     if (to == from) {
-      closeCode = CloseCodes.NO_CODE;
+      closeCode = WebSocketProtocol.CLOSE_NO_CODE;
       return null;
     }
     byte[] payload = controlPayload(buf, from, to);
@@ -356,12 +349,12 @@ public final class FrameScanner {
       return "close frame payload of 1 byte";
     }
     int code = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
-    if (!CloseCodes.isValidOnWire(code)) {
+    if (!WebSocketProtocol.isValidCloseCode(code)) {
       return "invalid close code " + code;
     }
     Utf8Validator reasonCheck = new Utf8Validator();
     if (!reasonCheck.update(payload, 2, payload.length) || !reasonCheck.isComplete()) {
-      closeCode = CloseCodes.INVALID_PAYLOAD;
+      closeCode = WebSocketProtocol.CLOSE_INVALID_PAYLOAD;
       return "close reason is not valid UTF-8";
     }
     closeCode = code;

@@ -2,7 +2,7 @@ package io.github.wsproxy.internal.intercept;
 
 import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
-import io.github.wsproxy.internal.frame.CloseCodes;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
@@ -138,7 +138,7 @@ public final class ConnectionHandle implements ProxyConnection {
 
   @Override
   public void close(int code, String reason) {
-    if (!CloseCodes.isValidOnWire(code)) {
+    if (!WebSocketProtocol.isValidCloseCode(code)) {
       throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
     }
     Objects.requireNonNull(reason, "reason");

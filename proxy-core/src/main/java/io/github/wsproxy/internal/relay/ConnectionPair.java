@@ -7,10 +7,12 @@ import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.config.ProxySettings;
-import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
 import io.github.wsproxy.internal.frame.FrameEncoder;
 import io.github.wsproxy.internal.frame.FrameScanner;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
+import io.github.wsproxy.internal.http.BadUpstreamException;
+import io.github.wsproxy.internal.http.HandshakeTranslator;
 import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
@@ -19,6 +21,7 @@ import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
+import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.ActiveRoute;
@@ -404,7 +407,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
     notifyError(failure);
     note = "interceptor " + interceptor + " failed: " + failure;
     closedBy = CloseInfo.Initiator.PROXY;
-    closeBoth(CloseCodes.INTERNAL_ERROR, CloseCodes.INTERNAL_ERROR, "interceptor failed");
+    closeBoth(WebSocketProtocol.CLOSE_INTERNAL_ERROR, WebSocketProtocol.CLOSE_INTERNAL_ERROR, "interceptor failed");
   }
 
   /** An interceptor's stage completed and the pipeline moved on: write what it produced. */
@@ -465,7 +468,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       return;
     }
     byte[] payload = message.bytes();
-    int opcode = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
+    int opcode = message.isText() ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
     ByteBuffer frame = frameTowards(!towardsClient, opcode, true, payload, payload.length);
     (towardsClient ? toClient : toUpstream).inject(frame, bytes);
   }
@@ -872,9 +875,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       closedBy = leg.isClient ? CloseInfo.Initiator.CLIENT : CloseInfo.Initiator.UPSTREAM;
     }
     if (leg.isClient) {
-      clientCloseCode = clientCloseCode < 0 ? CloseCodes.ABNORMAL : clientCloseCode;
+      clientCloseCode = clientCloseCode < 0 ? WebSocketProtocol.CLOSE_ABNORMAL : clientCloseCode;
     } else {
-      upstreamCloseCode = upstreamCloseCode < 0 ? CloseCodes.ABNORMAL : upstreamCloseCode;
+      upstreamCloseCode = upstreamCloseCode < 0 ? WebSocketProtocol.CLOSE_ABNORMAL : upstreamCloseCode;
     }
     leg.close(reset);
     // The other leg may have been held back by the vanished one's backpressure: read it again, so
@@ -884,9 +887,9 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       note = leg.name() + " vanished without a close frame";
     }
     if (leg.isClient) {
-      sendOwnClose(toUpstream, CloseCodes.GOING_AWAY, "client went away");
+      sendOwnClose(toUpstream, WebSocketProtocol.CLOSE_GOING_AWAY, "client went away");
     } else {
-      sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream closed the connection without a close frame");
+      sendOwnClose(toClient, WebSocketProtocol.CLOSE_INTERNAL_ERROR, "upstream closed the connection without a close frame");
     }
     finishIfBothClosed();
   }
@@ -1026,16 +1029,16 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       note = "send timeout: client stopped reading";
       closedBy = CloseInfo.Initiator.PROXY;
       client.close(true);
-      clientCloseCode = CloseCodes.ABNORMAL;
-      sendOwnClose(toUpstream, CloseCodes.GOING_AWAY, "client send timeout");
+      clientCloseCode = WebSocketProtocol.CLOSE_ABNORMAL;
+      sendOwnClose(toUpstream, WebSocketProtocol.CLOSE_GOING_AWAY, "client send timeout");
     } else if (stalledLongerThan(toUpstream, now, sendTimeout)) {
       note = "send timeout: upstream stopped reading";
       closedBy = CloseInfo.Initiator.PROXY;
       upstream.close(true);
-      upstreamCloseCode = CloseCodes.ABNORMAL;
-      sendOwnClose(toClient, CloseCodes.INTERNAL_ERROR, "upstream send timeout");
+      upstreamCloseCode = WebSocketProtocol.CLOSE_ABNORMAL;
+      sendOwnClose(toClient, WebSocketProtocol.CLOSE_INTERNAL_ERROR, "upstream send timeout");
     } else if (now - lastActivityNanos > timeouts.read().toNanos()) {
-      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, "idle timeout");
+      closeBoth(WebSocketProtocol.CLOSE_GOING_AWAY, WebSocketProtocol.CLOSE_GOING_AWAY, "idle timeout");
     }
     finishIfBothClosed();
   }
@@ -1057,7 +1060,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
       }
     } else if (now - leg.lastReadNanos > interval.toNanos()) {
       leg.pingSentNanos = now;
-      relayTowards(leg).sendPing(frameTowards(!leg.isClient, FrameEncoder.OP_PING, true, KEEPALIVE, KEEPALIVE.length));
+      relayTowards(leg).sendPing(frameTowards(!leg.isClient, WebSocketProtocol.OPCODE_PING, true, KEEPALIVE, KEEPALIVE.length));
     }
   }
 
@@ -1070,7 +1073,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
   void goAway(String reason) {
     if (state == State.OPEN) {
       closedBy = CloseInfo.Initiator.PROXY;
-      closeBoth(CloseCodes.GOING_AWAY, CloseCodes.GOING_AWAY, reason);
+      closeBoth(WebSocketProtocol.CLOSE_GOING_AWAY, WebSocketProtocol.CLOSE_GOING_AWAY, reason);
     } else if (state != State.CLOSING && state != State.DONE) {
       note = reason;
       finish();

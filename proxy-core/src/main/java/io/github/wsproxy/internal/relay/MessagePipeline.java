@@ -4,7 +4,8 @@ import io.github.wsproxy.Frame;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
-import io.github.wsproxy.internal.frame.FrameEncoder;
+import io.github.wsproxy.internal.frame.FrameHeader;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
 import java.nio.ByteBuffer;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeoutException;
  * connection's event loop.
  */
 final class MessagePipeline {
-  private static final int OP_CLOSE = 8;
   private static final byte[] NO_BYTES = new byte[0];
 
   /** Encoded frames ready to write to the destination, in order. */
@@ -37,6 +37,8 @@ final class MessagePipeline {
   private final boolean fromClient;
   private final boolean assembles;
   private final boolean watchesFrames;
+  /** Decodes the headers of incoming frames and of the frames emitted; its fields are read at once. */
+  private final FrameHeader header = new FrameHeader();
 
   /** Items behind an outstanding stage: encoded frames ({@link ByteBuffer}) or {@link Whole} messages. */
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
@@ -87,7 +89,7 @@ final class MessagePipeline {
     int pos = from;
     while (pos < to && !abandoned) {
       if (!inPayload) {
-        pos = header(buf, pos);
+        pos = header(buf, pos, to);
         if (remaining == 0) {
           endOfFrame();
         }
@@ -141,18 +143,16 @@ final class MessagePipeline {
     }
   }
 
-  private int header(ByteBuffer buf, int pos) {
-    int b0 = buf.get(pos) & 0xFF;
-    int b1 = buf.get(pos + 1) & 0xFF;
-    int length7 = b1 & 0x7F;
-    int headerLength = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & 0x80) != 0 ? 4 : 0);
-    remaining = length7 < 126 ? length7 : length7 == 126 ? buf.getShort(pos + 2) & 0xFFFF : buf.getLong(pos + 2);
-    fin = (b0 & 0x80) != 0;
-    opcode = b0 & 0x0F;
+  /** Decodes the header at {@code buf[pos]}, which the scanner checked is whole; returns where it ends. */
+  private int header(ByteBuffer buf, int pos, int to) {
+    header.decode(buf, pos, to);
+    remaining = header.payloadLength();
+    fin = header.fin();
+    opcode = header.opcode();
     inPayload = true;
-    firstFrame = opcode != FrameEncoder.OP_CONTINUATION;
-    if (opcode == FrameEncoder.OP_TEXT || opcode == FrameEncoder.OP_BINARY) {
-      messageText = opcode == FrameEncoder.OP_TEXT;
+    firstFrame = opcode != WebSocketProtocol.OPCODE_CONTINUATION;
+    if (opcode == WebSocketProtocol.OPCODE_TEXT || opcode == WebSocketProtocol.OPCODE_BINARY) {
+      messageText = opcode == WebSocketProtocol.OPCODE_TEXT;
       messageLength = 0;
       if (fin && assembles) {
         message = new byte[(int) remaining];
@@ -162,17 +162,17 @@ final class MessagePipeline {
     if (collectsWholeFrame() && frame.length < remaining) {
       frame = new byte[(int) remaining];
     }
-    return pos + headerLength;
+    return pos + header.headerLength();
   }
 
   /** Control frames, and data frames an interceptor watches one by one, are collected whole. */
   private boolean collectsWholeFrame() {
-    return opcode >= OP_CLOSE || watchesFrames;
+    return WebSocketProtocol.isControl(opcode) || watchesFrames;
   }
 
   private void endOfFrame() {
     inPayload = false;
-    if (opcode >= OP_CLOSE) {
+    if (WebSocketProtocol.isControl(opcode)) {
       emit(encode(opcode, true, frame, frameLength));
       return;
     }
@@ -282,7 +282,7 @@ final class MessagePipeline {
   }
 
   private void emitMessage(Whole whole, Message message) {
-    int op = message.isText() ? FrameEncoder.OP_TEXT : FrameEncoder.OP_BINARY;
+    int op = message.isText() ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
     if (message == whole.message) {
       emit(encode(op, true, whole.bytes, whole.length));
     } else {
@@ -297,9 +297,9 @@ final class MessagePipeline {
       return;
     }
     out.add(encoded);
-    int op = encoded.get(0) & 0x0F;
-    if (op < OP_CLOSE) {
-      outMidMessage = (encoded.get(0) & 0x80) == 0;
+    header.decode(encoded, 0, encoded.limit());
+    if (!WebSocketProtocol.isControl(header.opcode())) {
+      outMidMessage = !header.fin();
     }
   }
 

@@ -1,8 +1,8 @@
 package io.github.wsproxy.internal.upstream;
 
 import io.github.wsproxy.HealthCheck;
-import io.github.wsproxy.internal.frame.CloseCodes;
 import io.github.wsproxy.internal.frame.CloseFrames;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
@@ -216,7 +216,7 @@ public final class HealthChecker {
       } else if (!WebSocketKeys.accept(webSocketKey).equals(head.value("sec-websocket-accept"))) {
         done(false, "answered 101 with a wrong Sec-WebSocket-Accept");
       } else {
-        ByteBuffer close = CloseFrames.of(CloseCodes.NORMAL, "health check", true, loop.masking().nextKey());
+        ByteBuffer close = CloseFrames.of(WebSocketProtocol.CLOSE_NORMAL, "health check", true, loop.masking().nextKey());
         if (session == null) {
           channel.write(close);
         } else {

@@ -118,7 +118,8 @@ class FrameScannerFuzzTest {
       }
       if (stop == FrameScanner.Stop.CLOSE) {
         assertThat(end).as("a close frame was returned").isGreaterThan(from);
-        assertThat(scanner.closeCode() == CloseCodes.NO_CODE || CloseCodes.isValidOnWire(scanner.closeCode()))
+        assertThat(scanner.closeCode() == WebSocketProtocol.CLOSE_NO_CODE
+                || WebSocketProtocol.isValidCloseCode(scanner.closeCode()))
             .as("close code %d", scanner.closeCode()).isTrue();
         return new Outcome(output.toByteArray(), new byte[0], stop, 0, null, false,
             scanner.closeCode(), scanner.closeReason(), scanner.messages());

@@ -141,7 +141,7 @@ class FrameScannerTest {
     byte[] empty = frame(0x88, new byte[0], 0);
     FrameScanner emptyScanner = new FrameScanner(false, 1 << 20, true, masking);
     emptyScanner.scan(ByteBuffer.wrap(empty), 0, empty.length);
-    assertThat(emptyScanner.closeCode()).isEqualTo(CloseCodes.NO_CODE);
+    assertThat(emptyScanner.closeCode()).isEqualTo(WebSocketProtocol.CLOSE_NO_CODE);
 
     for (int code : new int[] {999, 1004, 1005, 1006, 1015, 2000, 5000}) {
       assertViolation(frame(0x88, new byte[] {(byte) (code >> 8), (byte) code}, 0), 1002, "invalid close code");

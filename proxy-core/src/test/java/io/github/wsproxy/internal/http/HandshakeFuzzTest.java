@@ -1,13 +1,10 @@
-package io.github.wsproxy.internal.relay;
+package io.github.wsproxy.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.config.ProxySettings;
-import io.github.wsproxy.internal.http.HeadReader;
-import io.github.wsproxy.internal.http.HttpHead;
-import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;

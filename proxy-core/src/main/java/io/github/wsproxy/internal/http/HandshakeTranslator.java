@@ -1,8 +1,6 @@
-package io.github.wsproxy.internal.relay;
+package io.github.wsproxy.internal.http;
 
 import io.github.wsproxy.internal.config.ProxySettings;
-import io.github.wsproxy.internal.http.HttpHead;
-import io.github.wsproxy.internal.http.WebSocketKeys;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,9 +13,9 @@ import java.util.Set;
 /**
  * Turns a client's upgrade request into the upstream's, and the upstream's answer into the
  * client's: hop-by-hop headers dropped, keys per leg, forwarding headers added, subprotocol and
- * permessage-deflate negotiated end to end.
+ * permessage-deflate negotiated end to end. One instance per connection, used by its event loop.
  */
-final class HandshakeTranslator {
+public final class HandshakeTranslator {
 
   /** Headers never copied from one leg to the other (RFC 9110 §7.6.1 plus per-leg WebSocket fields). */
   private static final Set<String> NOT_FORWARDED = Set.of(
@@ -41,7 +39,7 @@ final class HandshakeTranslator {
    *     proxy decodes frames for interceptors)
    * @param trustedProxies {@code config}'s trusted proxies, parsed once for every connection
    */
-  HandshakeTranslator(ProxySettings config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
+  public HandshakeTranslator(ProxySettings config, HttpHead clientRequest, boolean offerDeflate, List<AddressRange> trustedProxies) {
     this.config = config;
     this.client = clientRequest;
     this.offerDeflate = offerDeflate && config.permessageDeflate();
@@ -49,7 +47,7 @@ final class HandshakeTranslator {
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
-  Rejection check() {
+  public Rejection check() {
     if (!client.third().startsWith("HTTP/1.")) {
       return Rejection.of(400, "not an HTTP/1.x request");
     }
@@ -88,7 +86,7 @@ final class HandshakeTranslator {
   }
 
   /** The client's headers that go upstream: all but hop-by-hop, per-leg and forwarding ones. */
-  List<HttpHead.Field> forwardedFields() {
+  public List<HttpHead.Field> forwardedFields() {
     List<String> connectionOptions = client.tokens("connection");
     List<HttpHead.Field> forwarded = new ArrayList<>(client.fields().size());
     for (HttpHead.Field field : client.fields()) {
@@ -107,7 +105,7 @@ final class HandshakeTranslator {
    * @param target the request target (path and query) before the upstream's path prefix
    * @param fields the headers to forward (see {@link #forwardedFields()})
    */
-  byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
+  public byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
         .append("GET ").append(upstreamTarget(upstream.getRawPath(), target)).append(" HTTP/1.1\r\n")
         .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")
@@ -144,7 +142,7 @@ final class HandshakeTranslator {
    *
    * @throws BadUpstreamException when the upstream's answer does not complete a valid handshake
    */
-  byte[] clientSwitchingProtocols(HttpHead answer) throws BadUpstreamException {
+  public byte[] clientSwitchingProtocols(HttpHead answer) throws BadUpstreamException {
     if (!answer.tokens("upgrade").contains("websocket") || !answer.tokens("connection").contains("upgrade")) {
       throw new BadUpstreamException("upstream 101 lacks Upgrade: websocket / Connection: Upgrade");
     }
@@ -174,17 +172,17 @@ final class HandshakeTranslator {
   }
 
   /** The subprotocol the upstream chose, or null. */
-  String chosenProtocol() {
+  public String chosenProtocol() {
     return chosenProtocol;
   }
 
   /** Whether permessage-deflate was negotiated: RSV1 is then legal on data frames. */
-  boolean compressionNegotiated() {
+  public boolean compressionNegotiated() {
     return compressionNegotiated;
   }
 
   /** The head of a non-101 upstream answer, rewritten to close the connection after its body. */
-  static byte[] relayedErrorHead(HttpHead answer) {
+  public static byte[] relayedErrorHead(HttpHead answer) {
     StringBuilder out = new StringBuilder(256)
         .append("HTTP/1.1 ").append(answer.second()).append(' ').append(answer.third()).append("\r\n");
     appendForwardableFields(answer, out);

@@ -1,7 +1,7 @@
-package io.github.wsproxy.internal.relay;
+package io.github.wsproxy.internal.http;
 
 /** The upstream answered the handshake with something the proxy cannot relay (the client gets 502). */
-final class BadUpstreamException extends Exception {
+public final class BadUpstreamException extends Exception {
   BadUpstreamException(String message) {
     super(message, null, false, false);
   }
