@@ -6,6 +6,7 @@ import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +109,21 @@ public final class InterceptorChain {
       interceptor.onClientFrame(connection, frame);
     } else {
       interceptor.onUpstreamFrame(connection, frame);
+    }
+  }
+
+  /**
+   * Calls every interceptor's {@code onOpen} in order; the first that throws stops the walk and is
+   * handed to {@code failed}.
+   */
+  public void openEach(ProxyConnection connection, BiConsumer<Interceptor, RuntimeException> failed) {
+    for (Interceptor interceptor : interceptors) {
+      try {
+        interceptor.onOpen(connection);
+      } catch (RuntimeException e) {
+        failed.accept(interceptor, e);
+        return;
+      }
     }
   }
 

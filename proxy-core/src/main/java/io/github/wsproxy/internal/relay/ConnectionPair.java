@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * fails ends in {@link Responding}. Each phase gets the readiness events and the deadline while it
  * is current.
  */
-public final class ConnectionPair implements ConnectionHandle.Control {
+final class ConnectionPair implements ConnectionHandle.Control {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPair.class);
   private static final AtomicLong IDS = new AtomicLong();
 
@@ -335,7 +335,7 @@ public final class ConnectionPair implements ConnectionHandle.Control {
    * The client's certificate, verified during the TLS handshake (mTLS), or null: no TLS listener,
    * client authentication off, or (with it optional) no certificate presented.
    */
-  public X509Certificate clientCertificate() {
+  X509Certificate clientCertificate() {
     return client.peerCertificate();
   }
 }

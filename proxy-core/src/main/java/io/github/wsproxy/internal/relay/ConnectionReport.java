@@ -145,10 +145,6 @@ final class ConnectionReport {
     upstreamUrl = url;
   }
 
-  URI upstreamUrl() {
-    return upstreamUrl;
-  }
-
   /** The address the upstream leg connects to, null between tries. */
   void upstreamAddress(InetSocketAddress address) {
     upstreamAddress = address;

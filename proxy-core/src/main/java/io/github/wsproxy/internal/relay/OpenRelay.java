@@ -67,15 +67,7 @@ final class OpenRelay extends Phase {
     ConnectionHandle handle = pair.handle();
     if (handle != null) {
       handle.opened(chosenProtocol);
-      InterceptorChain chain = pair.chain();
-      for (int i = 0; i < chain.size(); i++) {
-        try {
-          chain.get(i).onOpen(handle);
-        } catch (RuntimeException e) {
-          interceptorFailed(chain.get(i), e);
-          break;
-        }
-      }
+      pair.chain().openEach(handle, this::interceptorFailed);
     }
     byte[] fromUpstream = earlyUpstreamBytes;
     byte[] fromClient = earlyClientBytes;
