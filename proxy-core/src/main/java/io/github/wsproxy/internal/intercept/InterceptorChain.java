@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The interceptors of a proxy (or a route), in registration order, and which of their callbacks
- * they override: a direction nobody watches is relayed raw. It calls them: each callback of a
- * direction by index (the message pipeline and the handshake walk them, since a stage may suspend
- * the walk), and the notifications of every interceptor at once.
+ * they override: a direction nobody watches is relayed raw. It walks them where a walk never
+ * suspends (frames, onOpen, notifications); where an interceptor's stage may suspend it (messages,
+ * the handshake), the caller keeps its place and calls them here by index.
  */
 public final class InterceptorChain {
   private static final Logger log = LoggerFactory.getLogger(InterceptorChain.class);
@@ -102,14 +102,27 @@ public final class InterceptorChain {
         : interceptor.onUpstreamMessageAsync(connection, message);
   }
 
-  /** Calls interceptor {@code index}'s frame callback of this direction. */
-  public void onFrame(int index, Direction direction, ProxyConnection connection, Frame frame) {
-    Interceptor interceptor = interceptors.get(index);
-    if (direction.fromClient()) {
-      interceptor.onClientFrame(connection, frame);
-    } else {
-      interceptor.onUpstreamFrame(connection, frame);
+  /**
+   * Shows a frame of this direction to every interceptor in order; the first that throws stops
+   * the walk and is handed to {@code failed}.
+   *
+   * @return false when one threw
+   */
+  public boolean showFrame(Direction direction, ProxyConnection connection, Frame frame,
+      BiConsumer<Interceptor, RuntimeException> failed) {
+    for (Interceptor interceptor : interceptors) {
+      try {
+        if (direction.fromClient()) {
+          interceptor.onClientFrame(connection, frame);
+        } else {
+          interceptor.onUpstreamFrame(connection, frame);
+        }
+      } catch (RuntimeException e) {
+        failed.accept(interceptor, e);
+        return false;
+      }
     }
+    return true;
   }
 
   /**

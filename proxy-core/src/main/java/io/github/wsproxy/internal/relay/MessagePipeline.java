@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.Frame;
+import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
 import io.github.wsproxy.internal.frame.FrameEncoder;
@@ -13,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * One direction the interceptors watch: decodes the frames the {@link
@@ -35,6 +37,7 @@ final class MessagePipeline {
   private final Direction direction;
   private final boolean assembles;
   private final boolean watchesFrames;
+  private final BiConsumer<Interceptor, RuntimeException> interceptorFailed;
 
   /** Items behind an outstanding stage: encoded frames ({@link ByteBuffer}) or {@link Whole} messages. */
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
@@ -77,6 +80,7 @@ final class MessagePipeline {
     this.direction = direction;
     this.assembles = chain.watchesMessages(direction);
     this.watchesFrames = chain.watchesFrames(direction);
+    this.interceptorFailed = open::interceptorFailed;
   }
 
   /** Decodes the checked bytes {@code buf[from, to)}: whole frame headers, payloads possibly in part. */
@@ -197,15 +201,7 @@ final class MessagePipeline {
 
   private boolean observeFrame() {
     View view = new View(messageText, firstFrame, fin, ByteBuffer.wrap(frame, 0, frameLength).asReadOnlyBuffer());
-    for (int i = 0; i < chain.size(); i++) {
-      try {
-        chain.onFrame(i, direction, connection, view);
-      } catch (RuntimeException e) {
-        open.interceptorFailed(chain.get(i), e);
-        return false;
-      }
-    }
-    return true;
+    return chain.showFrame(direction, connection, view, interceptorFailed);
   }
 
   private void submit(Whole whole) {
