@@ -20,8 +20,8 @@ public final class ConnectionHandle implements ProxyConnection {
     /** Runs a task on the connection's event loop. */
     void execute(Runnable task);
 
-    /** Queues a message of the proxy's own towards the client or the upstream. */
-    void inject(boolean toClient, Message message, int bytes);
+    /** Queues a message of the proxy's own travelling in {@code direction}. */
+    void inject(Direction direction, Message message, int bytes);
 
     /** Closes both legs with this code and reason. */
     void close(int code, String reason);
@@ -114,15 +114,15 @@ public final class ConnectionHandle implements ProxyConnection {
 
   @Override
   public boolean sendToClient(Message message) {
-    return send(true, message);
+    return send(Direction.UPSTREAM_TO_CLIENT, message);
   }
 
   @Override
   public boolean sendToUpstream(Message message) {
-    return send(false, message);
+    return send(Direction.CLIENT_TO_UPSTREAM, message);
   }
 
-  private boolean send(boolean toClient, Message message) {
+  private boolean send(Direction direction, Message message) {
     Objects.requireNonNull(message, "message");
     if (!open) {
       return false;
@@ -132,7 +132,7 @@ public final class ConnectionHandle implements ProxyConnection {
       queuedBytes.addAndGet(-bytes);
       return false;
     }
-    control.execute(() -> control.inject(toClient, message, bytes));
+    control.execute(() -> control.inject(direction, message, bytes));
     return true;
   }
 

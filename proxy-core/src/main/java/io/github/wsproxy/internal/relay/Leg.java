@@ -1,5 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.internal.intercept.Direction;
+import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.tls.TlsSession;
@@ -8,31 +10,37 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
 
-/** One socket of a connection pair (the client's or the upstream's) and its close-handshake state. */
+/**
+ * One socket of a connection pair (the client's or the upstream's): its transport (plain or TLS),
+ * its interest bits, its close-handshake state, and when it was last heard from.
+ */
 final class Leg implements Readiness {
-  final ConnectionPair pair;
-  final boolean isClient;
-  SocketChannel channel;
-  SelectionKey key;
+  private final ConnectionPair pair;
+  /** The direction of the bytes read from this leg: {@link Direction#CLIENT_TO_UPSTREAM} on the client's. */
+  final Direction direction;
+  private SocketChannel channel;
+  private SelectionKey key;
   private int ops;
   /** Handshake bytes still to write on this leg (the upstream request, a response). */
-  ByteBuffer handshakeOut;
+  private ByteBuffer handshakeOut;
   /** TLS on this leg (a wss:// client or upstream); null for plain TCP. */
-  TlsSession tls;
+  private TlsSession tls;
   private EventLoop loop;
   private boolean bufferedReadQueued;
   /** When bytes last arrived on this leg (nanotime). */
-  long lastReadNanos = System.nanoTime();
+  private long lastReadNanos = System.nanoTime();
   /** When the proxy's own ping to this leg was sent and not yet answered; 0 when none is. */
-  long pingSentNanos;
-  boolean closeSent;
-  boolean closeReceived;
-  boolean closed;
+  private long pingSentNanos;
+  private boolean closeSent;
+  private boolean closeReceived;
+  private boolean closed;
 
-  Leg(ConnectionPair pair, boolean isClient) {
+  Leg(ConnectionPair pair, Direction direction) {
     this.pair = pair;
-    this.isClient = isClient;
+    this.direction = direction;
   }
 
   @Override
@@ -99,6 +107,65 @@ final class Leg implements Readiness {
     this.ops = key.interestOps();
   }
 
+  /** Completes a non-blocking connect; true once connected. */
+  boolean finishConnect() throws IOException {
+    return channel.finishConnect();
+  }
+
+  /** The peer's certificate, verified during the TLS handshake, or null (no TLS, or none presented). */
+  X509Certificate peerCertificate() {
+    return tls == null ? null : tls.peerCertificate();
+  }
+
+  /**
+   * Reads handshake bytes (at most {@code limit} of them, or a buffer's worth when negative) into
+   * a pooled buffer and hands what arrived to {@code sink}.
+   *
+   * @return the bytes read, -1 at the end of the stream
+   */
+  int readHandshake(BufferPool pool, int limit, Consumer<ByteBuffer> sink) throws IOException {
+    ByteBuffer buffer = pool.acquire();
+    if (limit >= 0) {
+      buffer.limit(limit);
+    }
+    try {
+      int n = read(buffer);
+      buffer.flip();
+      if (n > 0) {
+        sink.accept(buffer);
+      }
+      return n;
+    } finally {
+      pool.release(buffer);
+    }
+  }
+
+  /** Queues handshake bytes (a request or response head) to write on this leg; see {@link #flushHandshake}. */
+  void sendHandshake(byte[] bytes) {
+    handshakeOut = ByteBuffer.wrap(bytes);
+  }
+
+  /** Whether handshake bytes are waiting to be written. */
+  boolean hasHandshakeOut() {
+    return handshakeOut != null;
+  }
+
+  /**
+   * Writes the queued handshake bytes, waiting for writability while some remain.
+   *
+   * @return true once all of them are written (and the transport flushed)
+   */
+  boolean flushHandshake() throws IOException {
+    write(handshakeOut);
+    if (!flushTransport() || handshakeOut.hasRemaining()) {
+      interest(SelectionKey.OP_WRITE, true);
+      return false;
+    }
+    handshakeOut = null;
+    interest(SelectionKey.OP_WRITE, false);
+    return true;
+  }
+
   /** Reads (and decrypts, on TLS) into {@code dst}; -1 at the end of the stream. */
   int read(ByteBuffer dst) throws IOException {
     return tls == null ? channel.read(dst) : tls.read(channel, dst);
@@ -146,13 +213,64 @@ final class Leg implements Readiness {
     channel.shutdownOutput();
   }
 
+  /** Bytes arrived on this leg at {@code now}. */
+  void heardAt(long now) {
+    lastReadNanos = now;
+  }
+
+  /** When bytes last arrived on this leg (nanotime). */
+  long lastHeardNanos() {
+    return lastReadNanos;
+  }
+
+  /** The proxy sent this leg a ping of its own at {@code now}. */
+  void pingSentAt(long now) {
+    pingSentNanos = now;
+  }
+
+  /** When the proxy's unanswered ping was sent; 0 when none is outstanding. */
+  long pingSentNanos() {
+    return pingSentNanos;
+  }
+
   /** The peer answered the proxy's ping. */
   void pingAnswered() {
     pingSentNanos = 0;
   }
 
+  /** The close frame towards this leg has been written. */
+  void closeFrameSent() {
+    closeSent = true;
+  }
+
+  /** A close frame arrived from this leg. */
+  void closeFrameReceived() {
+    closeReceived = true;
+  }
+
+  /** Whether the close frame towards this leg has been written. */
+  boolean sentCloseFrame() {
+    return closeSent;
+  }
+
+  /** Whether a close frame arrived from this leg. */
+  boolean receivedCloseFrame() {
+    return closeReceived;
+  }
+
+  /** Whether close frames went both ways on this leg. */
+  boolean closeHandshakeDone() {
+    return closeSent && closeReceived;
+  }
+
+  /** Whether the socket is closed. */
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** "client" or "upstream", for log lines and close reasons. */
   String name() {
-    return isClient ? "client" : "upstream";
+    return direction.source();
   }
 
   /** Closes the socket; with {@code reset}, an abortive close (RST) for a peer that must not linger. */

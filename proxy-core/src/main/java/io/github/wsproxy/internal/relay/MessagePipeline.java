@@ -6,15 +6,16 @@ import io.github.wsproxy.Message;
 import io.github.wsproxy.ProxyConnection;
 import io.github.wsproxy.internal.frame.FrameHeader;
 import io.github.wsproxy.internal.frame.WebSocketProtocol;
+import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * One direction the interceptors watch: decodes the frames the {@link
@@ -30,13 +31,13 @@ final class MessagePipeline {
   /** Encoded frames ready to write to the destination, in order. */
   final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
 
-  private final ConnectionPair pair;
+  private final OpenRelay open;
   private final ProxyConnection connection;
-  private final List<Interceptor> interceptors;
   private final InterceptorChain chain;
-  private final boolean fromClient;
+  private final Direction direction;
   private final boolean assembles;
   private final boolean watchesFrames;
+  private final BiConsumer<Interceptor, RuntimeException> interceptorFailed;
   /** Decodes the headers of incoming frames and of the frames emitted; its fields are read at once. */
   private final FrameHeader header = new FrameHeader();
 
@@ -74,14 +75,14 @@ final class MessagePipeline {
 
   private record View(boolean isText, boolean isFirst, boolean isLast, ByteBuffer payload) implements Frame {}
 
-  MessagePipeline(ConnectionPair pair, ProxyConnection connection, InterceptorChain chain, boolean fromClient) {
-    this.pair = pair;
+  MessagePipeline(OpenRelay open, ProxyConnection connection, InterceptorChain chain, Direction direction) {
+    this.open = open;
     this.connection = connection;
-    this.interceptors = chain.all();
     this.chain = chain;
-    this.fromClient = fromClient;
-    this.assembles = chain.watchesMessages(fromClient);
-    this.watchesFrames = chain.watchesFrames(fromClient);
+    this.direction = direction;
+    this.assembles = chain.watchesMessages(direction);
+    this.watchesFrames = chain.watchesFrames(direction);
+    this.interceptorFailed = open::interceptorFailed;
   }
 
   /** Decodes the checked bytes {@code buf[from, to)}: whole frame headers, payloads possibly in part. */
@@ -138,7 +139,7 @@ final class MessagePipeline {
   void checkTimeout(long now, long timeoutNanos) {
     Pending p = pending;
     if (p != null && now - p.startNanos > timeoutNanos) {
-      pair.interceptorFailed(interceptors.get(p.index),
+      open.interceptorFailed(chain.get(p.index),
           new TimeoutException("message not answered within " + timeoutNanos / 1_000_000 + " ms"));
     }
   }
@@ -200,19 +201,7 @@ final class MessagePipeline {
 
   private boolean observeFrame() {
     View view = new View(messageText, firstFrame, fin, ByteBuffer.wrap(frame, 0, frameLength).asReadOnlyBuffer());
-    for (Interceptor interceptor : interceptors) {
-      try {
-        if (fromClient) {
-          interceptor.onClientFrame(connection, view);
-        } else {
-          interceptor.onUpstreamFrame(connection, view);
-        }
-      } catch (RuntimeException e) {
-        pair.interceptorFailed(interceptor, e);
-        return false;
-      }
-    }
-    return true;
+    return chain.showFrame(direction, connection, view, interceptorFailed);
   }
 
   private void submit(Whole whole) {
@@ -225,32 +214,27 @@ final class MessagePipeline {
 
   /** Runs {@code current} through interceptors {@code index…}; stops at an outstanding stage. */
   private void run(Whole whole, Message current, int index) {
-    for (int i = index; i < interceptors.size() && current != null; i++) {
-      Interceptor interceptor = interceptors.get(i);
+    for (int i = index; i < chain.size() && current != null; i++) {
       try {
-        if (!chain.isAsync(i, fromClient)) {
-          current = fromClient
-              ? interceptor.onClientMessage(connection, current)
-              : interceptor.onUpstreamMessage(connection, current);
+        if (!chain.isAsync(i, direction)) {
+          current = chain.onMessage(i, direction, connection, current);
           continue;
         }
-        CompletionStage<Message> stage = fromClient
-            ? interceptor.onClientMessageAsync(connection, current)
-            : interceptor.onUpstreamMessageAsync(connection, current);
+        CompletionStage<Message> stage = chain.onMessageAsync(i, direction, connection, current);
         Pending waitingFor = new Pending(whole, i);
         Outcome<Message> outcome = Outcome.of(stage,
-            (answer, failure) -> pair.execute(() -> resume(waitingFor, answer, failure)));
+            (answer, failure) -> open.execute(() -> resume(waitingFor, answer, failure)));
         if (!outcome.isDone()) {
           pending = waitingFor;
           return;
         }
         if (outcome.failure() != null) {
-          pair.interceptorFailed(interceptor, Outcome.unwrap(outcome.failure()));
+          open.interceptorFailed(chain.get(i), Outcome.unwrap(outcome.failure()));
           return;
         }
         current = outcome.value();
       } catch (RuntimeException e) {
-        pair.interceptorFailed(interceptor, e);
+        open.interceptorFailed(chain.get(i), e);
         return;
       }
     }
@@ -265,7 +249,7 @@ final class MessagePipeline {
     }
     pending = null;
     if (failure != null) {
-      pair.interceptorFailed(interceptors.get(answered.index), Outcome.unwrap(failure));
+      open.interceptorFailed(chain.get(answered.index), Outcome.unwrap(failure));
       return;
     }
     run(answered.whole, answer, answered.index + 1);
@@ -278,7 +262,7 @@ final class MessagePipeline {
         run(next, next.message, 0);
       }
     }
-    pair.pipelineProgressed(fromClient);
+    open.pipelineProgressed(direction);
   }
 
   private void emitMessage(Whole whole, Message message) {
@@ -304,7 +288,7 @@ final class MessagePipeline {
   }
 
   private ByteBuffer encode(int op, boolean last, byte[] payload, int length) {
-    return pair.frameTowards(fromClient, op, last, payload, length);
+    return open.frame(direction, op, last, payload, length);
   }
 
   private void ensureMessageRoom(int more) {

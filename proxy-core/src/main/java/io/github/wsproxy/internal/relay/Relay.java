@@ -27,6 +27,8 @@ final class Relay {
   /** Longest incomplete frame head: a 14-byte header, or a control frame of 6 + 125 bytes. */
   private static final int MAX_STASH = 131;
 
+  /** The open connection this direction belongs to: it hears of closes, failures and violations. */
+  private final OpenRelay open;
   final Leg src;
   final Leg dst;
   final FrameScanner scanner;
@@ -37,7 +39,7 @@ final class Relay {
   /** A frame of the proxy's own (a close), written after the relayed bytes. */
   private ByteBuffer control;
   /** Scan what arrives but forward nothing: the direction is closing. */
-  boolean discarding;
+  private boolean discarding;
   /** The output ends with a close frame; when it is flushed the close has been sent to dst. */
   private boolean closeInOutput;
   private long stalledSinceNanos;
@@ -51,10 +53,11 @@ final class Relay {
   private ByteBuffer ping;
   /** An incomplete frame head kept while no buffer is held. */
   private byte[] stash;
-  long bytes;
+  private long bytes;
 
-  Relay(Leg src, Leg dst, FrameScanner scanner, BufferPool pool, MessagePipeline pipeline,
+  Relay(OpenRelay open, Leg src, Leg dst, FrameScanner scanner, BufferPool pool, MessagePipeline pipeline,
       IntConsumer injectedWritten) {
+    this.open = open;
     this.src = src;
     this.dst = dst;
     this.scanner = scanner;
@@ -65,8 +68,8 @@ final class Relay {
 
   /** src is readable: read, check, forward, until the socket is drained or dst pushes back. */
   void onReadable() {
-    for (int round = 0; round < MAX_READS_PER_WAKEUP && !src.closed; round++) {
-      if (dst.closed) {
+    for (int round = 0; round < MAX_READS_PER_WAKEUP && !src.isClosed(); round++) {
+      if (dst.isClosed()) {
         dropOutput();
       } else if (hasPendingOutput()) {
         src.interest(SelectionKey.OP_READ, false);
@@ -78,19 +81,19 @@ final class Relay {
       try {
         n = src.read(buf);
       } catch (IOException e) {
-        src.pair.onLegFailed(src, e);
+        open.onLegFailed(src, e);
         return;
       }
       if (n < 0) {
         releaseIfEmpty();
-        src.pair.onEof(src);
+        open.onEof(src);
         return;
       }
       if (n == 0) {
         releaseIfEmpty();
         return;
       }
-      src.lastReadNanos = src.pair.loop().now();
+      src.heardAt(open.now());
       bytes += n;
       boolean relaying = process();
       if (!flush() || !relaying || n < space) {
@@ -101,7 +104,7 @@ final class Relay {
 
   /** dst is gone: read src again although dst's backpressure stopped it; what it sends is dropped. */
   void resumeSource() {
-    if (!src.closed) {
+    if (!src.isClosed()) {
       src.interest(SelectionKey.OP_READ, true);
     }
   }
@@ -133,7 +136,7 @@ final class Relay {
       stop = scanner.stop();
     }
     if (end > start) {
-      src.pair.touch();
+      open.touch();
     }
     if (stop != FrameScanner.Stop.NEED_MORE) {
       filled = end;
@@ -154,10 +157,10 @@ final class Relay {
       boolean relayed = !discarding;
       closeInOutput |= relayed;
       discarding = true;
-      src.pair.onCloseFrame(src, scanner.closeCode(), scanner.closeReason());
+      open.onCloseFrame(src, scanner.closeCode(), scanner.closeReason());
     } else if (stop == FrameScanner.Stop.VIOLATION) {
       discarding = true;
-      src.pair.onViolation(this);
+      open.onViolation(this);
       return false;
     }
     return true;
@@ -170,7 +173,7 @@ final class Relay {
    * @return true when everything pending was written
    */
   boolean flush() {
-    if (dst.closed) {
+    if (dst.isClosed()) {
       dropOutput();
       return true;
     }
@@ -208,17 +211,17 @@ final class Relay {
         control = null;
       }
     } catch (IOException e) {
-      dst.pair.onLegFailed(dst, e);
+      open.onLegFailed(dst, e);
       return false;
     }
     stalledSinceNanos = 0;
     dst.interest(SelectionKey.OP_WRITE, false);
-    if (!src.closed && (pipeline == null || !pipeline.holding())) {
+    if (!src.isClosed() && (pipeline == null || !pipeline.holding())) {
       src.interest(SelectionKey.OP_READ, true);
     }
     if (closeInOutput && (pipeline == null || pipeline.drained())) {
       closeInOutput = false;
-      dst.pair.onCloseSent(dst);
+      open.onCloseSent(dst);
     }
     return true;
   }
@@ -246,6 +249,16 @@ final class Relay {
     return true;
   }
 
+  /** From now on, what src sends is checked but not forwarded: the direction is closing. */
+  void stopForwarding() {
+    discarding = true;
+  }
+
+  /** Bytes read from src so far. */
+  long bytes() {
+    return bytes;
+  }
+
   /** Whether a close frame (relayed or the proxy's own) is queued to dst and not yet written. */
   boolean hasPendingClose() {
     return closeInOutput;
@@ -260,7 +273,7 @@ final class Relay {
    * boundary. {@code size} is reported to the relay's listener once written or dropped.
    */
   void inject(ByteBuffer frame, int size) {
-    if (discarding || dst.closed) {
+    if (discarding || dst.isClosed()) {
       injectedWritten.accept(size);
       return;
     }
@@ -275,7 +288,7 @@ final class Relay {
 
   /** Sends dst a ping of the proxy's own (keepalive), between frames. */
   void sendPing(ByteBuffer frame) {
-    if (discarding || dst.closed) {
+    if (discarding || dst.isClosed()) {
       return;
     }
     ping = frame;

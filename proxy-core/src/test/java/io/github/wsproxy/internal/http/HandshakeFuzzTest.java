@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Coverage-guided fuzz test of the handshake parser: {@link HeadReader} fed an arbitrary head in
- * arbitrary reads (the way {@code ConnectionPair} feeds it: the size limit checked after every read),
+ * arbitrary reads (the way {@code ClientHandshake} feeds it: the size limit checked after every read),
  * {@link HttpHead#parse}, the request checks of {@link HandshakeTranslator#check()} and the heads
  * the proxy derives from what it parsed. Nothing may throw but {@link MalformedHttpException}, the
  * verdict must not depend on how the bytes were cut, and no parsed value may carry a character

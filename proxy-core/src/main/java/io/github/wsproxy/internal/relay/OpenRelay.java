@@ -1,0 +1,345 @@
+package io.github.wsproxy.internal.relay;
+
+import io.github.wsproxy.CloseInfo;
+import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.Message;
+import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.frame.CloseFrames;
+import io.github.wsproxy.internal.frame.FrameEncoder;
+import io.github.wsproxy.internal.frame.FrameScanner;
+import io.github.wsproxy.internal.frame.WebSocketProtocol;
+import io.github.wsproxy.internal.intercept.ConnectionHandle;
+import io.github.wsproxy.internal.intercept.Direction;
+import io.github.wsproxy.internal.intercept.InterceptorChain;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open connection: two {@link Relay}s move frames, and the close handshake is relayed or, when
+ * the proxy ends the connection itself, performed by the proxy on both legs. The relays, their
+ * message pipelines and the {@link Timers} report here.
+ */
+final class OpenRelay extends Phase {
+  private static final Logger log = LoggerFactory.getLogger(OpenRelay.class);
+  /** The payload of the proxy's own keepalive pings; pongs carrying it are not relayed. */
+  private static final byte[] KEEPALIVE = "wsproxy-keepalive".getBytes(StandardCharsets.US_ASCII);
+
+  private final ProxySettings config;
+  private final boolean compression;
+  private final String chosenProtocol;
+  private byte[] earlyUpstreamBytes;
+  private byte[] earlyClientBytes;
+  private Relay toUpstream;
+  private Relay toClient;
+  /** Whether a close frame went one way or the proxy started closing: the close timeout runs. */
+  private boolean closing;
+
+  /**
+   * @param earlyUpstreamBytes what the upstream sent after its 101, relayed first
+   * @param earlyClientBytes what the client sent after its request, relayed first
+   */
+  OpenRelay(ConnectionPair pair, boolean compression, String chosenProtocol, byte[] earlyUpstreamBytes,
+      byte[] earlyClientBytes) {
+    super(pair);
+    this.config = pair.config;
+    this.compression = compression;
+    this.chosenProtocol = chosenProtocol;
+    this.earlyUpstreamBytes = earlyUpstreamBytes;
+    this.earlyClientBytes = earlyClientBytes;
+  }
+
+  @Override
+  void start() {
+    pair.timers.relaying(this);
+    toUpstream = newRelay(Direction.CLIENT_TO_UPSTREAM);
+    toClient = newRelay(Direction.UPSTREAM_TO_CLIENT);
+    if (compression) {
+      toUpstream.scanner.allowCompression();
+      toClient.scanner.allowCompression();
+    }
+    pair.client.interest(SelectionKey.OP_READ, true);
+    pair.upstream().interest(SelectionKey.OP_READ, true);
+    pair.report.reportOutcome(true);
+    ConnectionHandle handle = pair.handle();
+    if (handle != null) {
+      handle.opened(chosenProtocol);
+      pair.chain().openEach(handle, this::interceptorFailed);
+    }
+    byte[] fromUpstream = earlyUpstreamBytes;
+    byte[] fromClient = earlyClientBytes;
+    earlyUpstreamBytes = null;
+    earlyClientBytes = null;
+    if (!isOpen()) {
+      return;
+    }
+    toClient.feed(fromUpstream);
+    if (pair.phase() == this) {
+      toUpstream.feed(fromClient);
+    }
+  }
+
+  private Relay newRelay(Direction direction) {
+    InterceptorChain chain = pair.chain();
+    ConnectionHandle handle = pair.handle();
+    boolean decoded = chain.decodes(direction);
+    FrameScanner scanner = new FrameScanner(direction.fromClient(), config.maxMessageBytes(), config.validateUtf8(),
+        decoded ? null : pair.loop.masking());
+    scanner.limitFrames(config.maxFrameBytes());
+    boolean pinged = !(direction.fromClient() ? config.clientPingInterval() : config.upstreamPingInterval()).isZero();
+    if (pinged) {
+      scanner.recognisePongs(KEEPALIVE);
+    }
+    MessagePipeline pipeline = decoded ? new MessagePipeline(this, handle, chain, direction) : null;
+    Leg src = direction.fromClient() ? pair.client : pair.upstream();
+    Leg dst = direction.fromClient() ? pair.upstream() : pair.client;
+    return new Relay(this, src, dst, scanner, pair.loop.buffers(), pipeline, bytes -> handle.released(bytes));
+  }
+
+  @Override
+  void onReady(Leg leg, int readyOps) {
+    if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      (leg.direction == Direction.CLIENT_TO_UPSTREAM ? toClient : toUpstream).flush();
+    }
+    if ((readyOps & SelectionKey.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
+      (leg.direction == Direction.CLIENT_TO_UPSTREAM ? toUpstream : toClient).onReadable();
+    }
+  }
+
+  /** The relay of this direction. */
+  Relay relay(Direction direction) {
+    return direction == Direction.CLIENT_TO_UPSTREAM ? toUpstream : toClient;
+  }
+
+  /** Whether the connection is open and not closing. */
+  boolean isOpen() {
+    return pair.phase() == this && !closing;
+  }
+
+  @Override
+  String name() {
+    return closing ? "closing" : "open";
+  }
+
+  /** Bytes and messages from the client, then from the upstream, so far. */
+  long[] traffic() {
+    return new long[] {toUpstream.bytes(), toUpstream.scanner.messages(), toClient.bytes(), toClient.scanner.messages()};
+  }
+
+  long now() {
+    return pair.loop.now();
+  }
+
+  void touch() {
+    pair.timers.touch();
+  }
+
+  void execute(Runnable task) {
+    pair.execute(task);
+  }
+
+  // ---------------------------------------------------------------- what the relays report
+
+  void onCloseFrame(Leg from, int code, String reason) {
+    pair.report.initiatedBy(from.direction);
+    pair.report.closeCode(from.direction, code);
+    from.closeFrameReceived();
+    startClosing();
+    closeLegIfDone(from);
+  }
+
+  void onCloseSent(Leg to) {
+    to.closeFrameSent();
+    closeLegIfDone(to);
+  }
+
+  void onViolation(Relay relay) {
+    FrameScanner scanner = relay.scanner;
+    if (closing && pair.phase() == this) {
+      relay.src.close(true);
+      pair.finishIfBothClosed();
+      return;
+    }
+    String reason = relay.src.name() + " " + scanner.violationReason();
+    pair.report.note(reason);
+    pair.report.endedByProxy();
+    if (scanner.violationMidFrame()) {
+      relay.dst.close(true);
+    }
+    closeBoth(scanner.violationCode(), reason);
+  }
+
+  void onEof(Leg leg) {
+    if (leg.receivedCloseFrame()) {
+      leg.close(false);
+      pair.finishIfBothClosed();
+      return;
+    }
+    vanished(leg, false);
+  }
+
+  void onLegFailed(Leg leg, IOException e) {
+    log.debug("connection {}: {} failed", pair.id(), leg.name(), e);
+    vanished(leg, true);
+  }
+
+  /** An interceptor threw or timed out: this connection ends with 1011. */
+  void interceptorFailed(Interceptor interceptor, Throwable failure) {
+    if (!isOpen()) {
+      return;
+    }
+    log.error("connection {}: interceptor {} failed", pair.id(), interceptor, failure);
+    pair.notifyError(failure);
+    pair.report.note("interceptor " + interceptor + " failed: " + failure);
+    pair.report.endedByProxy();
+    closeBoth(WebSocketProtocol.CLOSE_INTERNAL_ERROR, "interceptor failed");
+  }
+
+  /** An interceptor's stage completed and the pipeline moved on: write what it produced. */
+  void pipelineProgressed(Direction direction) {
+    if (pair.phase() == this) {
+      relay(direction).flush();
+    }
+  }
+
+  /** A frame of the proxy's own, masked with a fresh key when it goes to the upstream. */
+  ByteBuffer frame(Direction direction, int opcode, boolean fin, byte[] payload, int length) {
+    boolean masked = direction.fromClient();
+    return FrameEncoder.encode(opcode, fin, payload, 0, length, masked, masked ? pair.loop.masking().nextKey() : 0);
+  }
+
+  // ---------------------------------------------------------------- what the handle and the timers ask
+
+  /** Queues an interceptor's message travelling in {@code direction}. */
+  void inject(Direction direction, Message message, int bytes) {
+    if (!isOpen()) {
+      pair.handle().released(bytes);
+      return;
+    }
+    byte[] payload = message.bytes();
+    int opcode = message.isText() ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
+    relay(direction).inject(frame(direction, opcode, true, payload, payload.length), bytes);
+  }
+
+  /** Closes both legs with this code and reason (an interceptor, the admin API). */
+  void close(int code, String reason) {
+    if (isOpen()) {
+      pair.report.endedByProxy();
+      closeBoth(code, reason);
+    }
+  }
+
+  @Override
+  void goAway(String reason) {
+    close(WebSocketProtocol.CLOSE_GOING_AWAY, reason);
+  }
+
+  @Override
+  void closeByAdmin(int code, String reason) {
+    if (isOpen()) {
+      pair.report.note("closed by the admin API");
+      close(code, reason);
+    }
+  }
+
+  /** Sends a leg a keepalive ping. */
+  void ping(Leg leg, long now) {
+    leg.pingSentAt(now);
+    Direction towards = leg.direction.opposite();
+    relay(towards).sendPing(frame(towards, WebSocketProtocol.OPCODE_PING, true, KEEPALIVE, KEEPALIVE.length));
+  }
+
+  /** A leg stopped reading for longer than the send timeout: it is cut off, the other side gets a close. */
+  void sendTimedOut(Leg leg) {
+    pair.report.note("send timeout: " + leg.name() + " stopped reading");
+    pair.report.endedByProxy();
+    leg.close(true);
+    pair.report.abnormalClose(leg.direction);
+    closeOtherSide(leg, leg.name() + " send timeout");
+  }
+
+  /** A leg went away without a close frame (or did not answer a ping): the other side gets a close. */
+  void vanished(Leg leg, boolean reset) {
+    pair.report.initiatedBy(leg.direction);
+    pair.report.abnormalCloseIfNone(leg.direction);
+    leg.close(reset);
+    // The other leg may have been held back by the vanished one's backpressure: read it again, so
+    // that its answer to the close frame it gets now comes through.
+    relay(leg.direction.opposite()).resumeSource();
+    pair.report.noteIfNone(leg.name() + " vanished without a close frame");
+    closeOtherSide(leg, leg.direction.fromClient() ? "client went away"
+        : "upstream closed the connection without a close frame");
+    pair.finishIfBothClosed();
+  }
+
+  /** The proxy ends the connection itself: both legs get a close frame. */
+  void closeBoth(int code, String reason) {
+    pair.report.initiatedBy(CloseInfo.Initiator.PROXY);
+    pair.report.noteIfNone(reason);
+    sendOwnClose(toClient, code, reason);
+    sendOwnClose(toUpstream, code, reason);
+    pair.finishIfBothClosed();
+  }
+
+  @Override
+  void onDeadline(long now) {
+    boolean handshakeDone = pair.client.isClosed() && pair.upstream().closeHandshakeDone();
+    pair.report.appendNote(handshakeDone
+        ? "upstream kept its TCP connection open after the close handshake" : "close handshake timed out");
+    pair.finish();
+  }
+
+  /** Returns the relays' buffers; the connection is finished. */
+  void release() {
+    toUpstream.release();
+    toClient.release();
+  }
+
+  /** The side opposite {@code gone} gets a close frame: 1001 for the upstream, 1011 for the client. */
+  private void closeOtherSide(Leg gone, String reason) {
+    if (gone.direction.fromClient()) {
+      sendOwnClose(toUpstream, WebSocketProtocol.CLOSE_GOING_AWAY, reason);
+    } else {
+      sendOwnClose(toClient, WebSocketProtocol.CLOSE_INTERNAL_ERROR, reason);
+    }
+  }
+
+  private void sendOwnClose(Relay relay, int code, String reason) {
+    startClosing();
+    relay.stopForwarding();
+    Leg dst = relay.dst;
+    if (dst.isClosed() || dst.sentCloseFrame() || relay.hasPendingClose()) {
+      return;
+    }
+    ByteBuffer frame = CloseFrames.of(code, reason, !dst.direction.fromClient(), pair.loop.masking().nextKey());
+    if (!relay.sendOwnClose(frame)) {
+      dst.close(true);
+    }
+  }
+
+  private void startClosing() {
+    if (pair.handle() != null) {
+      pair.handle().closing();
+    }
+    if (isOpen()) {
+      closing = true;
+      pair.timers.deadlineIn(config.closeTimeout());
+    }
+  }
+
+  /**
+   * Closes a leg's TCP connection once its close handshake is complete, where the proxy is the
+   * server (the client's leg). On the upstream's leg the proxy is the client: it waits for the
+   * server to close first (RFC 6455 §7.1.1), so that TIME_WAIT stays with the server and not on
+   * the proxy's ephemeral ports; {@link #onEof} closes it then, the close timeout at the latest.
+   */
+  private void closeLegIfDone(Leg leg) {
+    if (leg.closeHandshakeDone() && leg.direction.fromClient()) {
+      leg.close(false);
+    }
+    pair.finishIfBothClosed();
+  }
+}
