@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
   private static final int MAX_ACCEPTS_PER_WAKEUP = 64;
+  /** The first pause of accepting after an accept error; it doubles while accepting keeps failing. */
+  private static final long FIRST_ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_ACCEPT_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ProxySettings config;
   private final ServerSocketChannel listener;
@@ -48,6 +51,12 @@ public final class ProxyServer {
   private final TlsContexts tls;
   private final InetSocketAddress boundAddress;
   private int nextLoop;
+  private SelectionKey acceptKey;
+  /** Created up front: when accept fails for lack of descriptors, loading a class may fail too. */
+  private final Runnable resumeAccepting = this::resumeAccepting;
+  /** Accept errors in a row (reset by the next accepted connection), and the pause after the last. */
+  private int acceptFailures;
+  private long acceptPauseNanos;
 
   private ProxyServer(ProxySettings config) throws IOException {
     this.config = config;
@@ -90,7 +99,7 @@ public final class ProxyServer {
     EventLoop acceptLoop = server.loops.get(0).loop();
     CountDownLatch registered = new CountDownLatch(1);
     acceptLoop.execute(() -> {
-      acceptLoop.register(server.listener, SelectionKey.OP_ACCEPT, key -> server.acceptAll());
+      server.acceptKey = acceptLoop.register(server.listener, SelectionKey.OP_ACCEPT, key -> server.acceptAll());
       registered.countDown();
     });
     try {
@@ -234,11 +243,15 @@ public final class ProxyServer {
       try {
         channel = listener.accept();
       } catch (IOException e) {
-        log.warn("accept failed: {}", e.toString());
+        pauseAccepting(e);
         return;
       }
       if (channel == null) {
         return;
+      }
+      if (acceptFailures > 0) {
+        log.info("accepting again after {} failed accepts", acceptFailures);
+        acceptFailures = 0;
       }
       LoopConnections target = loops.get(nextLoop);
       nextLoop = (nextLoop + 1) % loops.size();
@@ -247,6 +260,30 @@ public final class ProxyServer {
       } else {
         target.loop().execute(() -> target.accept(channel));
       }
+    }
+  }
+
+  /**
+   * An accept failed (out of file descriptors, typically): the listen socket is not watched for a
+   * pause that starts at 10 ms and doubles up to 1 s while accepting keeps failing. Waiting
+   * clients stay in the backlog meanwhile; the loop neither spins nor floods the log (one line
+   * per pause), and accepts again within a pause of descriptors coming free.
+   */
+  private void pauseAccepting(IOException e) {
+    if (!listener.isOpen() || !acceptKey.isValid()) {
+      return;
+    }
+    acceptPauseNanos = acceptFailures == 0 ? FIRST_ACCEPT_PAUSE_NANOS : Math.min(acceptPauseNanos * 2, MAX_ACCEPT_PAUSE_NANOS);
+    acceptFailures++;
+    log.warn("accept failed ({} in a row): {}; not accepting for {} ms", acceptFailures, e.toString(),
+        TimeUnit.NANOSECONDS.toMillis(acceptPauseNanos));
+    acceptKey.interestOps(0);
+    loops.get(0).loop().schedule(acceptPauseNanos, resumeAccepting);
+  }
+
+  private void resumeAccepting() {
+    if (acceptKey.isValid()) {
+      acceptKey.interestOps(SelectionKey.OP_ACCEPT);
     }
   }
 

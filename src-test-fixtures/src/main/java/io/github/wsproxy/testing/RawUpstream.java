@@ -652,6 +652,15 @@ public final class RawUpstream implements AutoCloseable {
     }
 
     /**
+     * How many received bytes are buffered and not yet read.
+     *
+     * @return the number of buffered bytes
+     */
+    public int buffered() {
+      return peer.buffered();
+    }
+
+    /**
      * Sets the largest payload the frame reads accept (default 16 MiB); returns this.
      *
      * @param bytes the largest payload, in bytes

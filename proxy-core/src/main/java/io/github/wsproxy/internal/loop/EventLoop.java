@@ -8,6 +8,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,6 +32,12 @@ public final class EventLoop implements Runnable {
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final List<LongConsumer> tickListeners = new ArrayList<>();
+  /**
+   * Tasks by when they are due ({@link System#nanoTime()}). Of JDK types only: a class of this
+   * project loaded lazily from a directory would need a file descriptor, which the accept pause
+   * that uses a timer lacks.
+   */
+  private final PriorityQueue<Map.Entry<Long, Runnable>> timers = new PriorityQueue<>(Map.Entry.comparingByKey());
   private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 64);
   private final Masking masking = new Masking();
   private volatile boolean running = true;
@@ -73,6 +81,14 @@ public final class EventLoop implements Runnable {
   }
 
   /**
+   * Runs a task on this loop once {@code delayNanos} have passed, to the millisecond (finer than
+   * the tick); call on this loop.
+   */
+  public void schedule(long delayNanos, Runnable task) {
+    timers.add(Map.entry(System.nanoTime() + delayNanos, task));
+  }
+
+  /**
    * {@link System#nanoTime()} as of this loop turn: read once per turn and shared by every event of
    * it (precise enough for timeouts checked by a 100 ms tick); call on this loop.
    */
@@ -108,7 +124,8 @@ public final class EventLoop implements Runnable {
     nextTick = turnEnd + TICK_NANOS;
     try {
       while (running) {
-        long waitMillis = Math.max(1, (nextTick - turnEnd) / 1_000_000);
+        long wakeAt = timers.isEmpty() || nextTick - timers.peek().getKey() < 0 ? nextTick : timers.peek().getKey();
+        long waitMillis = Math.max(1, (wakeAt - turnEnd + 999_999) / 1_000_000);
         if (tasks.isEmpty()) {
           selector.select(this::dispatch, waitMillis);
         } else {
@@ -118,6 +135,7 @@ public final class EventLoop implements Runnable {
         runTasks();
         nowFresh = false;
         turnEnd = System.nanoTime();
+        queueDueTimers(turnEnd);
         if (turnEnd - nextTick >= 0) {
           nextTick = turnEnd + TICK_NANOS;
           for (int i = 0; i < tickListeners.size(); i++) {
@@ -148,6 +166,13 @@ public final class EventLoop implements Runnable {
     }
   }
 
+  /** Queues the timers that are due as tasks: they run at once, in the next turn. */
+  private void queueDueTimers(long now) {
+    while (!timers.isEmpty() && now - timers.peek().getKey() >= 0) {
+      tasks.add(timers.poll().getValue());
+    }
+  }
+
   private void dispatch(SelectionKey key) {
     if (!key.isValid()) {
       return;
@@ -158,4 +183,5 @@ public final class EventLoop implements Runnable {
       log.error("connection handler failed on {}", thread.getName(), e);
     }
   }
+
 }

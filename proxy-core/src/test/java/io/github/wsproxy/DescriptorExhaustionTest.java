@@ -1,0 +1,132 @@
+package io.github.wsproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.RawClient;
+import io.github.wsproxy.testing.RawUpstream;
+import io.github.wsproxy.testing.WireFrame;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy out of file descriptors: a proxy in a child JVM under {@code prlimit --nofile} gets
+ * more clients than it has descriptors for. Accepting must pause and back off instead of spinning
+ * and logging every failed accept, and the proxy must serve clients again once descriptors free up.
+ */
+class DescriptorExhaustionTest {
+  private static final int DESCRIPTORS = 160;
+  private static final int IDLE_CLIENTS = 260;
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final String ACCEPT_FAILED = "accept failed";
+
+  /** What the child printed: its first lines, and when each failed accept was logged. */
+  private static final class Output {
+    final List<String> head = new CopyOnWriteArrayList<>();
+    final List<Long> acceptFailures = Collections.synchronizedList(new ArrayList<>());
+    volatile String firstFailure;
+
+    List<Long> failures() {
+      synchronized (acceptFailures) {
+        return List.copyOf(acceptFailures);
+      }
+    }
+
+    boolean failingForOverASecond() {
+      List<Long> failures = failures();
+      return failures.size() >= 2 && failures.get(failures.size() - 1) - failures.get(0) > TimeUnit.SECONDS.toNanos(1);
+    }
+  }
+
+  @Test
+  void backsOffAcceptingWhenOutOfDescriptorsLogsLittleAndServesClientsOnceDescriptorsFreeUp() throws Exception {
+    assumeTrue(onPath("prlimit"), "prlimit (util-linux) is not installed");
+    Output output = new Output();
+    List<Socket> idle = new ArrayList<>();
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.echo())) {
+      Process child = new ProcessBuilder("prlimit", "--nofile=" + DESCRIPTORS + ":" + DESCRIPTORS, "--",
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+          FdLimitedProxy.class.getName(), upstream.uri().toString())
+          .redirectErrorStream(true)
+          .start();
+      try {
+        Thread reader = new Thread(() -> readLines(child, output), "fd-limited-proxy-output");
+        reader.setDaemon(true);
+        reader.start();
+        String portLine = Await.value(() -> output.head.stream().filter(l -> l.startsWith("PORT ")).findFirst().orElse(null),
+            l -> l != null, DEADLINE, "the child proxy listens; its output: " + output.head);
+        int port = Integer.parseInt(portLine.substring(5).trim());
+
+        for (int i = 0; i < IDLE_CLIENTS; i++) {
+          idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+        }
+        // Watch a full second of saturation, from the first failed accept on.
+        Await.until(output::failingForOverASecond, DEADLINE, "accept failed for over a second; the child's output: " + output.head);
+        List<Long> failures = output.failures();
+        long inFirstSecond = failures.stream().filter(nanos -> nanos - failures.get(0) < TimeUnit.SECONDS.toNanos(1)).count();
+
+        // pauses of 10, 20, 40 ... 640 ms: eight accepts fail in the first second, not thousands
+        assertThat(inFirstSecond).as("accept failures logged in the first second of saturation").isBetween(2L, 12L);
+        assertThat(output.firstFailure).contains("Too many open files");
+
+        for (Socket socket : idle) {
+          socket.close();
+        }
+        try (RawClient client = RawClient.connect(port)) {
+          assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+          client.sendFrame(WireFrame.text("served again"));
+          assertThat(client.readFrame(DEADLINE).payloadText()).isEqualTo("served again");
+        }
+      } finally {
+        for (Socket socket : idle) {
+          socket.close();
+        }
+        child.getOutputStream().close();
+        if (!child.waitFor(10, TimeUnit.SECONDS)) {
+          child.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private static void readLines(Process child, Output output) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.contains(ACCEPT_FAILED)) {
+          output.acceptFailures.add(System.nanoTime());
+          if (output.firstFailure == null) {
+            output.firstFailure = line;
+          }
+        }
+        if (output.head.size() < 40) {
+          output.head.add(line);
+        }
+      }
+    } catch (IOException e) {
+      output.head.add("reading the child's output failed: " + e);
+    }
+  }
+
+  private static boolean onPath(String command) {
+    String path = System.getenv("PATH");
+    return path != null && Stream.of(path.split(File.pathSeparator)).anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+  }
+}
