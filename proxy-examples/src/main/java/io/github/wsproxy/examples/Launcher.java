@@ -54,6 +54,11 @@ public final class Launcher {
       out.print(LauncherOptions.help());
       return 0;
     }
+    if (options.versionRequested()) {
+      String version = Launcher.class.getPackage().getImplementationVersion();
+      out.println("wsproxy " + (version == null ? "(not from a release jar)" : version));
+      return 0;
+    }
     if (options.clientUrl() != null) {
       return ConsoleClient.run(options.clientUrl(), System.in, out, err);
     }

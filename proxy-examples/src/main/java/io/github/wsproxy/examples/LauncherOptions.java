@@ -39,7 +39,7 @@ public final class LauncherOptions {
   static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
       "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
   /** Flags of the command line only, not of a configuration file. */
-  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help");
+  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help", "--version");
   /** Flags that run something other than the proxy, so they cannot come with {@code --config}. */
   private static final Set<String> OTHER_MODES = Set.of("--client", "--demo");
 
@@ -163,6 +163,7 @@ public final class LauncherOptions {
             + ChatDemo.DEFAULT_PORT + "/ chatting through a proxy with WordFilter",
         (o, v) -> o.chatDemo = chatDemo(v));
     flag("--help", null, "print this help", (o, v) -> o.help = true);
+    flag("--version", null, "print the version", (o, v) -> o.version = true);
   }
 
   private final WsProxy.Builder builder = WsProxy.builder();
@@ -174,6 +175,7 @@ public final class LauncherOptions {
   private Duration healthTimeout;
   private boolean upstreamGiven;
   private boolean help;
+  private boolean version;
   private boolean check;
   private String clientUrl;
   private Path configFile;
@@ -418,6 +420,11 @@ public final class LauncherOptions {
 
   public boolean helpRequested() {
     return help;
+  }
+
+  /** Whether --version was given: print the version and exit. */
+  public boolean versionRequested() {
+    return version;
   }
 
   /** The flags given besides the command-line-only ones, in order: with {@code --config}, they override the file. */
