@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class LauncherTest {
@@ -144,6 +145,7 @@ class LauncherTest {
   }
 
   @Test
+  @Timeout(30) // a demo that ignored --listen would run on its default port until stopped
   void demoChatServesItsPageOnTheListenAddress() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Run run = run("--demo", "chat", "--listen", "127.0.0.1:" + taken.getLocalPort());
