@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -62,7 +63,7 @@ class DescriptorExhaustionTest {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.echo())) {
       Process child = new ProcessBuilder("prlimit", "--nofile=" + DESCRIPTORS + ":" + DESCRIPTORS, "--",
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+          "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", testClassPath(),
           FdLimitedProxy.class.getName(), upstream.uri().toString())
           .redirectErrorStream(true)
           .start();
@@ -104,6 +105,13 @@ class DescriptorExhaustionTest {
         }
       }
     }
+  }
+
+  /** The test's classes and libraries as a class path, whether surefire put them on the module path or the class path. */
+  private static String testClassPath() {
+    return Stream.of(System.getProperty("jdk.module.path"), System.getProperty("java.class.path"))
+        .filter(p -> p != null && !p.isEmpty())
+        .collect(Collectors.joining(File.pathSeparator));
   }
 
   private static void readLines(Process child, Output output) {

@@ -44,7 +44,8 @@ public final class FdLimitedProxy {
       return;
     }
     try (Stream<Path> files = Files.walk(classes)) {
-      for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+      Stream<Path> classFiles = files.filter(f -> f.toString().endsWith(".class") && !f.endsWith("module-info.class"));
+      for (Path file : (Iterable<Path>) classFiles::iterator) {
         String name = classes.relativize(file).toString().replace(File.separatorChar, '.');
         Class.forName(name.substring(0, name.length() - ".class".length()), false, FdLimitedProxy.class.getClassLoader());
       }
