@@ -96,6 +96,19 @@ class StrictFailureOrderTest {
   enum Split { WHOLE, BYTE_BY_BYTE, RANDOM }
 
   static Stream<Arguments> failingCloses() {
+    return closes().filter(c -> !passesToday(c));
+  }
+
+  /** A close payload over 125 bytes sent in pieces: the proxy fails it on its header, and closes TCP today. */
+  static Stream<Arguments> failingClosesHandledToday() {
+    return closes().filter(StrictFailureOrderTest::passesToday);
+  }
+
+  private static boolean passesToday(Arguments arguments) {
+    return arguments.get()[0].equals("126-byte payload") && arguments.get()[3] != Split.WHOLE;
+  }
+
+  private static Stream<Arguments> closes() {
     List<Arguments> cases = new ArrayList<>();
     List<Object[]> payloads = new ArrayList<>();
     payloads.add(new Object[] {"1-byte payload", new byte[] {0x03}, 1002});
@@ -117,6 +130,17 @@ class StrictFailureOrderTest {
   @MethodSource("failingCloses")
   void closesTcpAtOnceAfterAnsweringACloseThatFailsTheConnection(String name, byte[] payload, int expectedCode, Split split)
       throws Exception {
+    closesTcpAtOnce(name, payload, expectedCode, split);
+  }
+
+  @ParameterizedTest(name = "{0}, {3}")
+  @MethodSource("failingClosesHandledToday")
+  void closesTcpAtOnceAfterAnOversizedCloseSentInPieces(String name, byte[] payload, int expectedCode, Split split)
+      throws Exception {
+    closesTcpAtOnce(name, payload, expectedCode, split);
+  }
+
+  private void closesTcpAtOnce(String name, byte[] payload, int expectedCode, Split split) throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.echo());
         WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
         RawClient client = RawClient.connect(proxy.port())) {
