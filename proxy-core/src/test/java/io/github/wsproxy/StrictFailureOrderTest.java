@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,7 +42,6 @@ class StrictFailureOrderTest {
     }
   }
 
-  @Disabled("issue 13: the upstream's echo in flight is lost, the client gets only the 1002")
   @ParameterizedTest
   @EnumSource(Violation.class)
   void theUpstreamsAnswerToAValidMessageReachesTheClientBeforeThe1002(Violation violation) throws Exception {
@@ -65,7 +63,6 @@ class StrictFailureOrderTest {
     }
   }
 
-  @Disabled("issue 13: the upstream's echo in flight is lost, the client gets only the 1002")
   @ParameterizedTest
   @EnumSource(Violation.class)
   void whenTheUpstreamNeverAnswersItsCloseTheClientGetsTheEchoThenThe1002WithinTheCloseTimeout(Violation violation)
@@ -125,7 +122,6 @@ class StrictFailureOrderTest {
     return cases.stream();
   }
 
-  @Disabled("issue 13: after a close that fails the connection the proxy leaves TCP open")
   @ParameterizedTest(name = "{0}, {3}")
   @MethodSource("failingCloses")
   void closesTcpAtOnceAfterAnsweringACloseThatFailsTheConnection(String name, byte[] payload, int expectedCode, Split split)
