@@ -3,6 +3,7 @@ package io.github.wsproxy;
 import static io.github.wsproxy.HandshakeTest.startProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
@@ -116,6 +117,8 @@ class MidFrameEndingTest {
       Thread closing = closeInBackground(proxy);
       awaitListenerClosed(proxy.port());
       client.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+      // the client's leg was at a boundary: its 1001 came at once; answered, the close does not wait for the timeout
+      client.sendFrame(WireFrame.close(client.readFrameSkippingPingPong(DEADLINE).closeCode(), ""));
 
       assertThat(relayed.get(10, TimeUnit.SECONDS)).isEqualTo(payload);
       assertThat(closeFrame.get(10, TimeUnit.SECONDS).closeCode()).isEqualTo(1001);
@@ -140,6 +143,51 @@ class MidFrameEndingTest {
 
       assertThat(client.awaitEof(DEADLINE)).as("the connection ended").isTrue();
       assertThat(client.buffered()).as("bytes after the real ones").isZero();
+    }
+  }
+
+  @Test
+  void whenAnInterceptorClosesTheConnectionTheUpstreamsFrameInFlightFinishesBeforeTheClientsClose() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendRaw(partialFrame(null));
+          WireFrame close = c.readFrame(DEADLINE); // its leg was at a boundary: the close came at once
+          assertThat(close.closeCode()).isEqualTo(4000);
+          byte[] frame = WireFrame.encode(WireFrame.binary(payload), null);
+          c.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+          c.sendFrame(WireFrame.close(4000, ""));
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30))
+            .interceptor(new ClosesWhenAsked()));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
+
+      client.sendFrame(WireFrame.text("close"));
+
+      assertThat(client.readBytes(DECLARED - SENT, DEADLINE)).as("the rest of the upstream's frame")
+          .isEqualTo(Arrays.copyOfRange(payload, SENT, DECLARED));
+      assertThat(client.readFrameSkippingPingPong(DEADLINE).closeCode()).isEqualTo(4000);
+      upstream.awaitScriptsFinished(1, DEADLINE);
+      upstream.assertNoFailures();
+    }
+  }
+
+  @Test
+  void theAccessLogSaysWhichLegEndedMidFrame() throws Exception {
+    ILoggingEvent line = ObservabilityTest.firstAccessLine(
+        () -> upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), RawClient::shutdownOutput, PROMPTLY));
+
+    assertThat(line.getFormattedMessage()).contains("note=\"client vanished without a close frame; "
+        + "upstream leg ended mid-frame, without a close frame\"");
+  }
+
+  /** Closes the connection with 4000 on any client message; the upstream's direction stays raw. */
+  static final class ClosesWhenAsked extends Interceptor {
+    @Override
+    public Message onClientMessage(ProxyConnection connection, Message message) {
+      connection.close(4000, "asked to close");
+      return null;
     }
   }
 
