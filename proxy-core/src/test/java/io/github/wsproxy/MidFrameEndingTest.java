@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -174,12 +175,49 @@ class MidFrameEndingTest {
   }
 
   @Test
+  void clientGetsTheRealBytesThenTheEndOfTcpWhenTheUpstreamViolatesTheProtocolMidFrame() throws Exception {
+    byte[] text = "a".repeat(DECLARED).getBytes(StandardCharsets.US_ASCII);
+    text[DECLARED - 1] = (byte) 0xff; // never valid in UTF-8: the violation comes in the frame's last part
+    byte[] frame = WireFrame.encode(new WireFrame(true, 0, WireFrame.TEXT, text, false), null);
+    CountDownLatch partRelayed = new CountDownLatch(1);
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendRaw(Arrays.copyOf(frame, frame.length - (DECLARED - SENT)));
+          assertThat(partRelayed.await(10, TimeUnit.SECONDS)).isTrue();
+          c.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+          assertThat(c.readFrame(DEADLINE).closeCode()).as("the violating side's close").isEqualTo(1007);
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+      assertThat(client.readBytes(frame.length - (DECLARED - SENT), DEADLINE))
+          .isEqualTo(Arrays.copyOf(frame, frame.length - (DECLARED - SENT)));
+      partRelayed.countDown();
+
+      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
+      assertThat(client.buffered()).as("bytes after the real ones").isZero();
+      assertThat(client.wasReset()).as("reset, which may lose what was relayed").isFalse();
+      upstream.awaitScriptsFinished(1, DEADLINE);
+      upstream.assertNoFailures();
+    }
+  }
+
+  @Test
   void theAccessLogSaysWhichLegEndedMidFrame() throws Exception {
     ILoggingEvent line = ObservabilityTest.firstAccessLine(
         () -> upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), RawClient::shutdownOutput, PROMPTLY));
 
     assertThat(line.getFormattedMessage()).contains("note=\"client vanished without a close frame; "
         + "upstream leg ended mid-frame, without a close frame\"");
+  }
+
+  @Test
+  void theAccessLogSaysWhichLegsFrameDidNotFinishWithinTheCloseTimeout() throws Exception {
+    ILoggingEvent line = ObservabilityTest.firstAccessLine(() -> upstreamGetsOnlyTheRealBytesAfter(
+        WsProxy.builder().readTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)), client -> { }, DEADLINE));
+
+    assertThat(line.getFormattedMessage()).contains("note=\"idle timeout; close handshake timed out; "
+        + "upstream leg ended mid-frame: the frame in flight did not finish within the close timeout\"");
   }
 
   /** Closes the connection with 4000 on any client message; the upstream's direction stays raw. */

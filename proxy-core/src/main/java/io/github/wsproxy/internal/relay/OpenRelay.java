@@ -372,19 +372,23 @@ final class OpenRelay extends Phase {
       pair.finishIfBothClosed();
       return;
     }
-    for (Relay relay : new Relay[] {toUpstream, toClient}) {
-      if (relay.waitsForFrameEnd() && !relay.dst.isClosed()) {
-        pair.report.appendNote(relay.dst.name() + " leg ended mid-frame: the frame in flight did not finish"
-            + " within the close timeout");
-      }
-    }
     boolean handshakeDone = pair.client.isClosed() && pair.upstream().closeHandshakeDone();
     pair.report.appendNote(handshakeDone
         ? "upstream kept its TCP connection open after the close handshake" : "close handshake timed out");
+    noteUnfinishedFrame(toUpstream);
+    noteUnfinishedFrame(toClient);
     pair.finish();
   }
 
-  /** Returns the relays' buffers; the connection is finished. */
+  /** The close timeout ends {@code relay}'s destination; when its frame in flight is unfinished, the log says so. */
+  private void noteUnfinishedFrame(Relay relay) {
+    if (relay.waitsForFrameEnd() && !relay.dst.isClosed()) {
+      pair.report.appendNote(relay.dst.name() + " leg ended mid-frame: the frame in flight did not finish"
+          + " within the close timeout");
+    }
+  }
+
+    /** Returns the relays' buffers; the connection is finished. */
   void release() {
     toUpstream.release();
     toClient.release();
