@@ -175,6 +175,26 @@ class MidFrameEndingTest {
   }
 
   @Test
+  void clientGetsOnlyTheRealBytesWhenTheUpstreamStopsAnsweringPingsMidFrame() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendRaw(partialFrame(null));
+          while (c.readFrameOrEof(DEADLINE) != null) {
+            // reads the proxy's pings and never answers them
+          }
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30))
+            .upstreamPingInterval(Duration.ofMillis(200)).pongTimeout(Duration.ofMillis(300)));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+
+      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
+      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
+      assertThat(client.buffered()).as("bytes after the real ones").isZero();
+    }
+  }
+
+  @Test
   void clientGetsTheRealBytesThenTheEndOfTcpWhenTheUpstreamViolatesTheProtocolMidFrame() throws Exception {
     byte[] text = "a".repeat(DECLARED).getBytes(StandardCharsets.US_ASCII);
     text[DECLARED - 1] = (byte) 0xff; // never valid in UTF-8: the violation comes in the frame's last part
