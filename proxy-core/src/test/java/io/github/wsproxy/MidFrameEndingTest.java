@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,31 +49,21 @@ class MidFrameEndingTest {
   }
 
   private void clientGetsOnlyTheRealBytesWhenTheUpstreamEndsMidFrame(boolean reset) throws Exception {
-    try (RawUpstream upstream = RawUpstream.start(c -> {
-          c.accept(c.readRequest());
-          c.sendRaw(partialFrame(null));
-          if (reset) {
-            c.abort();
-          }
-        });
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
-        RawClient client = RawClient.connect(proxy.port())) {
-      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
-
-      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
-      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
-      assertThat(client.buffered()).as("bytes after the real ones").isZero();
-    }
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), c -> {
+      if (reset) {
+        c.abort();
+      }
+    }, proxy -> { }, PROMPTLY);
   }
 
   @Test
   void upstreamGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheClientEndsMidFrameWithFin() throws Exception {
-    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), client -> client.shutdownOutput(), PROMPTLY);
+    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), client -> client.shutdownOutput(), PROMPTLY);
   }
 
   @Test
   void upstreamGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheClientEndsMidFrameWithRst() throws Exception {
-    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), RawClient::abort, PROMPTLY);
+    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), RawClient::abort, PROMPTLY);
   }
 
   @Test
@@ -81,6 +72,23 @@ class MidFrameEndingTest {
     upstreamGetsOnlyTheRealBytesAfter(
         WsProxy.builder().readTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)),
         client -> { }, DEADLINE);
+  }
+
+  @Test
+  void clientGetsOnlyTheRealBytesWhenTheUpstreamStallsMidFrameUntilTheReadTimeout() throws Exception {
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().readTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)),
+        c -> c.awaitEof(DEADLINE), proxy -> { }, DEADLINE);
+  }
+
+  @Test
+  void upstreamGetsOnlyTheRealBytesWhenTheApplicationClosesTheConnectionWhileAClientFrameIsHalfRelayed() throws Exception {
+    CompletableFuture<WsProxy> proxyOf = new CompletableFuture<>();
+    upstreamGetsOnlyTheRealBytesAfter(
+        WsProxy.builder().closeTimeout(Duration.ofSeconds(1)),
+        client -> {
+          WsProxy proxy = proxyOf.join();
+          assertThat(proxy.closeConnection(proxy.connections().get(0).id(), 4000, "admin")).isTrue();
+        }, DEADLINE, proxyOf);
   }
 
   @Test
@@ -130,19 +138,29 @@ class MidFrameEndingTest {
 
   @Test
   void clientGetsOnlyTheRealBytesWhenTheProxyStopsWhileAnUpstreamFrameIsHalfRelayedAndNeverFinishes() throws Exception {
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(1)),
+        c -> c.awaitEof(DEADLINE), MidFrameEndingTest::closeInBackground, DEADLINE);
+  }
+
+  /**
+   * The upstream sends 300 bytes of a 310-byte frame and then does {@code upstreamAction}; once the
+   * client has them, {@code proxyAction} runs. The client must get nothing more, and then the end.
+   */
+  private void clientGetsOnlyTheRealBytesAfter(WsProxy.Builder builder, RawUpstream.Script upstreamAction,
+      Consumer<WsProxy> proxyAction, Duration ending) throws Exception {
     try (RawUpstream upstream = RawUpstream.start(c -> {
           c.accept(c.readRequest());
           c.sendRaw(partialFrame(null));
-          c.awaitEof(DEADLINE);
+          upstreamAction.run(c);
         });
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(1)));
+        WsProxy proxy = startProxy(builder.upstream(upstream.uri()));
         RawClient client = RawClient.connect(proxy.port())) {
       assertThat(client.handshake("/").statusCode()).isEqualTo(101);
       assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
 
-      closeInBackground(proxy);
+      proxyAction.accept(proxy);
 
-      assertThat(client.awaitEof(DEADLINE)).as("the connection ended").isTrue();
+      assertThat(client.awaitEof(ending)).as("the connection ended in time").isTrue();
       assertThat(client.buffered()).as("bytes after the real ones").isZero();
     }
   }
@@ -176,22 +194,12 @@ class MidFrameEndingTest {
 
   @Test
   void clientGetsOnlyTheRealBytesWhenTheUpstreamStopsAnsweringPingsMidFrame() throws Exception {
-    try (RawUpstream upstream = RawUpstream.start(c -> {
-          c.accept(c.readRequest());
-          c.sendRaw(partialFrame(null));
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30))
+        .upstreamPingInterval(Duration.ofMillis(200)).pongTimeout(Duration.ofMillis(300)), c -> {
           while (c.readFrameOrEof(DEADLINE) != null) {
             // reads the proxy's pings and never answers them
           }
-        });
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30))
-            .upstreamPingInterval(Duration.ofMillis(200)).pongTimeout(Duration.ofMillis(300)));
-        RawClient client = RawClient.connect(proxy.port())) {
-      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
-
-      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
-      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
-      assertThat(client.buffered()).as("bytes after the real ones").isZero();
-    }
+        }, proxy -> { }, PROMPTLY);
   }
 
   @Test
