@@ -72,6 +72,11 @@ public final class TlsSession {
   private boolean eofReported;
   /** The last socket read hit the end of the stream. */
   private boolean lastReadEof;
+  /**
+   * The last unwrap found no room for the plaintext: the native engine may hold it (having taken
+   * the record in), so the next read unwraps even with no record in netIn.
+   */
+  private boolean overflowed;
   /** Some record went out on the socket (if none did, a failed handshake has told the peer nothing). */
   private boolean sentRecords;
   /** The delegated task batches run so far. */
@@ -195,7 +200,7 @@ public final class TlsSession {
       if (!dst.hasRemaining() || inboundDone) {
         break;
       }
-      if (netIn.position() > 0) {
+      if (netIn.position() > 0 || overflowed) {
         boolean straight = !appIn.hasRemaining() && dst.remaining() >= engine.getSession().getApplicationBufferSize();
         SSLEngineResult result = straight ? unwrap(dst) : unwrap();
         if (straight) {
@@ -242,7 +247,7 @@ public final class TlsSession {
    * a complete record, or the end of the session not yet reported.
    */
   public boolean hasBufferedInput() {
-    if (appIn.hasRemaining() || (inboundDone && !eofReported)) {
+    if (appIn.hasRemaining() || overflowed || (inboundDone && !eofReported)) {
       return true;
     }
     if (netOut.hasRemaining() && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
@@ -485,6 +490,9 @@ public final class TlsSession {
   }
 
   private SSLEngineResult unwrap() throws SSLException {
+    if (appIn.capacity() == 0) {
+      growAppIn(); // the native engine takes a record in even when its plaintext has nowhere to go
+    }
     appIn.compact();
     try {
       return unwrap(appIn);
@@ -506,7 +514,9 @@ public final class TlsSession {
       netIn.limit(netIn.position() + record);
     }
     try {
-      return engine.unwrap(netIn, dst);
+      SSLEngineResult result = engine.unwrap(netIn, dst);
+      overflowed = result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW;
+      return result;
     } catch (SSLException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
