@@ -1,8 +1,19 @@
 package io.github.wsproxy.internal.tls;
 
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.conscrypt.Conscrypt;
 
 /**
@@ -45,6 +56,84 @@ final class NativeTls {
   static void enableSessionTickets(SSLEngine engine) {
     if (isNative(engine)) {
       Conscrypt.setUseSessionTickets(engine, true);
+    }
+  }
+
+  /**
+   * The key managers with their private keys turned into the native engine's own once: given the
+   * JDK's key objects, it would parse each key again on every handshake.
+   */
+  static KeyManager[] withNativeKeys(KeyManager[] keys) {
+    if (keys == null) {
+      return null;
+    }
+    KeyManager[] converted = keys.clone();
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] instanceof X509ExtendedKeyManager x509) {
+        converted[i] = new NativeKeys(x509);
+      }
+    }
+    return converted;
+  }
+
+  /** Hands out the private keys converted to Conscrypt's key classes, converting each once. */
+  private static final class NativeKeys extends X509ExtendedKeyManager {
+    private final X509ExtendedKeyManager keys;
+    private final Map<String, PrivateKey> converted = new ConcurrentHashMap<>();
+
+    NativeKeys(X509ExtendedKeyManager keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return converted.computeIfAbsent(alias, a -> {
+        PrivateKey key = keys.getPrivateKey(a);
+        if (key == null || key.getEncoded() == null) {
+          return key;
+        }
+        try {
+          return KeyFactory.getInstance(key.getAlgorithm(), Holder.PROVIDER)
+              .generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (GeneralSecurityException e) {
+          return key; // an algorithm Conscrypt has no key factory for: it converts it per handshake
+        }
+      });
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return keys.getCertificateChain(alias);
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return keys.getClientAliases(keyType, issuers);
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return keys.chooseClientAlias(keyType, issuers, socket);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      return keys.chooseEngineClientAlias(keyType, issuers, engine);
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return keys.getServerAliases(keyType, issuers);
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return keys.chooseServerAlias(keyType, issuers, socket);
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return keys.chooseEngineServerAlias(keyType, issuers, engine);
     }
   }
 

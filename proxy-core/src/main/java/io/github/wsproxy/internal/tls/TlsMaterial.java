@@ -118,7 +118,7 @@ public final class TlsMaterial {
     try {
       Provider provider = TlsProviders.provider(engine);
       SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
-      context.init(keys, trust, new SecureRandom());
+      context.init(provider == null ? keys : NativeTls.withNativeKeys(keys), trust, new SecureRandom());
       for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
         sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
         sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);

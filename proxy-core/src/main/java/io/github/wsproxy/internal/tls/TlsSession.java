@@ -647,6 +647,9 @@ public final class TlsSession {
   }
 
   private X509Certificate verifiedPeer() {
+    if (!engine.getUseClientMode() && !engine.getNeedClientAuth() && !engine.getWantClientAuth()) {
+      return null; // no client certificate was asked for: spares the exception saying so
+    }
     try {
       Certificate[] chain = engine.getSession().getPeerCertificates();
       return chain.length > 0 && chain[0] instanceof X509Certificate ? (X509Certificate) chain[0] : null;
