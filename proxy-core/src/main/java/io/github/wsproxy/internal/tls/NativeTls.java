@@ -8,6 +8,7 @@ import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
@@ -56,6 +57,18 @@ final class NativeTls {
   static void enableSessionTickets(SSLEngine engine) {
     if (isNative(engine)) {
       Conscrypt.setUseSessionTickets(engine, true);
+    }
+  }
+
+  /**
+   * For a client engine toward an upstream, on top of {@link #enableSessionTickets}: TLS 1.2 and 1.3
+   * only, as the JDK's engine offers (Conscrypt's would offer TLS 1.0 and 1.1 too).
+   */
+  static void configureClient(SSLEngine engine) {
+    if (isNative(engine)) {
+      enableSessionTickets(engine);
+      engine.setEnabledProtocols(Arrays.stream(engine.getEnabledProtocols())
+          .filter(protocol -> protocol.equals("TLSv1.2") || protocol.equals("TLSv1.3")).toArray(String[]::new));
     }
   }
 

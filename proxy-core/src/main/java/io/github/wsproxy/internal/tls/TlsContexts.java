@@ -112,7 +112,7 @@ public final class TlsContexts implements AutoCloseable {
       parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
     }
     engine.setSSLParameters(parameters);
-    NativeTls.enableSessionTickets(engine);
+    NativeTls.configureClient(engine);
     return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 
