@@ -36,6 +36,8 @@ public final class TlsContexts implements AutoCloseable {
   private volatile SSLContext upstreamContext;
   private final boolean verifyUpstream;
   private final ThreadPoolExecutor tasks;
+  private final TaskCosts serverTaskCosts = new TaskCosts();
+  private final TaskCosts upstreamTaskCosts = new TaskCosts();
   private final long reloadCheckNanos;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
   private volatile SSLContext serverContext;
@@ -55,6 +57,10 @@ public final class TlsContexts implements AutoCloseable {
     if (listenTls != null) {
       this.stamps = stamps(listenTls.files());
       this.serverContext = listenTls.loadContext();
+      log.info("TLS engine of the wss:// listener: {}", TlsProviders.describe(serverContext));
+    }
+    if (configuredUpstreamTls != null) {
+      log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(configuredUpstreamTls.sslContext()));
     }
     int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
     AtomicInteger count = new AtomicInteger();
@@ -86,7 +92,8 @@ public final class TlsContexts implements AutoCloseable {
       parameters.setWantClientAuth(true);
     }
     engine.setSSLParameters(parameters);
-    return new TlsSession(engine, tasks);
+    NativeTls.enableSessionTickets(engine);
+    return new TlsSession(engine, tasks, serverTaskCosts);
   }
 
   /**
@@ -105,14 +112,20 @@ public final class TlsContexts implements AutoCloseable {
       parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
     }
     engine.setSSLParameters(parameters);
-    return new TlsSession(engine, tasks);
+    NativeTls.configureClient(engine);
+    return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 
   /** The configured upstream context, or one trusting the JDK's CAs, made on first use. */
   private SSLContext upstreamContext() {
     SSLContext context = upstreamContext;
     if (context == null) {
-      context = configuredUpstreamTls != null ? configuredUpstreamTls.sslContext() : UpstreamTls.systemTrust().sslContext();
+      if (configuredUpstreamTls != null) {
+        context = configuredUpstreamTls.sslContext();
+      } else {
+        context = UpstreamTls.systemTrust().sslContext();
+        log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(context));
+      }
       upstreamContext = context;
     }
     return context;
