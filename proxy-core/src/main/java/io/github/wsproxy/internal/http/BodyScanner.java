@@ -53,6 +53,7 @@ public final class BodyScanner {
   private static final int TRAILER_VALUE = 10;
   private static final int TRAILER_LF = 11;
   private static final int END_LF = 12;
+  // SIZE_FIRST to EXTENSION are the chunk-size line, TRAILER_START to END_LF the trailer section.
 
   private final BodyFraming.Kind kind;
   private final long maxContentBytes;
@@ -216,9 +217,14 @@ public final class BodyScanner {
 
   /** Advances the chunk state machine over one framing byte; returns a violation or null. */
   private String step(int b) {
+    if (state <= EXTENSION && ++lineBytes > MAX_LINE_BYTES) {
+      return "chunk size line too long";
+    }
+    if (state >= TRAILER_START && ++trailerBytes > maxTrailerBytes) {
+      return "trailer section too long";
+    }
     switch (state) {
       case SIZE_FIRST:
-        lineBytes = 1;
         int first = hex(b);
         if (first < 0) {
           return "malformed chunk size";
@@ -227,9 +233,6 @@ public final class BodyScanner {
         state = SIZE;
         return null;
       case SIZE:
-        if (++lineBytes > MAX_LINE_BYTES) {
-          return "chunk size line too long";
-        }
         int digit = hex(b);
         if (digit >= 0) {
           if (chunkSize > Long.MAX_VALUE >> 4) {
@@ -252,9 +255,6 @@ public final class BodyScanner {
         }
         return "malformed chunk size";
       case SIZE_SPACE:
-        if (++lineBytes > MAX_LINE_BYTES) {
-          return "chunk size line too long";
-        }
         if (b == ' ' || b == '\t') {
           return null;
         }
@@ -264,9 +264,6 @@ public final class BodyScanner {
         }
         return "malformed chunk size";
       case EXTENSION:
-        if (++lineBytes > MAX_LINE_BYTES) {
-          return "chunk size line too long";
-        }
         if (b == '\r') {
           state = SIZE_LF;
           return null;
@@ -293,11 +290,9 @@ public final class BodyScanner {
         return b == '\r' ? null : "chunk data longer than its size";
       case DATA_LF:
         state = SIZE_FIRST;
+        lineBytes = 0;
         return b == '\n' ? null : "bare CR after chunk data";
       case TRAILER_START:
-        if (++trailerBytes > maxTrailerBytes) {
-          return "trailer section too long";
-        }
         if (b == '\r') {
           state = END_LF;
           return null;
@@ -308,27 +303,18 @@ public final class BodyScanner {
         state = TRAILER_NAME;
         return isTokenChar(b) ? null : "malformed trailer field";
       case TRAILER_NAME:
-        if (++trailerBytes > maxTrailerBytes) {
-          return "trailer section too long";
-        }
         if (b == ':') {
           state = TRAILER_VALUE;
           return null;
         }
         return isTokenChar(b) ? null : "malformed trailer field";
       case TRAILER_VALUE:
-        if (++trailerBytes > maxTrailerBytes) {
-          return "trailer section too long";
-        }
         if (b == '\r') {
           state = TRAILER_LF;
           return null;
         }
         return isText(b) ? null : "invalid character in trailer field";
       case TRAILER_LF:
-        if (++trailerBytes > maxTrailerBytes) {
-          return "trailer section too long";
-        }
         state = TRAILER_START;
         return b == '\n' ? null : "bare CR in trailer section";
       case END_LF:

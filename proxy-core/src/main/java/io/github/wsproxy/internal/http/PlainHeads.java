@@ -5,6 +5,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The heads of a plain (non-upgrade) HTTP exchange on each leg: the checks a request must pass, the
@@ -15,9 +17,9 @@ import java.util.Set;
  */
 public final class PlainHeads {
 
-  /** Request fields the proxy writes itself (framing and forwarding ones). */
-  private static final Set<String> REQUEST_REWRITTEN = Set.of(
-      "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "content-length");
+  /** Request fields the proxy writes itself: forwarding ones and the length (hop-by-hop go anyway). */
+  private static final Set<String> REQUEST_REWRITTEN =
+      Stream.concat(Forwarding.REWRITTEN.stream(), Stream.of("content-length")).collect(Collectors.toUnmodifiableSet());
 
   private PlainHeads() {}
 

@@ -84,7 +84,7 @@ class PlainHeadsTest {
   @Test
   void upstreamRequestKeepsTheCodingsOfAChunkedBody() throws Exception {
     HttpHead client = Heads.request("PUT /f HTTP/1.1\nHost: h\nTransfer-Encoding: gzip\nTransfer-Encoding: chunked");
-    HttpHead sent = reparse(PlainHeads.upstreamRequest(client, "/f", PlainHeads.forwardedRequestFields(client),
+    HttpHead sent = Heads.reparse(PlainHeads.upstreamRequest(client, "/f", PlainHeads.forwardedRequestFields(client),
         BodyFraming.ofRequest(client), FORWARDING, URI.create("ws://up:80"), CLIENT, true, null), false);
     assertThat(sent.fields()).contains(new HttpHead.Field("Transfer-Encoding", "gzip, chunked"));
     assertThat(sent.value("host")).isEqualTo("up");
@@ -94,7 +94,7 @@ class PlainHeadsTest {
   @Test
   void http10RequestWithoutHostGetsTheUpstreamsAuthority() throws Exception {
     HttpHead client = Heads.request("GET / HTTP/1.0");
-    HttpHead sent = reparse(PlainHeads.upstreamRequest(client, "/", List.of(), BodyFraming.ofRequest(client),
+    HttpHead sent = Heads.reparse(PlainHeads.upstreamRequest(client, "/", List.of(), BodyFraming.ofRequest(client),
         new Forwarding(true, false, List.of()), URI.create("wss://up:443/"), CLIENT, true, "p"), false);
     assertThat(sent.value("host")).isEqualTo("up");
     assertThat(sent.count("x-forwarded-host")).isZero();
@@ -115,9 +115,9 @@ class PlainHeadsTest {
   @Test
   void clientResponseOfAChunkedBody() throws Exception {
     HttpHead response = Heads.response("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nTrailer: X-Sum");
-    HttpHead kept = reparse(PlainHeads.clientResponse(response, false, true, null, List.of()), true);
+    HttpHead kept = Heads.reparse(PlainHeads.clientResponse(response, false, true, null, List.of()), true);
     assertThat(kept.fields()).containsExactly(new HttpHead.Field("Transfer-Encoding", "chunked"));
-    HttpHead stripped = reparse(PlainHeads.clientResponse(response, true, false, "wsproxy", List.of()), true);
+    HttpHead stripped = Heads.reparse(PlainHeads.clientResponse(response, true, false, "wsproxy", List.of()), true);
     assertThat(stripped.fields()).containsExactly(new HttpHead.Field("Via", "1.1 wsproxy"),
         new HttpHead.Field("Connection", "close"));
     assertThat(BodyFraming.ofResponse(stripped, "GET").kind()).isEqualTo(BodyFraming.Kind.UNTIL_CLOSE);
@@ -126,10 +126,10 @@ class PlainHeadsTest {
   @Test
   void clientResponseKeepsTheLengthOfAHeadOr304AndNoneOnA204Or1xx() throws Exception {
     HttpHead notModified = Heads.response("HTTP/1.1 304 Not Modified\nContent-Length: 10\nETag: \"a\"");
-    assertThat(reparse(PlainHeads.clientResponse(notModified, false, true, null, List.of()), true).value("content-length"))
+    assertThat(Heads.reparse(PlainHeads.clientResponse(notModified, false, true, null, List.of()), true).value("content-length"))
         .isEqualTo("10");
     HttpHead noContent = Heads.response("HTTP/1.1 204 No Content\nContent-Length: 0");
-    assertThat(reparse(PlainHeads.clientResponse(noContent, false, true, null, List.of()), true).fields()).isEmpty();
+    assertThat(Heads.reparse(PlainHeads.clientResponse(noContent, false, true, null, List.of()), true).fields()).isEmpty();
     HttpHead interim = Heads.response("HTTP/1.1 100 Continue");
     assertThat(new String(PlainHeads.clientResponse(interim, false, true, null, List.of()), StandardCharsets.ISO_8859_1))
         .isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
@@ -160,12 +160,5 @@ class PlainHeadsTest {
   private static void assertRefused(String head, String message) {
     assertThatThrownBy(() -> PlainHeads.checkRequest(Heads.request(head))).as(head)
         .isInstanceOf(MalformedHttpException.class).hasMessageContaining(message);
-  }
-
-  static HttpHead reparse(byte[] bytes, boolean response) throws MalformedHttpException {
-    HeadReader reader = new HeadReader(64 * 1024);
-    assertThat(reader.append(java.nio.ByteBuffer.wrap(bytes))).as("a complete head").isTrue();
-    assertThat(reader.remainder()).as("nothing after the head").isEmpty();
-    return reader.parse(response);
   }
 }
