@@ -268,7 +268,7 @@ public final class BodyScanner {
           state = SIZE_LF;
           return null;
         }
-        return isText(b) ? null : "invalid character in chunk extension";
+        return HttpHead.isFieldValueChar(b) ? null : "invalid character in chunk extension";
       case SIZE_LF:
         if (b != '\n') {
           return "bare CR in chunk size line";
@@ -301,19 +301,19 @@ public final class BodyScanner {
           return "obs-fold in trailer section";
         }
         state = TRAILER_NAME;
-        return isTokenChar(b) ? null : "malformed trailer field";
+        return HttpHead.isTokenChar(b) ? null : "malformed trailer field";
       case TRAILER_NAME:
         if (b == ':') {
           state = TRAILER_VALUE;
           return null;
         }
-        return isTokenChar(b) ? null : "malformed trailer field";
+        return HttpHead.isTokenChar(b) ? null : "malformed trailer field";
       case TRAILER_VALUE:
         if (b == '\r') {
           state = TRAILER_LF;
           return null;
         }
-        return isText(b) ? null : "invalid character in trailer field";
+        return HttpHead.isFieldValueChar(b) ? null : "invalid character in trailer field";
       case TRAILER_LF:
         state = TRAILER_START;
         return b == '\n' ? null : "bare CR in trailer section";
@@ -339,15 +339,5 @@ public final class BodyScanner {
       return b - 'A' + 10;
     }
     return -1;
-  }
-
-  /** Field-value text (RFC 9110 §5.5): visible characters, space, tab and obs-text. */
-  private static boolean isText(int b) {
-    return b == '\t' || (b >= 0x20 && b != 0x7F);
-  }
-
-  private static boolean isTokenChar(int b) {
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-        || (b < 0x80 && "!#$%&'*+-.^_`|~".indexOf(b) >= 0);
   }
 }
