@@ -241,28 +241,13 @@ public final class BodyScanner {
           chunkSize = chunkSize << 4 | digit;
           return null;
         }
-        if (b == ' ' || b == '\t') {
-          state = SIZE_SPACE;
-          return null;
-        }
-        if (b == ';') {
-          state = EXTENSION;
-          return null;
-        }
         if (b == '\r') {
           state = SIZE_LF;
           return null;
         }
-        return "malformed chunk size";
+        return afterSize(b);
       case SIZE_SPACE:
-        if (b == ' ' || b == '\t') {
-          return null;
-        }
-        if (b == ';') {
-          state = EXTENSION;
-          return null;
-        }
-        return "malformed chunk size";
+        return afterSize(b);
       case EXTENSION:
         if (b == '\r') {
           state = SIZE_LF;
@@ -326,6 +311,19 @@ public final class BodyScanner {
       default:
         throw new IllegalStateException("state " + state);
     }
+  }
+
+  /** After the size's digits: whitespace only before an extension (RFC 9112 §7.1.1 BWS ";"). */
+  private String afterSize(int b) {
+    if (b == ' ' || b == '\t') {
+      state = SIZE_SPACE;
+      return null;
+    }
+    if (b == ';') {
+      state = EXTENSION;
+      return null;
+    }
+    return "malformed chunk size";
   }
 
   private static int hex(int b) {
