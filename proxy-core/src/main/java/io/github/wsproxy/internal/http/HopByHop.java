@@ -29,13 +29,15 @@ public final class HopByHop {
   }
 
   /**
-   * The message's end-to-end fields, in order, without hop-by-hop ones and without those in {@code
-   * alsoDropped} (lower-cased names the caller rewrites itself, such as {@code host}).
+   * The end-to-end fields among {@code fields}, in order: without hop-by-hop ones and without those
+   * in {@code alsoDropped} (lower-cased names the caller writes itself, such as {@code host}).
+   *
+   * @param connectionOptions the message's {@link HttpHead#tokens tokens("connection")}
    */
-  public static List<HttpHead.Field> endToEnd(HttpHead head, Set<String> alsoDropped) {
-    List<String> connectionOptions = head.tokens("connection");
-    List<HttpHead.Field> kept = new ArrayList<>(head.fields().size());
-    for (HttpHead.Field field : head.fields()) {
+  public static List<HttpHead.Field> endToEnd(List<HttpHead.Field> fields, List<String> connectionOptions,
+      Set<String> alsoDropped) {
+    List<HttpHead.Field> kept = new ArrayList<>(fields.size());
+    for (HttpHead.Field field : fields) {
       String name = field.name().toLowerCase(Locale.ROOT);
       if (!isHopByHop(name, connectionOptions) && !alsoDropped.contains(name)) {
         kept.add(field);

@@ -52,14 +52,15 @@ public final class PlainHeads {
    * hop-by-hop, framing and forwarding ones.
    */
   public static List<HttpHead.Field> forwardedRequestFields(HttpHead request) {
-    return HopByHop.endToEnd(request, REQUEST_REWRITTEN);
+    return HopByHop.endToEnd(request.fields(), request.tokens("connection"), REQUEST_REWRITTEN);
   }
 
   /**
    * The request head to send upstream, always HTTP/1.1.
    *
    * @param target the request target (path and query) before the upstream's path prefix
-   * @param fields the fields to forward (see {@link #forwardedRequestFields})
+   * @param fields the fields to forward (see {@link #forwardedRequestFields}); hop-by-hop, framing and
+   *     forwarding fields among them (an interceptor may have added some) are left out
    * @param framing the request's checked framing; its {@code Transfer-Encoding} codings or its
    *     length are written again
    * @param keepAlive false to ask the upstream to close after its response ({@code Connection:
@@ -73,7 +74,8 @@ public final class PlainHeads {
         .append(client.first()).append(' ').append(Forwarding.upstreamTarget(upstream.getRawPath(), target))
         .append(" HTTP/1.1\r\n");
     forwarding.appendHost(out, client, upstream);
-    appendFields(out, fields);
+    // Fields an interceptor added go through the same filter: one framing, the proxy's own.
+    appendFields(out, HopByHop.endToEnd(fields, List.of(), REQUEST_REWRITTEN));
     appendFraming(out, client, framing.kind(), framing.length());
     forwarding.appendForwardedFields(out, client, clientAddress);
     appendVia(out, client.third(), via);
@@ -99,7 +101,7 @@ public final class PlainHeads {
       List<String> extraFields) throws MalformedHttpException {
     StringBuilder out = new StringBuilder(512)
         .append("HTTP/1.1 ").append(response.second()).append(' ').append(response.third()).append("\r\n");
-    appendFields(out, HopByHop.endToEnd(response, Set.of("content-length")));
+    appendFields(out, HopByHop.endToEnd(response.fields(), response.tokens("connection"), Set.of("content-length")));
     int status = Integer.parseInt(response.second());
     if (status >= 200 && status != 204) {
       long length = BodyFraming.declaredLength(response);

@@ -54,7 +54,7 @@ class PlainHeadsTest {
         + "X-Secret: 1\nAccept: */*\nX-Forwarded-For: 6.6.6.6\nContent-Length: 0\nCookie: a=b");
     assertThat(PlainHeads.forwardedRequestFields(request))
         .containsExactly(new HttpHead.Field("Accept", "*/*"), new HttpHead.Field("Cookie", "a=b"));
-    assertThat(HopByHop.endToEnd(request, Set.of())).extracting(HttpHead.Field::name)
+    assertThat(HopByHop.endToEnd(request.fields(), request.tokens("connection"), Set.of())).extracting(HttpHead.Field::name)
         .containsExactly("Host", "Accept", "X-Forwarded-For", "Content-Length", "Cookie");
   }
 
@@ -89,6 +89,20 @@ class PlainHeadsTest {
     assertThat(sent.fields()).contains(new HttpHead.Field("Transfer-Encoding", "gzip, chunked"));
     assertThat(sent.value("host")).isEqualTo("up");
     assertThat(BodyFraming.ofRequest(sent)).isEqualTo(BodyFraming.ofRequest(client));
+  }
+
+  @Test
+  void fieldsAnInterceptorAddedCannotChangeTheFramingOrForwarding() throws Exception {
+    HttpHead client = Heads.request("POST / HTTP/1.1\nHost: h\nContent-Length: 2");
+    List<HttpHead.Field> fields = List.of(new HttpHead.Field("Transfer-Encoding", "chunked"),
+        new HttpHead.Field("content-length", "100"), new HttpHead.Field("Connection", "close"),
+        new HttpHead.Field("X-Forwarded-For", "6.6.6.6"), new HttpHead.Field("Host", "evil"),
+        new HttpHead.Field("Proxy-Authorization", "x"), new HttpHead.Field("X-Added", "1"));
+    HttpHead sent = Heads.reparse(PlainHeads.upstreamRequest(client, "/", fields, BodyFraming.ofRequest(client),
+        FORWARDING, URI.create("ws://up"), CLIENT, true, null), false);
+    assertThat(sent.fields()).containsExactly(new HttpHead.Field("Host", "up"), new HttpHead.Field("X-Added", "1"),
+        new HttpHead.Field("Content-Length", "2"), new HttpHead.Field("X-Forwarded-For", "192.0.2.1"),
+        new HttpHead.Field("X-Forwarded-Proto", "http"), new HttpHead.Field("X-Forwarded-Host", "h"));
   }
 
   @Test
