@@ -16,10 +16,10 @@ import java.nio.ByteBuffer;
  * (no allocation) and the trailers are dropped.
  *
  * <p>Strict chunk grammar: the size is 1*HEXDIG with no sign, prefix or surrounding space and fits a
- * long; whitespace after it must be followed by a {@code ;} extension; extensions and trailer values
- * hold no control characters but tab; trailer names are tokens; obs-fold is refused; every line ends
- * with CRLF, and a bare CR or LF anywhere is an error. On a violation, bytes from the start of the
- * offending line are not relayed.
+ * long; whitespace after it must be followed by a {@code ;} extension; extensions follow the RFC's
+ * grammar (token names, token or quoted-string values); trailer names are tokens and values hold no
+ * control characters but tab; obs-fold is refused; every line ends with CRLF, and a bare CR or LF
+ * anywhere is an error. On a violation, bytes from the start of the offending line are not relayed.
  *
  * <p>One instance per message, used only by its connection's event loop.
  */
@@ -43,17 +43,25 @@ public final class BodyScanner {
   private static final int SIZE_FIRST = 0;
   private static final int SIZE = 1;
   private static final int SIZE_SPACE = 2;
-  private static final int EXTENSION = 3;
-  private static final int SIZE_LF = 4;
-  private static final int DATA = 5;
-  private static final int DATA_CR = 6;
-  private static final int DATA_LF = 7;
-  private static final int TRAILER_START = 8;
-  private static final int TRAILER_NAME = 9;
-  private static final int TRAILER_VALUE = 10;
-  private static final int TRAILER_LF = 11;
-  private static final int END_LF = 12;
-  // SIZE_FIRST to EXTENSION are the chunk-size line, TRAILER_START to END_LF the trailer section.
+  private static final int EXT_NAME_START = 3;
+  private static final int EXT_NAME = 4;
+  private static final int EXT_AFTER_NAME = 5;
+  private static final int EXT_VALUE_START = 6;
+  private static final int EXT_TOKEN = 7;
+  private static final int EXT_QUOTED = 8;
+  private static final int EXT_QUOTED_PAIR = 9;
+  private static final int EXT_VALUE_END = 10;
+  private static final int EXT_AFTER_VALUE = 11;
+  private static final int SIZE_LF = 12;
+  private static final int DATA = 13;
+  private static final int DATA_CR = 14;
+  private static final int DATA_LF = 15;
+  private static final int TRAILER_START = 16;
+  private static final int TRAILER_NAME = 17;
+  private static final int TRAILER_VALUE = 18;
+  private static final int TRAILER_LF = 19;
+  private static final int END_LF = 20;
+  // SIZE_FIRST to SIZE_LF are the chunk-size line, TRAILER_START to END_LF the trailer section.
 
   private final BodyFraming.Kind kind;
   private final long maxContentBytes;
@@ -217,7 +225,7 @@ public final class BodyScanner {
 
   /** Advances the chunk state machine over one framing byte; returns a violation or null. */
   private String step(int b) {
-    if (state <= EXTENSION && ++lineBytes > MAX_LINE_BYTES) {
+    if (state <= SIZE_LF && ++lineBytes > MAX_LINE_BYTES) {
       return "chunk size line too long";
     }
     if (state >= TRAILER_START && ++trailerBytes > maxTrailerBytes) {
@@ -248,12 +256,16 @@ public final class BodyScanner {
         return afterSize(b);
       case SIZE_SPACE:
         return afterSize(b);
-      case EXTENSION:
-        if (b == '\r') {
-          state = SIZE_LF;
-          return null;
-        }
-        return HttpHead.isFieldValueChar(b) ? null : "invalid character in chunk extension";
+      case EXT_NAME_START:
+      case EXT_NAME:
+      case EXT_AFTER_NAME:
+      case EXT_VALUE_START:
+      case EXT_TOKEN:
+      case EXT_QUOTED:
+      case EXT_QUOTED_PAIR:
+      case EXT_VALUE_END:
+      case EXT_AFTER_VALUE:
+        return extension(b) ? null : "malformed chunk extension";
       case SIZE_LF:
         if (b != '\n') {
           return "bare CR in chunk size line";
@@ -320,10 +332,65 @@ public final class BodyScanner {
       return null;
     }
     if (b == ';') {
-      state = EXTENSION;
+      state = EXT_NAME_START;
       return null;
     }
     return "malformed chunk size";
+  }
+
+  /**
+   * One byte of the chunk extensions (RFC 9112 §7.1.1): {@code *( BWS ";" BWS name [ BWS "=" BWS
+   * ( token / quoted-string ) ] )}, then CR; whether it fits.
+   */
+  private boolean extension(int b) {
+    boolean space = b == ' ' || b == '\t';
+    boolean tchar = HttpHead.isTokenChar(b);
+    switch (state) {
+      case EXT_NAME_START:
+        state = space ? EXT_NAME_START : EXT_NAME;
+        return space || tchar;
+      case EXT_NAME:
+        if (tchar) {
+          return true;
+        }
+        return afterName(b, space);
+      case EXT_AFTER_NAME:
+        return b == '=' || b == ';' ? afterName(b, false) : space;
+      case EXT_VALUE_START:
+        if (space) {
+          return true;
+        }
+        state = b == '"' ? EXT_QUOTED : EXT_TOKEN;
+        return b == '"' || tchar;
+      case EXT_TOKEN:
+        return tchar || afterValue(b, space);
+      case EXT_QUOTED:
+        if (b == '"' || b == '\\') {
+          state = b == '"' ? EXT_VALUE_END : EXT_QUOTED_PAIR;
+          return true;
+        }
+        return HttpHead.isFieldValueChar(b);
+      case EXT_QUOTED_PAIR:
+        state = EXT_QUOTED;
+        return HttpHead.isFieldValueChar(b);
+      case EXT_VALUE_END:
+        return afterValue(b, space);
+      default:
+        state = b == ';' ? EXT_NAME_START : EXT_AFTER_VALUE;
+        return b == ';' || space;
+    }
+  }
+
+  /** After an extension's name: BWS, "=", ";" or the end of the line. */
+  private boolean afterName(int b, boolean space) {
+    state = space ? EXT_AFTER_NAME : b == '=' ? EXT_VALUE_START : b == ';' ? EXT_NAME_START : SIZE_LF;
+    return space || b == '=' || b == ';' || b == '\r';
+  }
+
+  /** After an extension's value: BWS before another ";", ";" or the end of the line. */
+  private boolean afterValue(int b, boolean space) {
+    state = space ? EXT_AFTER_VALUE : b == ';' ? EXT_NAME_START : SIZE_LF;
+    return space || b == ';' || b == '\r';
   }
 
   private static int hex(int b) {

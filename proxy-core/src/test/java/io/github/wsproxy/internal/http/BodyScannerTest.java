@@ -100,6 +100,20 @@ class BodyScannerTest {
   }
 
   @Test
+  void chunkExtensionsFollowTheGrammar() {
+    String data = "\r\nhello\r\n0\r\n\r\n";
+    for (String ext : new String[] {";a", ";a=b", ";a=\"b c;\\\"\"", " ;a", "\t; a = b ;c", ";a=b;c=\"\"", ";a=\"\u00e9\""}) {
+      assertThat(scanInPieces(CHUNKED, "5" + ext + data, 1, false).stop).as(ext).isEqualTo(Stop.DONE);
+    }
+    for (String ext : new String[] {";", ";=b", "; ", ";a ", ";a=", ";a=b ", ";a=\"b", ";a=\"b\"c", ";a b", ";a=b c",
+        ";a=\"\u0001\"", ";a=\"\\\u0001\"", ";\u0080", ";a;", ";a=b\rc"}) {
+      Result result = scanInPieces(CHUNKED, "5" + ext + data, 1, false);
+      assertThat(result.stop).as(ext).isEqualTo(Stop.MALFORMED);
+      assertThat(result.error).as(ext).isIn("malformed chunk extension", "bare CR in chunk size line");
+    }
+  }
+
+  @Test
   void largestChunkSizeIsAccepted() {
     BodyScanner scanner = new BodyScanner(CHUNKED, 0, 1024, false);
     scanner.scan(bytes("7fffffffffffffff\r\nab"), 0, 20);
@@ -111,7 +125,7 @@ class BodyScannerTest {
   void bareCrOrLfAnywhereInTheFramingIsRefused() {
     assertMalformed("5\nhello\r\n0\r\n\r\n", "malformed chunk size");
     assertMalformed("5\rhello\r\n0\r\n\r\n", "bare CR in chunk size line");
-    assertMalformed("5;a\nb\r\nhello\r\n0\r\n\r\n", "invalid character in chunk extension");
+    assertMalformed("5;a\nb\r\nhello\r\n0\r\n\r\n", "malformed chunk extension");
     assertMalformed("5\r\nhello\n0\r\n\r\n", "chunk data longer than its size");
     assertMalformed("5\r\nhello\r0\r\n\r\n", "bare CR after chunk data");
     assertMalformed("0\r\nA: b\nC: d\r\n\r\n", "invalid character in trailer field");
@@ -128,7 +142,7 @@ class BodyScannerTest {
   @Test
   void nulAndObsFoldAndBadNamesInTrailersAreRefused() {
     assertMalformed("0\r\nA: b\0c\r\n\r\n", "invalid character in trailer field");
-    assertMalformed("5;a\0\r\nhello\r\n0\r\n\r\n", "invalid character in chunk extension");
+    assertMalformed("5;a\0\r\nhello\r\n0\r\n\r\n", "malformed chunk extension");
     assertMalformed("0\r\nA: b\r\n c\r\n\r\n", "obs-fold in trailer section");
     assertMalformed("0\r\nA b: c\r\n\r\n", "malformed trailer field");
     assertMalformed("0\r\n: c\r\n\r\n", "malformed trailer field");
