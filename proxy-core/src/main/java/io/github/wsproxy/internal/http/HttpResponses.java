@@ -40,6 +40,7 @@ public final class HttpResponses {
       case 404: return "Not Found";
       case 405: return "Method Not Allowed";
       case 408: return "Request Timeout";
+      case 413: return "Content Too Large";
       case 426: return "Upgrade Required";
       case 429: return "Too Many Requests";
       case 431: return "Request Header Fields Too Large";
