@@ -438,6 +438,24 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * See {@link Builder#plainHttp(boolean)}.
+   *
+   * @return whether requests without an upgrade are relayed as HTTP
+   */
+  public boolean plainHttp() {
+    return settings.plainHttp();
+  }
+
+  /**
+   * See {@link Builder#maxRequestBodyBytes(long)}.
+   *
+   * @return the largest relayed HTTP request body, in bytes; 0 for no limit
+   */
+  public long maxRequestBodyBytes() {
+    return settings.maxRequestBodyBytes();
+  }
+
+  /**
    * See {@link Builder#eventLoops(int)}.
    *
    * @return the number of event-loop threads
@@ -836,14 +854,45 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The HTTP status answered to a request that is not a WebSocket upgrade. Default 426 (Upgrade
-     * Required); any 4xx status is accepted.
+     * The HTTP status answered to a request that is not a WebSocket upgrade when {@link
+     * #plainHttp(boolean) plainHttp} is off. Default 426 (Upgrade Required); any 4xx status is
+     * accepted.
      *
      * @param status the status to answer; a 4xx status
      * @return this builder
      */
     public Builder nonUpgradeStatus(int status) {
       settings.nonUpgradeStatus(status);
+      return this;
+    }
+
+    /**
+     * Whether requests without an upgrade are relayed to the same route and upstream group as
+     * HTTP/1.1, as nginx's recipe does under {@code location /}: pages, socket.io's polling
+     * transport, SockJS's {@code /info}, SignalR's {@code /negotiate}, health checks. They get the
+     * same balancing, failover, timeouts, forwarding headers and handshake hooks ({@link
+     * Handshake#isUpgrade()} tells them apart); bodies stream through without message hooks.
+     * Default true; false makes a WebSocket-only proxy that answers such requests with {@link
+     * #nonUpgradeStatus(int)}.
+     *
+     * @param relay true to relay plain HTTP requests, false to answer them with the non-upgrade status
+     * @return this builder
+     */
+    public Builder plainHttp(boolean relay) {
+      settings.plainHttp(relay);
+      return this;
+    }
+
+    /**
+     * The largest request body relayed for a plain HTTP request; a larger one gets 413 (Content Too
+     * Large): before anything is relayed when its {@code Content-Length} says so, at the limit when
+     * it is chunked. Default 16 MiB, as {@link #maxMessageBytes(long)}.
+     *
+     * @param bytes the largest request body in bytes; 0 for no limit
+     * @return this builder
+     */
+    public Builder maxRequestBodyBytes(long bytes) {
+      settings.maxRequestBodyBytes(bytes);
       return this;
     }
 

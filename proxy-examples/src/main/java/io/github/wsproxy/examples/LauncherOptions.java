@@ -86,8 +86,13 @@ public final class LauncherOptions {
         (o, v) -> o.builder.maxMessageBytes(size(v)));
     flag("--event-loops", "N", "event-loop threads (default: number of processors)",
         (o, v) -> o.builder.eventLoops(integer(v)));
-    flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests (default 426)",
+    flag("--no-plain-http", null, "WebSocket only: answer requests without an upgrade with --non-upgrade-status"
+            + " instead of relaying them as HTTP",
+        (o, v) -> o.builder.plainHttp(false));
+    flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests with --no-plain-http (default 426)",
         (o, v) -> o.builder.nonUpgradeStatus(integer(v)));
+    flag("--max-request-body-bytes", "SIZE", "largest plain HTTP request body, else 413; 0 = no limit (default 16MiB)",
+        (o, v) -> o.builder.maxRequestBodyBytes(size(v)));
     flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",
         (o, v) -> o.builder.preserveHost(true));
     flag("--no-permessage-deflate", null, "strip the client's permessage-deflate offer",

@@ -47,6 +47,8 @@ public final class ProxySettings {
   private final boolean preserveHost;
   private final boolean permessageDeflate;
   private final int nonUpgradeStatus;
+  private final boolean plainHttp;
+  private final long maxRequestBodyBytes;
   private final int eventLoops;
   private final int acceptBacklog;
   private final ServerTls listenTls;
@@ -85,6 +87,8 @@ public final class ProxySettings {
     this.preserveHost = builder.preserveHost;
     this.permessageDeflate = builder.permessageDeflate;
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
+    this.plainHttp = builder.plainHttp;
+    this.maxRequestBodyBytes = builder.maxRequestBodyBytes;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.listenTls = builder.listenTls;
@@ -211,6 +215,14 @@ public final class ProxySettings {
     return nonUpgradeStatus;
   }
 
+  public boolean plainHttp() {
+    return plainHttp;
+  }
+
+  public long maxRequestBodyBytes() {
+    return maxRequestBodyBytes;
+  }
+
   public int eventLoops() {
     return eventLoops;
   }
@@ -311,6 +323,8 @@ public final class ProxySettings {
     private boolean preserveHost;
     private boolean permessageDeflate = true;
     private int nonUpgradeStatus = 426;
+    private boolean plainHttp = true;
+    private long maxRequestBodyBytes = 16L * 1024 * 1024;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private ServerTls listenTls;
@@ -349,6 +363,8 @@ public final class ProxySettings {
       this.preserveHost = settings.preserveHost;
       this.permessageDeflate = settings.permessageDeflate;
       this.nonUpgradeStatus = settings.nonUpgradeStatus;
+      this.plainHttp = settings.plainHttp;
+      this.maxRequestBodyBytes = settings.maxRequestBodyBytes;
       this.eventLoops = settings.eventLoops;
       this.acceptBacklog = settings.acceptBacklog;
       this.listenTls = settings.listenTls;
@@ -460,6 +476,16 @@ public final class ProxySettings {
         throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
       }
       this.nonUpgradeStatus = status;
+      return this;
+    }
+
+    public Builder plainHttp(boolean relay) {
+      this.plainHttp = relay;
+      return this;
+    }
+
+    public Builder maxRequestBodyBytes(long bytes) {
+      this.maxRequestBodyBytes = Checks.atLeast("maxRequestBodyBytes", 0L, bytes);
       return this;
     }
 

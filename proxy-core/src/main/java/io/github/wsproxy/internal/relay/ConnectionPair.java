@@ -163,6 +163,26 @@ final class ConnectionPair implements ConnectionHandle.Control {
     enter(new Responding(this, response));
   }
 
+  /**
+   * An HTTP exchange ended and the client's connection stays: the upstream's is closed (it was
+   * asked to close), and the client's next request is read, starting with {@code pipelined}.
+   */
+  void keepAlive(byte[] pipelined) {
+    upstream.close(false);
+    upstream = new Leg(this, Direction.UPSTREAM_TO_CLIENT);
+    if (upstreams != null) {
+      upstreams.release();
+      upstreams = null;
+    }
+    enter(new ClientHandshake(this, pipelined));
+  }
+
+  /** An HTTP exchange ended and the client's connection with it, once the client has read everything. */
+  void closeAfterExchange() {
+    upstream.close(false);
+    enter(new Responding(this, new byte[0]));
+  }
+
   /** Ends the connection now, saying why. */
   void end(String note) {
     report.note(note);

@@ -50,6 +50,10 @@ final class ConnectionReport {
   private InetSocketAddress upstreamAddress;
   private Duration connectTime;
   private boolean outcomeReported;
+  /** Plain HTTP exchanges completed on this connection (each logged by itself). */
+  private int exchanges;
+  /** When the request being handled arrived: the connection's start for its first. */
+  private long exchangeStartNanos = startNanos;
   /** Traffic already reported to the event listener. */
   private final long[] reportedTraffic = new long[4];
 
@@ -68,6 +72,9 @@ final class ConnectionReport {
     requestMethod = method;
     requestTarget = target;
     requestNanos = System.nanoTime();
+    if (exchanges > 0) {
+      exchangeStartNanos = requestNanos;
+    }
   }
 
   void route(String name) {
@@ -206,12 +213,33 @@ final class ConnectionReport {
         Duration.ofNanos(now - startNanos), traffic[0], traffic[1], traffic[2], traffic[3]);
   }
 
+  /**
+   * A plain HTTP exchange completed: its access log line is written, and the report is ready for
+   * the connection's next request (the connection's own line is left out unless one comes).
+   */
+  void exchangeDone(long bytesFromClient, long bytesToClient, UpstreamSelection upstreams) {
+    if (accessLog.isInfoEnabled()) {
+      accessLog.info("conn={} client={} request=\"{} {}\" upstream={} status={} duration={}ms up={}B down={}B"
+              + " http tries={}{}{}",
+          id, address(clientAddress), requestMethod, requestTarget,
+          upstreamAddress == null ? "-" : address(upstreamAddress), status,
+          (System.nanoTime() - exchangeStartNanos) / 1_000_000, bytesFromClient, bytesToClient, upstreams.tries(),
+          upstreams.failures().isEmpty() ? "" : " failed=\"" + upstreams.failures() + '"',
+          routeName == null || routeName.isEmpty() ? "" : " route=" + routeName);
+    }
+    exchanges++;
+    requestMethod = null;
+    requestTarget = null;
+    status = 0;
+    note = "";
+  }
+
   /** Writes the access log line. */
   void logAccess(long[] traffic, UpstreamSelection upstreams) {
-    if (!accessLog.isInfoEnabled()) {
+    if (!accessLog.isInfoEnabled() || (requestTarget == null && exchanges > 0)) {
       return;
     }
-    long millis = (System.nanoTime() - startNanos) / 1_000_000;
+    long millis = (System.nanoTime() - exchangeStartNanos) / 1_000_000;
     String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
             + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}{}",

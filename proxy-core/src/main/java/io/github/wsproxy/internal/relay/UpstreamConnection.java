@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.http.BadUpstreamException;
+import io.github.wsproxy.internal.http.BodyFraming;
 import io.github.wsproxy.internal.http.HandshakeTranslator;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * blocking (TLS for wss://), sends the translated request, and reads the answer. A failure or a 5xx
  * answer moves on to the next server while there is one; the upstream's 101 earns the client its
  * 101 and opens the connection; any other answer is relayed to the client as it is. The connect
- * timeout bounds all tries together.
+ * timeout bounds all tries together. A plain HTTP request goes on to an {@link HttpExchange} as
+ * soon as the connection (and its TLS) is up: only connecting fails over.
  */
 final class UpstreamConnection extends Phase {
   private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
@@ -41,7 +43,10 @@ final class UpstreamConnection extends Phase {
 
   private final ProxySettings config;
   private final HttpHead request;
+  /** Rewrites an upgrade's heads; null for a plain request. */
   private final HandshakeTranslator translator;
+  /** The framing of a plain request's body; null for an upgrade. */
+  private final BodyFraming plainFraming;
   /** What the interceptors made of the request; null when there are none. */
   private final RequestHandshake handshake;
   private final EarlyClientBytes early;
@@ -55,11 +60,12 @@ final class UpstreamConnection extends Phase {
   private HttpHead answer;
 
   UpstreamConnection(ConnectionPair pair, HttpHead request, HandshakeTranslator translator,
-      RequestHandshake handshake, EarlyClientBytes early) {
+      BodyFraming plainFraming, RequestHandshake handshake, EarlyClientBytes early) {
     super(pair);
     this.config = pair.config;
     this.request = request;
     this.translator = translator;
+    this.plainFraming = plainFraming;
     this.handshake = handshake;
     this.early = early;
   }
@@ -238,6 +244,10 @@ final class UpstreamConnection extends Phase {
   }
 
   private void sendRequest() {
+    if (plainFraming != null) {
+      pair.enter(new HttpExchange(pair, request, plainFraming, handshake, upstreams, early.take()));
+      return;
+    }
     step = Step.HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
     Leg upstream = pair.upstream();

@@ -1,0 +1,416 @@
+package io.github.wsproxy.internal.relay;
+
+import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.BodyFraming;
+import io.github.wsproxy.internal.http.BodyScanner;
+import io.github.wsproxy.internal.http.Forwarding;
+import io.github.wsproxy.internal.http.HeadReader;
+import io.github.wsproxy.internal.http.HttpHead;
+import io.github.wsproxy.internal.http.MalformedHttpException;
+import io.github.wsproxy.internal.http.Persistence;
+import io.github.wsproxy.internal.http.PlainHeads;
+import io.github.wsproxy.internal.http.Rejection;
+import io.github.wsproxy.internal.intercept.RequestHandshake;
+import io.github.wsproxy.internal.loop.BufferPool;
+import io.github.wsproxy.internal.upstream.UpstreamSelection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One plain HTTP/1.1 exchange on a connected upstream: the request head (hop-by-hop fields dropped,
+ * forwarding fields added, framing written once) and its body go upstream, the upstream's interim
+ * (1xx) and final response come back, each body streamed as it arrives through a {@link
+ * BodyScanner} that finds its end and checks its chunks: at most one pooled buffer per direction is
+ * held, and only while its bytes wait for the other socket, which is then the only one read.
+ *
+ * <p>The response may start before the request's body is complete (the client's connection then
+ * ends after it). The route's read timeout bounds the time between reads (long polls and
+ * server-sent events are fine while bytes keep coming), its send timeout a write that cannot
+ * proceed. A bad request body is answered 400 (413 over the limit) while no response has started; a
+ * malformed or oversized response head 502; a failure once the response started ends the
+ * client's connection, so a truncated body is never presented as complete.
+ *
+ * <p>When both messages are complete and both sides allow it, the client's connection is kept
+ * for its next request (a {@link ClientHandshake} again, which may also be an upgrade); the
+ * upstream connection is closed (it was asked to, as in nginx's recipe).
+ */
+final class HttpExchange extends Phase {
+  private static final byte[] NONE = new byte[0];
+
+  private final ProxySettings config;
+  private final HttpHead request;
+  private final BufferPool buffers;
+  private final UpstreamSelection upstreams;
+  private final BodyScanner requestBody;
+  /** Bytes waiting to be written upstream (the head, then pieces of the body); null when none. */
+  private ByteBuffer toUpstream;
+  /** What the client sent after this request's body: the start of its next request. */
+  private byte[] nextRequest = NONE;
+
+  private HeadReader responseHead;
+  private BodyScanner responseBody;
+  /** Bytes waiting to be written to the client; null when none. */
+  private ByteBuffer toClient;
+  /** Whether the final response's head has been queued for the client. */
+  private boolean responseStarted;
+  private boolean clientKeepsAlive;
+  private long bytesFromClient;
+  private long bytesToClient;
+
+  /**
+   * @param handshake what interceptors made of the request (target and fields); null when none ran
+   * @param early what the client sent after the request head while the upstream was connected
+   */
+  HttpExchange(ConnectionPair pair, HttpHead request, BodyFraming framing, RequestHandshake handshake,
+      UpstreamSelection upstreams, byte[] early) {
+    super(pair);
+    this.config = pair.config;
+    this.request = request;
+    this.buffers = pair.loop.buffers();
+    this.upstreams = upstreams;
+    this.requestBody = new BodyScanner(framing, config.maxRequestBodyBytes(), config.maxHeaderBytes(), false);
+    Forwarding forwarding = new Forwarding(config.preserveHost(), config.listenTls() != null,
+        pair.owner.limits().trustedProxies());
+    byte[] head = PlainHeads.upstreamRequest(request,
+        handshake == null ? request.second() : handshake.upstreamTarget(),
+        handshake == null ? PlainHeads.forwardedRequestFields(request) : handshake.upstreamFields(),
+        framing, forwarding, upstreams.current().url(), pair.clientAddress, false, null);
+    ByteBuffer earlyBody = ByteBuffer.wrap(early);
+    int end = requestBody.scan(earlyBody, 0, early.length);
+    int relayEnd = requestBody.relayEnd();
+    nextRequest = Arrays.copyOfRange(early, end, early.length);
+    bytesFromClient = end;
+    byte[] first = Arrays.copyOf(head, head.length + relayEnd);
+    System.arraycopy(early, 0, first, head.length, relayEnd);
+    toUpstream = ByteBuffer.wrap(first);
+  }
+
+  @Override
+  void start() {
+    upstreams.succeeded();
+    pair.report.note("");
+    responseHead = new HeadReader(config.maxHeaderBytes());
+    progressed();
+    if (requestBodyFailed()) {
+      return;
+    }
+    pair.upstream().interest(SelectionKey.OP_READ, true);
+    pumpRequest();
+    if (pair.phase() == this) {
+      pumpResponse();
+    }
+  }
+
+  @Override
+  String name() {
+    return "http";
+  }
+
+  @Override
+  void onReady(Leg leg, int readyOps) {
+    if (leg.direction.fromClient()) {
+      if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+        pumpResponse();
+      }
+      if ((readyOps & SelectionKey.OP_READ) != 0 && pair.phase() == this) {
+        pumpRequest();
+      }
+    } else {
+      if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+        pumpRequest();
+      }
+      if ((readyOps & SelectionKey.OP_READ) != 0 && pair.phase() == this) {
+        pumpResponse();
+      }
+    }
+  }
+
+  @Override
+  void onDeadline(long now) {
+    if (responseStarted) {
+      pair.end("no progress within the read or send timeout during the response");
+    } else if (!requestBody.done() && toUpstream == null) {
+      pair.reject(Rejection.of(408, "request body not received within " + pair.route().timeouts().read()));
+    } else {
+      upstreams.timedOut();
+      pair.reject(Rejection.of(504, "upstream did not answer within " + pair.route().timeouts().read()));
+    }
+  }
+
+  // ---------------------------------------------------------------- client to upstream
+
+  /** Moves the request's body upstream until it is complete or a socket must wait. */
+  private void pumpRequest() {
+    Leg client = pair.client;
+    Leg upstream = pair.upstream();
+    while (pair.phase() == this) {
+      if (toUpstream != null) {
+        try {
+          if (!writeOut(upstream, toUpstream)) {
+            client.interest(SelectionKey.OP_READ, false);
+            upstream.interest(SelectionKey.OP_WRITE, true);
+            pair.timers.deadlineIn(pair.route().timeouts().send());
+            return;
+          }
+        } catch (IOException e) {
+          upstreamFailed("upstream failed while receiving the request: " + e.getMessage());
+          return;
+        }
+        release(toUpstream);
+        toUpstream = null;
+        upstream.interest(SelectionKey.OP_WRITE, false);
+        progressed();
+      }
+      if (requestBody.done()) {
+        client.interest(SelectionKey.OP_READ, false); // the next request waits for this response
+        return;
+      }
+      ByteBuffer buffer = buffers.acquire();
+      int n;
+      try {
+        n = client.read(buffer);
+      } catch (IOException e) {
+        buffers.release(buffer);
+        clientFailed(e);
+        return;
+      }
+      if (n <= 0) {
+        buffers.release(buffer);
+        if (n < 0) {
+          pair.end("client left before its request body was complete");
+        } else {
+          client.interest(SelectionKey.OP_READ, true);
+        }
+        return;
+      }
+      buffer.flip();
+      int end = requestBody.scan(buffer, 0, buffer.limit());
+      bytesFromClient += end;
+      if (end < buffer.limit()) {
+        nextRequest = new byte[buffer.limit() - end];
+        buffer.get(end, nextRequest);
+      }
+      buffer.limit(requestBody.relayEnd());
+      toUpstream = buffer;
+      progressed();
+      if (requestBodyFailed()) {
+        return;
+      }
+    }
+  }
+
+  /** Answers a malformed (400) or too large (413) request body; true when it did. */
+  private boolean requestBodyFailed() {
+    BodyScanner.Stop stop = requestBody.stop();
+    if (stop != BodyScanner.Stop.MALFORMED && stop != BodyScanner.Stop.TOO_LARGE) {
+      return false;
+    }
+    release(toUpstream);
+    toUpstream = null;
+    if (responseStarted) {
+      pair.end("request body: " + (stop == BodyScanner.Stop.TOO_LARGE ? "too large" : requestBody.error()));
+    } else if (stop == BodyScanner.Stop.TOO_LARGE) {
+      pair.reject(Rejection.of(413, "request body larger than " + config.maxRequestBodyBytes() + " bytes"));
+    } else {
+      pair.reject(Rejection.of(400, "malformed request body: " + requestBody.error()));
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- upstream to client
+
+  /** Moves the response to the client until it is complete or a socket must wait. */
+  private void pumpResponse() {
+    Leg client = pair.client;
+    Leg upstream = pair.upstream();
+    while (pair.phase() == this) {
+      if (toClient != null) {
+        try {
+          if (!writeOut(client, toClient)) {
+            upstream.interest(SelectionKey.OP_READ, false);
+            client.interest(SelectionKey.OP_WRITE, true);
+            pair.timers.deadlineIn(pair.route().timeouts().send());
+            return;
+          }
+        } catch (IOException e) {
+          clientFailed(e);
+          return;
+        }
+        release(toClient);
+        toClient = null;
+        client.interest(SelectionKey.OP_WRITE, false);
+        progressed();
+      }
+      if (responseBody != null && responseBody.done()) {
+        exchangeDone();
+        return;
+      }
+      ByteBuffer buffer = buffers.acquire();
+      int n;
+      try {
+        n = upstream.read(buffer);
+      } catch (IOException e) {
+        buffers.release(buffer);
+        upstreamFailed("upstream failed during the response: " + e.getMessage());
+        return;
+      }
+      if (n <= 0) {
+        buffers.release(buffer);
+        if (n < 0) {
+          upstreamClosed();
+        } else {
+          upstream.interest(SelectionKey.OP_READ, true);
+        }
+        return;
+      }
+      buffer.flip();
+      progressed();
+      if (responseBody == null) {
+        responseHead.append(buffer);
+        buffers.release(buffer);
+        readResponseHeads();
+      } else {
+        relayResponseBody(buffer, 0);
+      }
+    }
+  }
+
+  /** Handles every complete head the upstream sent: interim ones go to the client, the final one starts the body. */
+  private void readResponseHeads() {
+    while (responseBody == null && pair.phase() == this) {
+      if (responseHead.overLimit()) {
+        badUpstream("upstream response head larger than " + config.maxHeaderBytes() + " bytes");
+        return;
+      }
+      if (!responseHead.complete()) {
+        return;
+      }
+      HttpHead response;
+      BodyFraming framing;
+      byte[] clientHead;
+      boolean interim;
+      try {
+        response = responseHead.parse(true);
+        interim = response.second().startsWith("1");
+        if (response.second().equals("101")) {
+          throw new MalformedHttpException("101 to a request without an upgrade");
+        }
+        framing = BodyFraming.ofResponse(response, request.first());
+        boolean http10Client = request.third().equals("HTTP/1.0");
+        clientKeepsAlive = !interim && requestBody.done() && Persistence.clientMayContinue(request, framing);
+        clientHead = PlainHeads.clientResponse(response, http10Client && framing.kind() == BodyFraming.Kind.CHUNKED,
+            clientKeepsAlive || interim, null, List.of());
+        if (interim && http10Client) {
+          clientHead = NONE; // an HTTP/1.0 client knows no interim responses
+        }
+      } catch (MalformedHttpException e) {
+        badUpstream("malformed upstream response: " + e.getMessage());
+        return;
+      }
+      byte[] rest = responseHead.remainder();
+      if (interim) {
+        responseHead = new HeadReader(config.maxHeaderBytes());
+        responseHead.append(ByteBuffer.wrap(rest));
+        bytesToClient += clientHead.length;
+        queueToClient(ByteBuffer.wrap(clientHead));
+        continue;
+      }
+      responseStarted = true;
+      pair.report.status(Integer.parseInt(response.second()));
+      responseBody = new BodyScanner(framing, 0, config.maxHeaderBytes(),
+          request.third().equals("HTTP/1.0") && framing.kind() == BodyFraming.Kind.CHUNKED);
+      byte[] first = Arrays.copyOf(clientHead, clientHead.length + rest.length);
+      System.arraycopy(rest, 0, first, clientHead.length, rest.length);
+      relayResponseBody(ByteBuffer.wrap(first), clientHead.length);
+    }
+  }
+
+  /** Queues {@code buffer[0, from)} (a head, or nothing) and the body bytes after it, as far as the body goes. */
+  private void relayResponseBody(ByteBuffer buffer, int from) {
+    responseBody.scan(buffer, from, buffer.limit());
+    if (responseBody.stop() == BodyScanner.Stop.MALFORMED) {
+      release(buffer);
+      pair.end("malformed upstream response body: " + responseBody.error());
+      return;
+    }
+    buffer.limit(responseBody.relayEnd());
+    bytesToClient += buffer.remaining();
+    queueToClient(buffer);
+  }
+
+  private void queueToClient(ByteBuffer buffer) {
+    if (toClient == null) {
+      toClient = buffer;
+      return;
+    }
+    // an interim head still waits: the two go out together
+    ByteBuffer both = ByteBuffer.allocate(toClient.remaining() + buffer.remaining());
+    both.put(toClient).put(buffer).flip();
+    release(toClient);
+    release(buffer);
+    toClient = both;
+  }
+
+  /** The upstream closed its connection. */
+  private void upstreamClosed() {
+    if (responseBody != null && responseBody.endOfInput()) {
+      pumpResponse(); // a body read until the close is complete
+    } else if (responseStarted) {
+      pair.end("upstream closed the connection before its response was complete");
+    } else {
+      upstreamFailed("upstream closed the connection before its response");
+    }
+  }
+
+  private void upstreamFailed(String reason) {
+    if (responseStarted) {
+      pair.end(reason);
+    } else {
+      upstreams.failed(reason);
+      pair.reject(Rejection.of(502, reason));
+    }
+  }
+
+  private void badUpstream(String reason) {
+    if (responseStarted) {
+      pair.end(reason);
+    } else {
+      pair.reject(Rejection.of(502, reason));
+    }
+  }
+
+  // ---------------------------------------------------------------- the end of the exchange
+
+  /** Both messages are complete and written: the client's next request, or the end. */
+  private void exchangeDone() {
+    pair.report.exchangeDone(bytesFromClient, bytesToClient, upstreams);
+    if (clientKeepsAlive) {
+      pair.keepAlive(nextRequest);
+    } else {
+      pair.closeAfterExchange();
+    }
+  }
+
+  /** Writes a buffer's remaining bytes; true once all of them (and the transport's) are out. */
+  private static boolean writeOut(Leg leg, ByteBuffer buffer) throws IOException {
+    if (buffer.hasRemaining()) {
+      leg.write(buffer);
+    }
+    return !buffer.hasRemaining() && leg.flushTransport();
+  }
+
+  /** Returns a pooled buffer; buffers wrapping heads are left to the garbage collector. */
+  private void release(ByteBuffer buffer) {
+    if (buffer != null && buffer.isDirect()) {
+      buffers.release(buffer);
+    }
+  }
+
+  /** Bytes moved: the read timeout starts again. */
+  private void progressed() {
+    pair.timers.deadlineIn(pair.route().timeouts().read());
+  }
+}
