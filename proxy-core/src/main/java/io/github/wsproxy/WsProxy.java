@@ -456,6 +456,24 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * See {@link Builder#upstreamKeepAlive(int)}.
+   *
+   * @return idle keep-alive upstream connections kept per server and event loop; 0 when off
+   */
+  public int upstreamKeepAlive() {
+    return settings.upstreamKeepAlive();
+  }
+
+  /**
+   * See {@link Builder#upstreamKeepAliveTimeout(Duration)}.
+   *
+   * @return how long an idle keep-alive upstream connection is kept
+   */
+  public Duration upstreamKeepAliveTimeout() {
+    return settings.upstreamKeepAliveTimeout();
+  }
+
+  /**
    * See {@link Builder#eventLoops(int)}.
    *
    * @return the number of event-loop threads
@@ -893,6 +911,35 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder maxRequestBodyBytes(long bytes) {
       settings.maxRequestBodyBytes(bytes);
+      return this;
+    }
+
+    /**
+     * How many idle upstream connections plain HTTP requests keep open per upstream server and
+     * event loop for the next request, as nginx's {@code keepalive N;} with {@code
+     * proxy_set_header Connection "";}. A connection goes back only after a response read
+     * completely; a request that fails on one before any of its response was relayed is sent once
+     * more on a new connection when its method is idempotent and it has no body. Default 32; 0
+     * closes every upstream connection after its response ({@code Connection: close}, as nginx's
+     * recipe).
+     *
+     * @param idlePerServer idle connections kept per server and event loop; 0 for none
+     * @return this builder
+     */
+    public Builder upstreamKeepAlive(int idlePerServer) {
+      settings.upstreamKeepAlive(idlePerServer);
+      return this;
+    }
+
+    /**
+     * How long an idle keep-alive upstream connection is kept before the proxy closes it. Default
+     * 60 s; keep it below the upstream server's own idle timeout.
+     *
+     * @param timeout the idle time after which a kept connection is closed
+     * @return this builder
+     */
+    public Builder upstreamKeepAliveTimeout(Duration timeout) {
+      settings.upstreamKeepAliveTimeout(timeout);
       return this;
     }
 

@@ -180,7 +180,7 @@ class PlainHttpTest {
         c.respond(200, "OK", List.of("X-Conn: " + request.header("Connection")), ("at " + request.target()).getBytes(StandardCharsets.UTF_8));
       }
     })) {
-      start(WsProxy.builder().upstream(raw.uri()));
+      start(WsProxy.builder().upstream(raw.uri()).upstreamKeepAlive(0)); // nginx's recipe: Connection: close
       try (RawClient client = RawClient.connect(proxy.port())) {
         client.sendRaw("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n");
         HttpHead first = client.readResponse(DEADLINE);
@@ -197,6 +197,45 @@ class PlainHttpTest {
       }
       assertThat(raw.connectionCount()).isEqualTo(3);
       raw.assertNoFailures();
+    }
+  }
+
+  @Test
+  void keepsUpstreamConnectionsAliveAndSendsAnIdempotentRequestAgainWhenAKeptOneFails() throws Exception {
+    try (RawUpstream raw = RawUpstream.start(c -> {
+      try {
+        for (int i = 0; ; i++) {
+          HttpHead request = c.readRequest();
+          if (request.target().startsWith("/drop") && (c.index() == 0 || request.method().equals("POST")) && i > 0) {
+            c.abort(); // a kept connection the server has given up on
+            return;
+          }
+          c.respond(200, "OK", List.of("X-Conn: " + request.header("Connection")), ("conn " + c.index()).getBytes(StandardCharsets.UTF_8));
+        }
+      } catch (AssertionError closed) {
+        // the proxy closed the idle connection
+      }
+    })) {
+      start(WsProxy.builder().upstream(raw.uri()).upstreamKeepAliveTimeout(Duration.ofMillis(300)));
+      try (RawClient client = RawClient.connect(proxy.port())) {
+        client.sendRaw("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        HttpHead first = client.readResponse(DEADLINE);
+        assertThat(first.bodyText()).isEqualTo("conn 0");
+        assertThat(first.header("X-Conn")).isEqualTo("null");
+        client.sendRaw("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(client.readResponse(DEADLINE).bodyText()).as("kept upstream connection").isEqualTo("conn 0");
+        client.sendRaw("GET /drop HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(client.readResponse(DEADLINE).bodyText()).as("sent again on a new connection").isEqualTo("conn 1");
+        client.sendRaw("POST /drop HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx");
+        assertThat(client.readResponse(DEADLINE).statusCode()).as("not idempotent: not sent again").isEqualTo(502);
+      }
+      raw.awaitScriptsFinished(2, DEADLINE);
+      try (RawClient client = RawClient.connect(proxy.port())) {
+        client.sendRaw("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(client.readResponse(DEADLINE).bodyText()).isEqualTo("conn 2");
+        raw.awaitScriptsFinished(3, DEADLINE); // closed once idle past upstreamKeepAliveTimeout
+      }
+      assertThat(raw.connectionCount()).isEqualTo(3);
     }
   }
 

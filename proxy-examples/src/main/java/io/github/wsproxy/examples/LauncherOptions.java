@@ -91,6 +91,11 @@ public final class LauncherOptions {
         (o, v) -> o.builder.plainHttp(false));
     flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests with --no-plain-http (default 426)",
         (o, v) -> o.builder.nonUpgradeStatus(integer(v)));
+    flag("--upstream-keepalive", "N", "idle upstream connections kept per server and event loop for plain HTTP,"
+            + " 0 = Connection: close (default 32)",
+        (o, v) -> o.builder.upstreamKeepAlive(integer(v)));
+    flag("--upstream-keepalive-timeout", "DURATION", "close a kept upstream connection idle this long (default 60s)",
+        (o, v) -> o.builder.upstreamKeepAliveTimeout(duration(v)));
     flag("--max-request-body-bytes", "SIZE", "largest plain HTTP request body, else 413; 0 = no limit (default 16MiB)",
         (o, v) -> o.builder.maxRequestBodyBytes(size(v)));
     flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",

@@ -29,7 +29,8 @@ class LauncherTest {
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
-        "--no-plain-http", "--max-request-body-bytes", "2MiB",
+        "--no-plain-http", "--max-request-body-bytes", "2MiB", "--upstream-keepalive", "8",
+        "--upstream-keepalive-timeout", "20s",
         "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
         "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
         "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
@@ -51,6 +52,8 @@ class LauncherTest {
     assertThat(proxy.nonUpgradeStatus()).isEqualTo(404);
     assertThat(proxy.plainHttp()).isFalse();
     assertThat(proxy.maxRequestBodyBytes()).isEqualTo(2 << 20);
+    assertThat(proxy.upstreamKeepAlive()).isEqualTo(8);
+    assertThat(proxy.upstreamKeepAliveTimeout()).isEqualTo(Duration.ofSeconds(20));
     assertThat(proxy.preserveHost()).isTrue();
     assertThat(proxy.permessageDeflate()).isFalse();
     assertThat(proxy.validateUtf8()).isFalse();

@@ -49,6 +49,8 @@ public final class ProxySettings {
   private final int nonUpgradeStatus;
   private final boolean plainHttp;
   private final long maxRequestBodyBytes;
+  private final int upstreamKeepAlive;
+  private final Duration upstreamKeepAliveTimeout;
   private final int eventLoops;
   private final int acceptBacklog;
   private final ServerTls listenTls;
@@ -89,6 +91,8 @@ public final class ProxySettings {
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
     this.plainHttp = builder.plainHttp;
     this.maxRequestBodyBytes = builder.maxRequestBodyBytes;
+    this.upstreamKeepAlive = builder.upstreamKeepAlive;
+    this.upstreamKeepAliveTimeout = builder.upstreamKeepAliveTimeout;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.listenTls = builder.listenTls;
@@ -223,6 +227,14 @@ public final class ProxySettings {
     return maxRequestBodyBytes;
   }
 
+  public int upstreamKeepAlive() {
+    return upstreamKeepAlive;
+  }
+
+  public Duration upstreamKeepAliveTimeout() {
+    return upstreamKeepAliveTimeout;
+  }
+
   public int eventLoops() {
     return eventLoops;
   }
@@ -325,6 +337,8 @@ public final class ProxySettings {
     private int nonUpgradeStatus = 426;
     private boolean plainHttp = true;
     private long maxRequestBodyBytes = 16L * 1024 * 1024;
+    private int upstreamKeepAlive = 32;
+    private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(60);
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private ServerTls listenTls;
@@ -365,6 +379,8 @@ public final class ProxySettings {
       this.nonUpgradeStatus = settings.nonUpgradeStatus;
       this.plainHttp = settings.plainHttp;
       this.maxRequestBodyBytes = settings.maxRequestBodyBytes;
+      this.upstreamKeepAlive = settings.upstreamKeepAlive;
+      this.upstreamKeepAliveTimeout = settings.upstreamKeepAliveTimeout;
       this.eventLoops = settings.eventLoops;
       this.acceptBacklog = settings.acceptBacklog;
       this.listenTls = settings.listenTls;
@@ -486,6 +502,16 @@ public final class ProxySettings {
 
     public Builder maxRequestBodyBytes(long bytes) {
       this.maxRequestBodyBytes = Checks.atLeast("maxRequestBodyBytes", 0L, bytes);
+      return this;
+    }
+
+    public Builder upstreamKeepAlive(int idlePerServer) {
+      this.upstreamKeepAlive = Checks.atLeast("upstreamKeepAlive", 0, idlePerServer);
+      return this;
+    }
+
+    public Builder upstreamKeepAliveTimeout(Duration timeout) {
+      this.upstreamKeepAliveTimeout = Checks.atLeast("upstreamKeepAliveTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 

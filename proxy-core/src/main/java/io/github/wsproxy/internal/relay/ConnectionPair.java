@@ -167,20 +167,27 @@ final class ConnectionPair implements ConnectionHandle.Control {
    * An HTTP exchange ended and the client's connection stays: the upstream's is closed (it was
    * asked to close), and the client's next request is read, starting with {@code pipelined}.
    */
-  void keepAlive(byte[] pipelined) {
-    upstream.close(false);
-    upstream = new Leg(this, Direction.UPSTREAM_TO_CLIENT);
-    if (upstreams != null) {
-      upstreams.release();
-      upstreams = null;
-    }
+  void keepAlive(byte[] pipelined, boolean upstreamReusable) {
+    exchangeEnded(upstreamReusable);
     enter(new ClientHandshake(this, pipelined));
   }
 
   /** An HTTP exchange ended and the client's connection with it, once the client has read everything. */
-  void closeAfterExchange() {
-    upstream.close(false);
+  void closeAfterExchange(boolean upstreamReusable) {
+    exchangeEnded(upstreamReusable);
     enter(new Responding(this, new byte[0]));
+  }
+
+  /** The upstream connection of an HTTP exchange goes back to the loop's keep-alive pool, or is closed. */
+  private void exchangeEnded(boolean upstreamReusable) {
+    if (upstreamReusable && upstreams.current() != null) {
+      owner.upstreamKeepAlive().giveBack(upstreams.current(), upstream.detach(), loop.now());
+    } else {
+      upstream.close(false);
+    }
+    upstream = new Leg(this, Direction.UPSTREAM_TO_CLIENT);
+    upstreams.release();
+    upstreams = null;
   }
 
   /** Ends the connection now, saying why. */

@@ -18,6 +18,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One plain HTTP/1.1 exchange on a connected upstream: the request head (hop-by-hop fields dropped,
@@ -39,12 +41,20 @@ import java.util.List;
  */
 final class HttpExchange extends Phase {
   private static final byte[] NONE = new byte[0];
+  /** Methods a request may be sent again with (RFC 9110 §9.2.2). */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private final ProxySettings config;
   private final HttpHead request;
   private final BufferPool buffers;
   private final UpstreamSelection upstreams;
   private final BodyScanner requestBody;
+  /** Whether the request may be sent again: idempotent, without a body. */
+  private final boolean replayable;
+  /** Sends the request again on a new connection when the kept-alive one fails first; null when fresh. */
+  private Consumer<byte[]> retry;
+  /** Whether the upstream connection may be kept after the exchange (the proxy did not ask it to close). */
+  private final boolean keepUpstream;
   /** Bytes waiting to be written upstream (the head, then pieces of the body); null when none. */
   private ByteBuffer toUpstream;
   /** What the client sent after this request's body: the start of its next request. */
@@ -57,27 +67,36 @@ final class HttpExchange extends Phase {
   /** Whether the final response's head has been queued for the client. */
   private boolean responseStarted;
   private boolean clientKeepsAlive;
+  private HttpHead response;
+  private BodyFraming responseFraming;
+  /** The upstream sent bytes after its response: its connection is not reused. */
+  private boolean upstreamOverran;
   private long bytesFromClient;
   private long bytesToClient;
 
   /**
    * @param handshake what interceptors made of the request (target and fields); null when none ran
    * @param early what the client sent after the request head while the upstream was connected
+   * @param retry sends the request again on a new connection, given what the client sent after it;
+   *     null when this connection is new
    */
   HttpExchange(ConnectionPair pair, HttpHead request, BodyFraming framing, RequestHandshake handshake,
-      UpstreamSelection upstreams, byte[] early) {
+      UpstreamSelection upstreams, byte[] early, Consumer<byte[]> retry) {
     super(pair);
     this.config = pair.config;
     this.request = request;
     this.buffers = pair.loop.buffers();
     this.upstreams = upstreams;
     this.requestBody = new BodyScanner(framing, config.maxRequestBodyBytes(), config.maxHeaderBytes(), false);
+    this.replayable = IDEMPOTENT.contains(request.first()) && requestBody.done();
+    this.retry = retry;
+    this.keepUpstream = pair.owner.upstreamKeepAlive().enabled();
     Forwarding forwarding = new Forwarding(config.preserveHost(), config.listenTls() != null,
         pair.owner.limits().trustedProxies());
     byte[] head = PlainHeads.upstreamRequest(request,
         handshake == null ? request.second() : handshake.upstreamTarget(),
         handshake == null ? PlainHeads.forwardedRequestFields(request) : handshake.upstreamFields(),
-        framing, forwarding, upstreams.current().url(), pair.clientAddress, false, null);
+        framing, forwarding, upstreams.current().url(), pair.clientAddress, keepUpstream, null);
     ByteBuffer earlyBody = ByteBuffer.wrap(early);
     int end = requestBody.scan(earlyBody, 0, early.length);
     int relayEnd = requestBody.relayEnd();
@@ -91,7 +110,6 @@ final class HttpExchange extends Phase {
   @Override
   void start() {
     upstreams.succeeded();
-    pair.report.note("");
     responseHead = new HeadReader(config.maxHeaderBytes());
     progressed();
     if (requestBodyFailed()) {
@@ -288,7 +306,6 @@ final class HttpExchange extends Phase {
       if (!responseHead.complete()) {
         return;
       }
-      HttpHead response;
       BodyFraming framing;
       byte[] clientHead;
       boolean interim;
@@ -319,6 +336,7 @@ final class HttpExchange extends Phase {
         continue;
       }
       responseStarted = true;
+      responseFraming = framing;
       pair.report.status(Integer.parseInt(response.second()));
       responseBody = new BodyScanner(framing, 0, config.maxHeaderBytes(),
           request.third().equals("HTTP/1.0") && framing.kind() == BodyFraming.Kind.CHUNKED);
@@ -330,7 +348,7 @@ final class HttpExchange extends Phase {
 
   /** Queues {@code buffer[0, from)} (a head, or nothing) and the body bytes after it, as far as the body goes. */
   private void relayResponseBody(ByteBuffer buffer, int from) {
-    responseBody.scan(buffer, from, buffer.limit());
+    upstreamOverran |= responseBody.scan(buffer, from, buffer.limit()) < buffer.limit();
     if (responseBody.stop() == BodyScanner.Stop.MALFORMED) {
       release(buffer);
       pair.end("malformed upstream response body: " + responseBody.error());
@@ -366,7 +384,12 @@ final class HttpExchange extends Phase {
   }
 
   private void upstreamFailed(String reason) {
-    if (responseStarted) {
+    if (retry != null && replayable && !responseStarted && responseHead.length() == 0) {
+      Consumer<byte[]> again = retry;
+      retry = null;
+      pair.report.note("kept-alive upstream connection failed (" + reason + "), retried on a new one");
+      again.accept(nextRequest);
+    } else if (responseStarted) {
       pair.end(reason);
     } else {
       upstreams.failed(reason);
@@ -387,10 +410,12 @@ final class HttpExchange extends Phase {
   /** Both messages are complete and written: the client's next request, or the end. */
   private void exchangeDone() {
     pair.report.exchangeDone(bytesFromClient, bytesToClient, upstreams);
+    boolean reusable = keepUpstream && !upstreamOverran && toUpstream == null
+        && Persistence.upstreamReusable(false, response, responseFraming, requestBody.done() && responseBody.done());
     if (clientKeepsAlive) {
-      pair.keepAlive(nextRequest);
+      pair.keepAlive(nextRequest, reusable);
     } else {
-      pair.closeAfterExchange();
+      pair.closeAfterExchange(reusable);
     }
   }
 

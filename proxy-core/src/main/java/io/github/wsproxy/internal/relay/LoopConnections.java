@@ -38,6 +38,7 @@ public final class LoopConnections {
   private final ClientLimits limits;
   private final TlsContexts tls;
   private final Events events;
+  private final UpstreamKeepAlive upstreamKeepAlive;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
@@ -51,6 +52,7 @@ public final class LoopConnections {
     this.limits = limits;
     this.tls = tls;
     this.events = new Events(config.eventListener());
+    this.upstreamKeepAlive = new UpstreamKeepAlive(config.upstreamKeepAlive(), config.upstreamKeepAliveTimeout().toNanos());
     loop.onTick(this::tick);
   }
 
@@ -124,6 +126,7 @@ public final class LoopConnections {
     for (ConnectionPair pair : new ArrayList<>(pairs)) {
       pair.finish();
     }
+    upstreamKeepAlive.closeAll();
   }
 
   /** Connections on this loop; readable from any thread. */
@@ -145,6 +148,11 @@ public final class LoopConnections {
 
   ClientLimits limits() {
     return limits;
+  }
+
+  /** The idle keep-alive upstream connections of this loop. */
+  UpstreamKeepAlive upstreamKeepAlive() {
+    return upstreamKeepAlive;
   }
 
   Routing routing() {
@@ -193,6 +201,7 @@ public final class LoopConnections {
 
   private void tick(long now) {
     closeDue(now);
+    upstreamKeepAlive.expire(now);
     if (now - nextTrafficReport > 0) {
       nextTrafficReport = now + TRAFFIC_REPORT_NANOS;
       reportTraffic();

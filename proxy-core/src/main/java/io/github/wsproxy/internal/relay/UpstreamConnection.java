@@ -49,7 +49,11 @@ final class UpstreamConnection extends Phase {
   private final BodyFraming plainFraming;
   /** What the interceptors made of the request; null when there are none. */
   private final RequestHandshake handshake;
-  private final EarlyClientBytes early;
+  private EarlyClientBytes early;
+  /** The plain request goes out on a kept-alive connection (retried once on a new one if that fails). */
+  private boolean reused;
+  /** A retry of a plain request: a new connection, not a kept one. */
+  private boolean freshOnly;
   private Step step = Step.CONNECTING;
   private UpstreamPool pool;
   private UpstreamSelection upstreams;
@@ -74,6 +78,10 @@ final class UpstreamConnection extends Phase {
   void start() {
     ActiveRoute route = pair.route();
     pair.timers.deadlineIn(route.timeouts().connect());
+    if (upstreams != null) { // a plain request again, after its kept-alive connection failed
+      connectTo(upstreams.current());
+      return;
+    }
     UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
     try {
       pool = chosen == null ? route.pool() : pair.owner.routing().poolOf(pair.table(), chosen);
@@ -150,8 +158,45 @@ final class UpstreamConnection extends Phase {
 
   private void connectTo(ServerState server) {
     pair.report.tryingServer(server.url());
+    if (plainFraming != null && !freshOnly && reuseKeptConnection(server)) {
+      return;
+    }
     pool.resolve(server, pair.loop, this::connect,
         e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+  }
+
+  /** Sends a plain request on a kept-alive connection to {@code server}, if there is one. */
+  private boolean reuseKeptConnection(ServerState server) {
+    Leg.Socket kept = pair.owner.upstreamKeepAlive().take(server);
+    if (kept == null) {
+      return false;
+    }
+    pair.upstream().adopt(kept, pair.loop);
+    try {
+      address = (InetSocketAddress) kept.channel().getRemoteAddress();
+    } catch (IOException e) {
+      address = null;
+    }
+    pair.report.upstreamAddress(address);
+    reused = true;
+    sendRequest();
+    return true;
+  }
+
+  /**
+   * The kept-alive connection a plain request without a body went out on failed before any answer
+   * (the server had closed it meanwhile): the request goes once more, on a new connection to the
+   * same server.
+   *
+   * @param pipelined what the client sent after the request
+   */
+  private void retryOnNewConnection(byte[] pipelined) {
+    pair.replaceUpstreamLeg();
+    early = new EarlyClientBytes(pair.client, config.maxHeaderBytes(), pipelined);
+    reused = false;
+    freshOnly = true;
+    step = Step.CONNECTING;
+    pair.enter(this);
   }
 
   /** The current upstream server failed: the next one is tried, or the client gets the rejection. */
@@ -245,7 +290,8 @@ final class UpstreamConnection extends Phase {
 
   private void sendRequest() {
     if (plainFraming != null) {
-      pair.enter(new HttpExchange(pair, request, plainFraming, handshake, upstreams, early.take()));
+      pair.enter(new HttpExchange(pair, request, plainFraming, handshake, upstreams, early.take(),
+          reused ? this::retryOnNewConnection : null));
       return;
     }
     step = Step.HANDSHAKE;
