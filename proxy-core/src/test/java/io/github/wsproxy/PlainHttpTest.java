@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
@@ -21,6 +23,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -237,6 +242,65 @@ class PlainHttpTest {
       }
       assertThat(raw.connectionCount()).isEqualTo(3);
     }
+  }
+
+  @Test
+  void logsReportsAndInterceptsEveryRequest() throws Exception {
+    List<HttpExchangeOutcome> exchanges = new CopyOnWriteArrayList<>();
+    List<HandshakeOutcome> handshakes = new CopyOnWriteArrayList<>();
+    List<Boolean> upgrades = new CopyOnWriteArrayList<>();
+    ProxyEventListener listener = new ProxyEventListener() {
+      @Override
+      public void onHttpExchange(HttpExchangeOutcome outcome) {
+        exchanges.add(outcome);
+      }
+
+      @Override
+      public void onHandshake(HandshakeOutcome outcome) {
+        handshakes.add(outcome);
+      }
+    };
+    Interceptor guard = new Interceptor() {
+      @Override
+      public CompletionStage<Void> onHandshake(Handshake handshake) {
+        upgrades.add(handshake.isUpgrade());
+        if (handshake.header("Authorization") == null) {
+          handshake.reject(401, Map.of("WWW-Authenticate", "Bearer"), "token needed");
+        } else {
+          handshake.setHeader("X-Forwarded-For", "spoofed by a hook").setTarget("/echo");
+        }
+        return PROCEED;
+      }
+    };
+    start(WsProxy.builder().upstream(upstreamUri()).eventListener(listener).interceptor(guard));
+    List<ILoggingEvent> lines = AccessLogCapture.lines(3, DEADLINE, () -> {
+      HttpResponse<String> denied = http.send(HttpRequest.newBuilder(at("/page")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(denied.statusCode()).isEqualTo(401);
+      assertThat(denied.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+      HttpResponse<String> post = http.send(HttpRequest.newBuilder(at("/page")).header("Authorization", "Bearer t")
+          .POST(HttpRequest.BodyPublishers.ofString("abc")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(post.body()).as("target rewritten by the hook").isEqualTo("abc");
+      assertThat(post.headers().firstValue("X-Seen-For")).as("forwarding fields stay the proxy's").hasValue("127.0.0.1");
+      HttpResponse<String> get = http.send(HttpRequest.newBuilder(at("/page?q")).header("Authorization", "Bearer t")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(get.statusCode()).isEqualTo(200);
+    });
+
+    assertThat(lines.get(0).getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"GET /page\" "
+        + "upstream=- status=401 duration=\\d+ms up=0B down=\\d+B http tries=0 note=\"rejected by interceptor .*\"");
+    assertThat(lines.get(1).getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"POST /page\" "
+        + "upstream=127\\.0\\.0\\.1:\\d+ status=200 duration=\\d+ms up=3B down=\\d+B http tries=1 note=\"\"");
+    assertThat(lines.get(2).getFormattedMessage()).contains("request=\"GET /page?q\"", "status=200", "up=0B");
+    Await.until(() -> exchanges.size() == 3, DEADLINE, "three exchanges reported");
+    assertThat(exchanges).extracting(HttpExchangeOutcome::status).containsExactly(401, 200, 200);
+    assertThat(exchanges).extracting(HttpExchangeOutcome::method).containsExactly("GET", "POST", "GET");
+    assertThat(exchanges.get(1).bytesFromClient()).isEqualTo(3);
+    assertThat(exchanges.get(1).bytesToClient()).isGreaterThan(3);
+    assertThat(exchanges.get(1).attempts()).isEqualTo(1);
+    assertThat(exchanges.get(1).upstream()).isEqualTo(upstreamUri());
+    assertThat(handshakes).isEmpty();
+    assertThat(upgrades).containsExactly(false, false, false);
   }
 
   @Test

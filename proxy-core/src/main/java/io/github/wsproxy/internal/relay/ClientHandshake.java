@@ -159,6 +159,9 @@ final class ClientHandshake extends Phase {
     pair.report.requestRead(request.first(), request.second());
     early = new EarlyClientBytes(pair.client, config.maxHeaderBytes(), head.remainder());
     boolean plain = config.plainHttp() && !request.tokens("upgrade").contains("websocket");
+    if (plain) {
+      pair.report.plainRequest();
+    }
     BodyFraming framing;
     try {
       framing = BodyFraming.ofRequest(request); // the smuggling rules hold for upgrades too

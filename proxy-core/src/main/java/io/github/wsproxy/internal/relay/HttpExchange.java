@@ -71,8 +71,6 @@ final class HttpExchange extends Phase {
   private BodyFraming responseFraming;
   /** The upstream sent bytes after its response: its connection is not reused. */
   private boolean upstreamOverran;
-  private long bytesFromClient;
-  private long bytesToClient;
 
   /**
    * @param handshake what interceptors made of the request (target and fields); null when none ran
@@ -101,7 +99,7 @@ final class HttpExchange extends Phase {
     int end = requestBody.scan(earlyBody, 0, early.length);
     int relayEnd = requestBody.relayEnd();
     nextRequest = Arrays.copyOfRange(early, end, early.length);
-    bytesFromClient = end;
+    pair.report.exchangeTraffic(end, 0);
     byte[] first = Arrays.copyOf(head, head.length + relayEnd);
     System.arraycopy(early, 0, first, head.length, relayEnd);
     toUpstream = ByteBuffer.wrap(first);
@@ -206,7 +204,7 @@ final class HttpExchange extends Phase {
       }
       buffer.flip();
       int end = requestBody.scan(buffer, 0, buffer.limit());
-      bytesFromClient += end;
+      pair.report.exchangeTraffic(end, 0);
       if (end < buffer.limit()) {
         nextRequest = new byte[buffer.limit() - end];
         buffer.get(end, nextRequest);
@@ -331,7 +329,7 @@ final class HttpExchange extends Phase {
       if (interim) {
         responseHead = new HeadReader(config.maxHeaderBytes());
         responseHead.append(ByteBuffer.wrap(rest));
-        bytesToClient += clientHead.length;
+        pair.report.exchangeTraffic(0, clientHead.length);
         queueToClient(ByteBuffer.wrap(clientHead));
         continue;
       }
@@ -355,7 +353,7 @@ final class HttpExchange extends Phase {
       return;
     }
     buffer.limit(responseBody.relayEnd());
-    bytesToClient += buffer.remaining();
+    pair.report.exchangeTraffic(0, buffer.remaining());
     queueToClient(buffer);
   }
 
@@ -409,7 +407,7 @@ final class HttpExchange extends Phase {
 
   /** Both messages are complete and written: the client's next request, or the end. */
   private void exchangeDone() {
-    pair.report.exchangeDone(bytesFromClient, bytesToClient, upstreams);
+    pair.report.exchangeDone(upstreams);
     boolean reusable = keepUpstream && !upstreamOverran && toUpstream == null
         && Persistence.upstreamReusable(false, response, responseFraming, requestBody.done() && responseBody.done());
     if (clientKeepsAlive) {
