@@ -3,6 +3,7 @@ package io.github.wsproxy;
 import io.github.wsproxy.internal.ProxyServer;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.frame.WebSocketProtocol;
+import io.github.wsproxy.internal.http.HttpHead;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -474,6 +475,15 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * See {@link Builder#affinityCookie(String, Duration)}.
+   *
+   * @return the affinity cookie's name, or null when the proxy sets none
+   */
+  public String affinityCookieName() {
+    return settings.affinityCookieName();
+  }
+
+  /**
    * See {@link Builder#eventLoops(int)}.
    *
    * @return the number of event-loop threads
@@ -928,6 +938,31 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder upstreamKeepAlive(int idlePerServer) {
       settings.upstreamKeepAlive(idlePerServer);
+      return this;
+    }
+
+    /**
+     * Pins each client to one upstream server with a cookie the proxy inserts, as HAProxy's {@code
+     * cookie SRV insert}: for socket.io, SockJS or SignalR behind several servers, whose sessions
+     * start with HTTP requests (long polling, {@code /negotiate}) and must reach the server that
+     * later takes the WebSocket, also for many users behind one NAT (where {@link Balance#hashIp()}
+     * fails). The first response, plain HTTP or the WebSocket's 101, sets the cookie, naming the
+     * chosen server by an opaque id (a keyed hash of its URL, random per proxy process); later
+     * requests carrying it go to that server while it is healthy and below its cap, else to another
+     * as balanced, and the cookie is replaced. The cookie is {@code HttpOnly}, {@code SameSite=Lax},
+     * {@code Path=/}, and {@code Secure} on a TLS listener. It applies to every upstream group of
+     * the proxy. Default: off.
+     *
+     * @param name the cookie's name, an HTTP token (e.g. {@code WSPROXY_SERVER}); null turns it off
+     * @param maxAge the cookie's lifetime; {@link Duration#ZERO} for a session cookie
+     * @return this builder
+     * @throws IllegalArgumentException if the name is not a token or the lifetime is negative
+     */
+    public Builder affinityCookie(String name, Duration maxAge) {
+      if (name != null && !HttpHead.isToken(name)) {
+        throw new IllegalArgumentException("affinityCookie name must be an HTTP token, was " + name);
+      }
+      settings.affinityCookie(name, maxAge);
       return this;
     }
 

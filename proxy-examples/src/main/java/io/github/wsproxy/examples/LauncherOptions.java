@@ -96,6 +96,16 @@ public final class LauncherOptions {
         (o, v) -> o.builder.upstreamKeepAlive(integer(v)));
     flag("--upstream-keepalive-timeout", "DURATION", "close a kept upstream connection idle this long (default 60s)",
         (o, v) -> o.builder.upstreamKeepAliveTimeout(duration(v)));
+    flag("--affinity-cookie", "NAME", "pin clients to a server with a cookie of this name the proxy sets (default: off)",
+        (o, v) -> {
+          o.affinityCookie = v;
+          o.builder.affinityCookie(v, o.affinityCookieMaxAge);
+        });
+    flag("--affinity-cookie-max-age", "DURATION", "lifetime of --affinity-cookie (default: a session cookie)",
+        (o, v) -> {
+          o.affinityCookieMaxAge = duration(v);
+          o.builder.affinityCookie(o.affinityCookie, o.affinityCookieMaxAge);
+        });
     flag("--max-request-body-bytes", "SIZE", "largest plain HTTP request body, else 413; 0 = no limit (default 16MiB)",
         (o, v) -> o.builder.maxRequestBodyBytes(size(v)));
     flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",
@@ -174,6 +184,8 @@ public final class LauncherOptions {
   private Path configFile;
   private Duration shutdownGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
+  private String affinityCookie;
+  private Duration affinityCookieMaxAge = Duration.ZERO;
   private final List<String> trustedProxies = new ArrayList<>();
   private boolean chatDemo;
 

@@ -51,6 +51,8 @@ public final class ProxySettings {
   private final long maxRequestBodyBytes;
   private final int upstreamKeepAlive;
   private final Duration upstreamKeepAliveTimeout;
+  private final String affinityCookieName;
+  private final Duration affinityCookieMaxAge;
   private final int eventLoops;
   private final int acceptBacklog;
   private final ServerTls listenTls;
@@ -93,6 +95,8 @@ public final class ProxySettings {
     this.maxRequestBodyBytes = builder.maxRequestBodyBytes;
     this.upstreamKeepAlive = builder.upstreamKeepAlive;
     this.upstreamKeepAliveTimeout = builder.upstreamKeepAliveTimeout;
+    this.affinityCookieName = builder.affinityCookieName;
+    this.affinityCookieMaxAge = builder.affinityCookieMaxAge;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.listenTls = builder.listenTls;
@@ -235,6 +239,15 @@ public final class ProxySettings {
     return upstreamKeepAliveTimeout;
   }
 
+  /** The affinity cookie's name, or null when the proxy sets none. */
+  public String affinityCookieName() {
+    return affinityCookieName;
+  }
+
+  public Duration affinityCookieMaxAge() {
+    return affinityCookieMaxAge;
+  }
+
   public int eventLoops() {
     return eventLoops;
   }
@@ -339,6 +352,8 @@ public final class ProxySettings {
     private long maxRequestBodyBytes = 16L * 1024 * 1024;
     private int upstreamKeepAlive = 32;
     private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(60);
+    private String affinityCookieName;
+    private Duration affinityCookieMaxAge = Duration.ZERO;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private ServerTls listenTls;
@@ -381,6 +396,8 @@ public final class ProxySettings {
       this.maxRequestBodyBytes = settings.maxRequestBodyBytes;
       this.upstreamKeepAlive = settings.upstreamKeepAlive;
       this.upstreamKeepAliveTimeout = settings.upstreamKeepAliveTimeout;
+      this.affinityCookieName = settings.affinityCookieName;
+      this.affinityCookieMaxAge = settings.affinityCookieMaxAge;
       this.eventLoops = settings.eventLoops;
       this.acceptBacklog = settings.acceptBacklog;
       this.listenTls = settings.listenTls;
@@ -507,6 +524,12 @@ public final class ProxySettings {
 
     public Builder upstreamKeepAlive(int idlePerServer) {
       this.upstreamKeepAlive = Checks.atLeast("upstreamKeepAlive", 0, idlePerServer);
+      return this;
+    }
+
+    public Builder affinityCookie(String name, Duration maxAge) {
+      this.affinityCookieName = name;
+      this.affinityCookieMaxAge = Checks.atLeast("affinityCookie maxAge", Duration.ZERO, maxAge);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /** Complete HTTP/1.1 responses the proxy writes itself: errors and the client's 101. */
@@ -27,6 +28,16 @@ public final class HttpResponses {
     byte[] all = new byte[headBytes.length + content.length];
     System.arraycopy(headBytes, 0, all, 0, headBytes.length);
     System.arraycopy(content, 0, all, headBytes.length, content.length);
+    return all;
+  }
+
+  /** {@code head} (a complete head, ending with an empty line) with one more field line (without CRLF) at its end. */
+  public static byte[] withField(byte[] head, String line) {
+    byte[] field = (line + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = Arrays.copyOf(head, head.length + field.length);
+    System.arraycopy(field, 0, all, head.length - 2, field.length);
+    all[all.length - 2] = '\r';
+    all[all.length - 1] = '\n';
     return all;
   }
 

@@ -4,6 +4,8 @@ import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.AffinityCookie;
+import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.Direction;
@@ -13,6 +15,7 @@ import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.route.RouteTable;
 import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -281,6 +284,26 @@ final class ConnectionPair implements ConnectionHandle.Control {
   /** The servers tried for this connection. */
   void serving(UpstreamSelection selection) {
     upstreams = selection;
+  }
+
+  /** The server the request's affinity cookie names in {@code pool}, or null (no cookie, or an unknown id). */
+  ServerState affinityServer(UpstreamPool pool, HttpHead request) {
+    AffinityCookie cookie = owner.affinityCookie();
+    String id = cookie == null ? null : cookie.find(request);
+    return id == null ? null : pool.byAffinityId(cookie, id);
+  }
+
+  /**
+   * The {@code Set-Cookie} line pinning the client to the server that answered, or null when the
+   * proxy sets no affinity cookie or the request already carries that server's id.
+   */
+  String affinityCookieField(HttpHead request) {
+    AffinityCookie cookie = owner.affinityCookie();
+    if (cookie == null || upstreams == null || upstreams.current() == null) {
+      return null;
+    }
+    String id = upstreams.current().affinityId(cookie);
+    return id.equals(cookie.find(request)) ? null : cookie.setCookie(id);
   }
 
   /** Tells every interceptor of a failure. */

@@ -316,8 +316,9 @@ final class HttpExchange extends Phase {
         framing = BodyFraming.ofResponse(response, request.first());
         boolean http10Client = request.third().equals("HTTP/1.0");
         clientKeepsAlive = !interim && requestBody.done() && Persistence.clientMayContinue(request, framing);
+        String affinity = interim ? null : pair.affinityCookieField(request);
         clientHead = PlainHeads.clientResponse(response, http10Client && framing.kind() == BodyFraming.Kind.CHUNKED,
-            clientKeepsAlive || interim, null, List.of());
+            clientKeepsAlive || interim, null, affinity == null ? List.of() : List.of(affinity));
         if (interim && http10Client) {
           clientHead = NONE; // an HTTP/1.0 client knows no interim responses
         }

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.AffinityCookie;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.Routing;
@@ -31,6 +32,8 @@ public final class LoopConnections {
   private record ScheduledClose(long atNanos, String reason) {}
 
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
+  /** The key of affinity cookie ids: one per process, so that every loop names a server alike. */
+  private static final byte[] AFFINITY_SECRET = AffinityCookie.randomSecret();
 
   private final ProxySettings config;
   private final EventLoop loop;
@@ -39,6 +42,8 @@ public final class LoopConnections {
   private final TlsContexts tls;
   private final Events events;
   private final UpstreamKeepAlive upstreamKeepAlive;
+  /** The proxy's affinity cookie; null when it sets none. */
+  private final AffinityCookie affinityCookie;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
@@ -52,6 +57,8 @@ public final class LoopConnections {
     this.limits = limits;
     this.tls = tls;
     this.events = new Events(config.eventListener());
+    this.affinityCookie = config.affinityCookieName() == null ? null : new AffinityCookie(config.affinityCookieName(),
+        AFFINITY_SECRET, config.affinityCookieMaxAge().toSeconds(), config.listenTls() != null);
     this.upstreamKeepAlive = new UpstreamKeepAlive(config.upstreamKeepAlive(), config.upstreamKeepAliveTimeout().toNanos());
     loop.onTick(this::tick);
   }
@@ -148,6 +155,11 @@ public final class LoopConnections {
 
   ClientLimits limits() {
     return limits;
+  }
+
+  /** The proxy's affinity cookie, or null when it sets none. */
+  AffinityCookie affinityCookie() {
+    return affinityCookie;
   }
 
   /** The idle keep-alive upstream connections of this loop. */

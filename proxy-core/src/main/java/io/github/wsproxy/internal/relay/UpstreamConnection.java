@@ -7,6 +7,7 @@ import io.github.wsproxy.internal.http.BodyFraming;
 import io.github.wsproxy.internal.http.HandshakeTranslator;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
+import io.github.wsproxy.internal.http.HttpResponses;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
@@ -90,7 +91,7 @@ final class UpstreamConnection extends Phase {
       pair.reject(Rejection.of(500, e.getMessage()));
       return;
     }
-    upstreams = pool.select(request, pair.clientAddress);
+    upstreams = pool.select(request, pair.clientAddress, pair.affinityServer(pool, request));
     pair.serving(upstreams);
     ServerState first = upstreams.first();
     if (first == null) {
@@ -365,6 +366,10 @@ final class UpstreamConnection extends Phase {
     } catch (BadUpstreamException e) {
       upstreamFailed(Rejection.of(502, e.getMessage()));
       return;
+    }
+    String affinity = pair.affinityCookieField(request);
+    if (affinity != null) {
+      switching = HttpResponses.withField(switching, affinity);
     }
     upstreams.succeeded();
     pair.report.status(101);
