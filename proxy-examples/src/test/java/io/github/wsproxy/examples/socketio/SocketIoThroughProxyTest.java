@@ -2,9 +2,13 @@ package io.github.wsproxy.examples.socketio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +22,27 @@ class SocketIoThroughProxyTest {
   @BeforeAll
   static void node() throws Exception {
     SocketIoPeers.assumeNode();
+  }
+
+  @Test
+  void twoServersKeepEachSessionOnOneServerWithTheAffinityCookie() throws Exception {
+    try (SocketIoPeers.Server alpha = SocketIoPeers.startServer("alpha");
+        SocketIoPeers.Server beta = SocketIoPeers.startServer("beta");
+        WsProxy proxy = WsProxy.builder().listen(new InetSocketAddress("127.0.0.1", 0))
+            .upstream(UpstreamGroup.builder().server("ws://127.0.0.1:" + alpha.port())
+                .server("ws://127.0.0.1:" + beta.port()).build())
+            .affinityCookie("WSPROXY_SERVER", Duration.ZERO).build()) {
+      proxy.start();
+      Set<String> servers = new HashSet<>();
+      for (int i = 0; i < 4; i++) {
+        SocketIoPeers.ClientRun run = SocketIoPeers.runClient("http://127.0.0.1:" + proxy.port(), 3);
+        assertThat(run.error()).as("run " + i).isNull();
+        assertThat(run.transport()).isEqualTo("websocket");
+        assertThat(run.echoes()).isEqualTo(3);
+        servers.add(run.server());
+      }
+      assertThat(servers).as("new sessions still balanced").containsExactlyInAnyOrder("alpha", "beta");
+    }
   }
 
   @Test
