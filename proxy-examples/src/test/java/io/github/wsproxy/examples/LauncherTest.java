@@ -30,7 +30,7 @@ class LauncherTest {
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
         "--no-plain-http", "--max-request-body-bytes", "2MiB", "--upstream-keepalive", "8",
-        "--upstream-keepalive-timeout", "20s", "--affinity-cookie-max-age", "1h", "--affinity-cookie", "SRV",
+        "--upstream-keepalive-timeout", "20s", "--affinity-cookie-max-age", "60m", "--affinity-cookie", "SRV",
         "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
         "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
         "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",

@@ -2,6 +2,7 @@ package io.github.wsproxy.examples.chat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.github.wsproxy.Route;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.interceptors.WordFilter;
 import java.io.IOException;
@@ -9,19 +10,22 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The browser demo: a chat page served by the JDK's HTTP server, whose WebSocket goes through a
- * WsProxy (with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. Everything
- * listens on 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with {@code java -cp
- * proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]} (the page's
- * port, default 8090) or {@code java -jar wsproxy.jar --demo chat}, and open the URL it prints in
- * two tabs.
+ * The browser demo, one origin as behind nginx's recipe: a WsProxy on the page's port relays the
+ * page (plain HTTP) to the JDK's HTTP server that serves it, and the page's WebSocket ({@code /chat},
+ * a route with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. Everything
+ * listens on 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with
+ * {@code java -cp proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]}
+ * (the page's port, default 8090) or {@code java -jar wsproxy.jar --demo chat}, and open the URL it
+ * prints in two tabs.
  */
 public final class ChatDemo implements AutoCloseable {
   /** The page's port when {@link #main} is given none. */
@@ -39,8 +43,8 @@ public final class ChatDemo implements AutoCloseable {
   }
 
   /**
-   * Starts the chat server, the proxy (both on free ports) and the page's HTTP server on {@code
-   * port} of 127.0.0.1 (0 for any).
+   * Starts the chat server and the page's HTTP server (both on free ports) and the proxy in front
+   * of them on {@code port} of 127.0.0.1 (0 for any).
    *
    * @throws IOException when a port cannot be bound
    */
@@ -49,19 +53,23 @@ public final class ChatDemo implements AutoCloseable {
     HttpServer http = null;
     WsProxy proxy = null;
     try {
-      http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-      proxy = WsProxy.builder()
-          .listen(new InetSocketAddress("127.0.0.1", 0))
-          .upstream(upstream.uri())
-          .interceptor(new WordFilter())
-          .interceptor(new ChatWelcome())
-          .allowedOrigins(List.of("http://127.0.0.1:" + http.getAddress().getPort(),
-              "http://localhost:" + http.getAddress().getPort()))
-          .build();
-      proxy.start();
-      byte[] page = page(URI.create("ws://127.0.0.1:" + proxy.port() + "/chat"));
+      int proxyPort = port != 0 ? port : freePort();
+      http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      byte[] page = page(URI.create("ws://127.0.0.1:" + proxyPort + "/chat"));
       http.createContext("/", exchange -> servePage(exchange, page));
       http.start();
+      String pageServer = "ws://127.0.0.1:" + http.getAddress().getPort();
+      proxy = WsProxy.builder()
+          .listen(new InetSocketAddress("127.0.0.1", proxyPort))
+          .upstream(pageServer)
+          .route(Route.builder("page").path("/").upstream(pageServer).build()) // plain HTTP, as nginx's location /
+          .route(Route.builder("chat").path("/chat").upstream(upstream.uri().toString())
+              .interceptor(new WordFilter())
+              .interceptor(new ChatWelcome())
+              .build())
+          .allowedOrigins(List.of("http://127.0.0.1:" + proxyPort, "http://localhost:" + proxyPort))
+          .build();
+      proxy.start();
       return new ChatDemo(upstream, proxy, http);
     } catch (IOException | RuntimeException e) {
       if (http != null) {
@@ -112,9 +120,9 @@ public final class ChatDemo implements AutoCloseable {
     return 0;
   }
 
-  /** The page to open in a browser. */
+  /** The page to open in a browser, through the proxy. */
   public URI pageUri() {
-    return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/");
+    return URI.create("http://127.0.0.1:" + proxy.port() + "/");
   }
 
   /** The proxy's WebSocket URL the page connects to (add {@code ?room=NAME&name=WHO}). */
@@ -125,7 +133,8 @@ public final class ChatDemo implements AutoCloseable {
   /** What {@link #main} prints: where to point the browser, and what sits behind it. */
   public String banner() {
     return "WsProxy chat demo: open " + pageUri() + " in two browser tabs and join the same room\n"
-        + "  page -> proxy " + proxyUri() + " (WordFilter masks darn and heck, ChatWelcome greets)"
+        + "  page -> proxy " + pageUri() + " -> page server http://127.0.0.1:" + http.getAddress().getPort() + "/\n"
+        + "  socket -> proxy " + proxyUri() + " (WordFilter masks darn and heck, ChatWelcome greets)"
         + " -> chat server " + upstream.uri() + "\n"
         + "  stop: Ctrl-C";
   }
@@ -141,6 +150,13 @@ public final class ChatDemo implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       closed.countDown();
+    }
+  }
+
+  /** A port free on 127.0.0.1 now, for a proxy asked to listen on any port (its origin must be known first). */
+  private static int freePort() throws IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
     }
   }
 
