@@ -139,7 +139,7 @@ class PlainHttpEdgeTest {
           break;
         default: // 100-continue: the body comes only after the interim response
           c.sendRaw("HTTP/1.1 100 Continue\r\n\r\n");
-          byte[] body = c.readBytes("5\r\nhello\r\n0\r\n\r\n".length(), DEADLINE);
+          byte[] body = c.readBytes("5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n".length(), DEADLINE);
           c.respond(201, "Created", Map.of(), body);
       }
     }, WsProxy.builder());
@@ -157,10 +157,10 @@ class PlainHttpEdgeTest {
 
       client.sendRaw("POST /continue HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n");
       assertThat(client.readResponse(DEADLINE).statusCode()).isEqualTo(100);
-      client.sendRaw("5\r\nhello\r\n0\r\n\r\n");
+      client.sendRaw("5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n"); // with a trailer
       HttpHead created = client.readResponse(DEADLINE);
       assertThat(created.statusCode()).isEqualTo(201);
-      assertThat(created.bodyText()).isEqualTo("5\r\nhello\r\n0\r\n\r\n");
+      assertThat(created.bodyText()).isEqualTo("5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n");
     }
     assertThat(upstream.requests()).extracting(r -> r.header("Expect")).contains("100-continue");
   }

@@ -10,6 +10,7 @@ import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
+import io.github.wsproxy.testing.TestCertificate;
 import io.github.wsproxy.testing.WireFrame;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -148,6 +149,23 @@ class PlainHttpTest {
     HttpResponse<String> chunkedDown = http.send(HttpRequest.newBuilder(at("/chunked")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(chunkedDown.body()).startsWith("line 0\n").endsWith("line 99\n").hasLineCount(100);
+  }
+
+  @Test
+  void relaysOverATlsListenerAndMarksTheAffinityCookieSecure() throws Exception {
+    start(WsProxy.builder().upstream(upstreamUri())
+        .listenTls(ServerTls.fromKeyStore(TlsFixtures.SERVER.keyStore(), TestCertificate.PASSWORD))
+        .affinityCookie("SRV", Duration.ZERO));
+    HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .sslContext(TestCertificate.context(null, TlsFixtures.SERVER)).build();
+    URI base = URI.create("https://localhost:" + proxy.port());
+    byte[] body = "over tls ".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 3; i++) { // on one kept-alive TLS connection
+      HttpResponse<byte[]> echoed = https.send(HttpRequest.newBuilder(base.resolve("/echo"))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(echoed.body()).isEqualTo(body);
+      assertThat(echoed.headers().firstValue("Set-Cookie")).hasValueSatisfying(cookie -> assertThat(cookie).endsWith("; Secure"));
+    }
   }
 
   @Test

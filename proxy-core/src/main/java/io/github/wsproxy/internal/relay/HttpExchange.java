@@ -165,20 +165,14 @@ final class HttpExchange extends Phase {
     while (pair.phase() == this) {
       if (toUpstream != null) {
         try {
-          if (!writeOut(upstream, toUpstream)) {
-            client.interest(SelectionKey.OP_READ, false);
-            upstream.interest(SelectionKey.OP_WRITE, true);
-            pair.timers.deadlineIn(pair.route().timeouts().send());
+          if (!drain(toUpstream, upstream, client)) {
             return;
           }
         } catch (IOException e) {
           upstreamFailed("upstream failed while receiving the request: " + e.getMessage());
           return;
         }
-        release(toUpstream);
         toUpstream = null;
-        upstream.interest(SelectionKey.OP_WRITE, false);
-        progressed();
       }
       if (requestBody.done()) {
         client.interest(SelectionKey.OP_READ, false); // the next request waits for this response
@@ -245,20 +239,14 @@ final class HttpExchange extends Phase {
     while (pair.phase() == this) {
       if (toClient != null) {
         try {
-          if (!writeOut(client, toClient)) {
-            upstream.interest(SelectionKey.OP_READ, false);
-            client.interest(SelectionKey.OP_WRITE, true);
-            pair.timers.deadlineIn(pair.route().timeouts().send());
+          if (!drain(toClient, client, upstream)) {
             return;
           }
         } catch (IOException e) {
           clientFailed(e);
           return;
         }
-        release(toClient);
         toClient = null;
-        client.interest(SelectionKey.OP_WRITE, false);
-        progressed();
       }
       if (responseBody != null && responseBody.done()) {
         exchangeDone();
@@ -418,12 +406,25 @@ final class HttpExchange extends Phase {
     }
   }
 
-  /** Writes a buffer's remaining bytes; true once all of them (and the transport's) are out. */
-  private static boolean writeOut(Leg leg, ByteBuffer buffer) throws IOException {
-    if (buffer.hasRemaining()) {
-      leg.write(buffer);
+  /**
+   * Writes {@code pending} to {@code to}. True once all of it (and the transport's own bytes) went
+   * out: the buffer is released. False while some must wait: {@code from} is not read meanwhile,
+   * {@code to}'s writability is awaited, and the send timeout runs.
+   */
+  private boolean drain(ByteBuffer pending, Leg to, Leg from) throws IOException {
+    if (pending.hasRemaining()) {
+      to.write(pending);
     }
-    return !buffer.hasRemaining() && leg.flushTransport();
+    if (pending.hasRemaining() || !to.flushTransport()) {
+      from.interest(SelectionKey.OP_READ, false);
+      to.interest(SelectionKey.OP_WRITE, true);
+      pair.timers.deadlineIn(pair.route().timeouts().send());
+      return false;
+    }
+    release(pending);
+    to.interest(SelectionKey.OP_WRITE, false);
+    progressed();
+    return true;
   }
 
   /** Returns a pooled buffer; buffers wrapping heads are left to the garbage collector. */
