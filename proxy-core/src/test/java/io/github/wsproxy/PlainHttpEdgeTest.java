@@ -34,9 +34,10 @@ class PlainHttpEdgeTest {
     }
   }
 
+  /** Scripts answer one request and close, without saying so: the proxy keeps no upstream connection. */
   private void start(RawUpstream.Script script, WsProxy.Builder builder) throws Exception {
     upstream = RawUpstream.start(script);
-    proxy = HandshakeTest.startProxy(builder.upstream(upstream.uri()));
+    proxy = HandshakeTest.startProxy(builder.upstream(upstream.uri()).upstreamKeepAlive(0));
   }
 
   private HttpHead exchange(String request) throws Exception {
@@ -194,6 +195,19 @@ class PlainHttpEdgeTest {
       assertThat(client.awaitEof(DEADLINE)).isTrue();
       assertThat(client.buffered()).isEqualTo(4 * 12 + 2 + 5);
     }
+  }
+
+  @Test
+  void aClientLeavingDuringALongPollEndsTheUpstreamConnection() throws Exception {
+    start(c -> {
+      c.readRequest();
+      c.awaitEof(Duration.ofSeconds(60)); // a long poll, never answered
+    }, WsProxy.builder());
+    try (RawClient client = RawClient.connect(proxy.port())) {
+      client.sendRaw("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+      upstream.awaitRequests(1, DEADLINE);
+    }
+    upstream.awaitScriptsFinished(1, DEADLINE); // the proxy closed it, long before the poll's end
   }
 
   @Test

@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  * malformed or oversized response head 502; a failure once the response started ends the
  * client's connection, so a truncated body is never presented as complete.
  *
+ * <p>Once its request is complete the client is still read, so that its leaving ends the exchange
+ * (and the upstream connection) and what it sends next is kept for its next request.
+ *
  * <p>When both messages are complete and both sides allow it, the client's connection is kept
  * for its next request (a {@link ClientHandshake} again, which may also be an upgrade); the
  * upstream connection is closed (it was asked to, as in nginx's recipe).
@@ -59,6 +62,8 @@ final class HttpExchange extends Phase {
   private ByteBuffer toUpstream;
   /** What the client sent after this request's body: the start of its next request. */
   private byte[] nextRequest = NONE;
+  /** What the client sends once its request is complete, while the response is on its way; null before. */
+  private EarlyClientBytes following;
 
   private HeadReader responseHead;
   private BodyScanner responseBody;
@@ -175,7 +180,7 @@ final class HttpExchange extends Phase {
         toUpstream = null;
       }
       if (requestBody.done()) {
-        client.interest(SelectionKey.OP_READ, false); // the next request waits for this response
+        readAfterRequest();
         return;
       }
       ByteBuffer buffer = buffers.acquire();
@@ -210,6 +215,31 @@ final class HttpExchange extends Phase {
         return;
       }
     }
+  }
+
+  /**
+   * While the response is on its way, the client is still read: so that a client that leaves ends
+   * the exchange (as nginx's {@code proxy_ignore_client_abort off}), and what it sends meanwhile (its
+   * next request) is kept for later, up to {@code maxHeaderBytes}; then it is not read until the
+   * response is complete.
+   */
+  private void readAfterRequest() {
+    if (following == null) {
+      following = new EarlyClientBytes(pair.client, config.maxHeaderBytes(), nextRequest);
+    }
+    int n;
+    try {
+      n = following.read(buffers);
+    } catch (IOException e) {
+      clientFailed(e);
+      return;
+    }
+    if (n < 0) {
+      pair.end("client left before its response was complete");
+      return;
+    }
+    pair.client.interest(SelectionKey.OP_READ, true);
+    following.pauseWhenFull();
   }
 
   /** Answers a malformed (400) or too large (413) request body; true when it did. */
@@ -375,7 +405,7 @@ final class HttpExchange extends Phase {
       Consumer<byte[]> again = retry;
       retry = null;
       pair.report.note("kept-alive upstream connection failed (" + reason + "), retried on a new one");
-      again.accept(nextRequest);
+      again.accept(following == null ? nextRequest : following.take());
     } else if (responseStarted) {
       pair.end(reason);
     } else {
@@ -397,6 +427,9 @@ final class HttpExchange extends Phase {
   /** Both messages are complete and written: the client's next request, or the end. */
   private void exchangeDone() {
     pair.report.exchangeDone(upstreams);
+    if (following != null) {
+      nextRequest = following.take();
+    }
     boolean reusable = keepUpstream && !upstreamOverran && toUpstream == null
         && Persistence.upstreamReusable(false, response, responseFraming, requestBody.done() && responseBody.done());
     if (clientKeepsAlive) {
