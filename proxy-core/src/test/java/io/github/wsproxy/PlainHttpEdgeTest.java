@@ -2,13 +2,19 @@ package io.github.wsproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -208,6 +214,36 @@ class PlainHttpEdgeTest {
       upstream.awaitRequests(1, DEADLINE);
     }
     upstream.awaitScriptsFinished(1, DEADLINE); // the proxy closed it, long before the poll's end
+  }
+
+  @Test
+  void aResponseInFlightCompletesWhenTheProxyShutsDown() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    start(c -> {
+      c.readRequest();
+      answer.await();
+      c.respond(200, "OK", Map.of(), "last words".getBytes(StandardCharsets.UTF_8));
+    }, WsProxy.builder().closeTimeout(Duration.ofSeconds(10)).eventLoops(1));
+    CompletableFuture<Void> closing;
+    try (RawClient client = RawClient.connect(proxy.port())) {
+      client.sendRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+      upstream.awaitRequests(1, DEADLINE);
+      closing = CompletableFuture.runAsync(proxy::close);
+      Await.until(() -> refused(proxy.port()), DEADLINE, "the proxy stopped accepting");
+      answer.countDown();
+      HttpHead response = client.readResponse(DEADLINE);
+      assertThat(response.bodyText()).isEqualTo("last words");
+      assertThat(client.awaitEof(DEADLINE)).isTrue();
+    }
+    closing.get(5, TimeUnit.SECONDS); // once the client has closed too
+  }
+
+  private static boolean refused(int port) {
+    try (Socket probe = new Socket("127.0.0.1", port)) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   @Test

@@ -72,6 +72,8 @@ final class HttpExchange extends Phase {
   /** Whether the final response's head has been queued for the client. */
   private boolean responseStarted;
   private boolean clientKeepsAlive;
+  /** The proxy is shutting down or draining: the client's connection ends after this response. */
+  private boolean goingAway;
   private HttpHead response;
   private BodyFraming responseFraming;
   /** The upstream sent bytes after its response: its connection is not reused. */
@@ -128,6 +130,13 @@ final class HttpExchange extends Phase {
   @Override
   String name() {
     return "http";
+  }
+
+  /** Shutdown or draining: the response in flight completes, then the client's connection ends. */
+  @Override
+  void goAway(String reason) {
+    goingAway = true;
+    pair.report.appendNote(reason);
   }
 
   @Override
@@ -333,7 +342,7 @@ final class HttpExchange extends Phase {
         }
         framing = BodyFraming.ofResponse(response, request.first());
         boolean http10Client = request.third().equals("HTTP/1.0");
-        clientKeepsAlive = !interim && requestBody.done() && Persistence.clientMayContinue(request, framing);
+        clientKeepsAlive = !interim && !goingAway && requestBody.done() && Persistence.clientMayContinue(request, framing);
         String affinity = interim ? null : pair.affinityCookieField(request);
         clientHead = PlainHeads.clientResponse(response, http10Client && framing.kind() == BodyFraming.Kind.CHUNKED,
             clientKeepsAlive || interim, null, affinity == null ? List.of() : List.of(affinity));
@@ -432,7 +441,7 @@ final class HttpExchange extends Phase {
     }
     boolean reusable = keepUpstream && !upstreamOverran && toUpstream == null
         && Persistence.upstreamReusable(false, response, responseFraming, requestBody.done() && responseBody.done());
-    if (clientKeepsAlive) {
+    if (clientKeepsAlive && !goingAway) {
       pair.keepAlive(nextRequest, reusable);
     } else {
       pair.closeAfterExchange(reusable);
