@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The pair holds what its phases share (the legs, the route, the interceptors' handle, the
  * {@link Timers} and the {@link ConnectionReport}) and moves from phase to phase: {@link
  * ClientHandshake}, then {@link UpstreamConnection}, then {@link OpenRelay}; a handshake that
- * fails ends in {@link Responding}. Each phase gets the readiness events and the deadline while it
+ * fails ends in {@link Responding}. A plain HTTP request goes through an {@link HttpExchange}
+ * instead of the open relay, after which a kept-alive client starts over with its next request. Each phase gets the readiness events and the deadline while it
  * is current.
  */
 final class ConnectionPair implements ConnectionHandle.Control {

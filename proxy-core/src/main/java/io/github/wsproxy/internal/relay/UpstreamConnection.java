@@ -174,7 +174,7 @@ final class UpstreamConnection extends Phase {
     }
     pair.upstream().adopt(kept, pair.loop);
     try {
-      address = (InetSocketAddress) kept.channel().getRemoteAddress();
+      address = kept.channel().getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
     } catch (IOException e) {
       address = null;
     }
