@@ -247,6 +247,41 @@ class PlainHttpEdgeTest {
   }
 
   @Test
+  void relaysAResponseThatStartsBeforeTheRequestBodyIsComplete() throws Exception {
+    start(c -> { // answers after the request line, never reading the body
+      byte[] head = c.readBytes("POST /upload HTTP/1.1\r\n".length(), DEADLINE);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).startsWith("POST /upload");
+      c.respond(403, "Forbidden", Map.of(), "no uploads".getBytes(StandardCharsets.UTF_8));
+    }, WsProxy.builder());
+    try (RawClient client = RawClient.connect(proxy.port())) {
+      client.sendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nfirst bytes");
+      HttpHead early = client.readResponse(DEADLINE);
+      assertThat(early.statusCode()).isEqualTo(403);
+      assertThat(early.bodyText()).isEqualTo("no uploads");
+      assertThat(early.header("Connection")).isEqualTo("close");
+      assertThat(client.awaitEof(DEADLINE)).isTrue();
+    }
+  }
+
+  @Test
+  void givesAnHttp10ClientTheContentOfAChunkedResponseUntilTheClose() throws Exception {
+    start(c -> {
+      c.readRequest();
+      c.sendRaw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n");
+    }, WsProxy.builder());
+    try (RawClient client = RawClient.connect(proxy.port())) {
+      client.sendRaw("GET / HTTP/1.0\r\n\r\n");
+      HttpHead response = client.readResponse(DEADLINE);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.hasHeader("Transfer-Encoding")).isFalse();
+      assertThat(response.header("Connection")).isEqualTo("close");
+      assertThat(client.awaitEof(DEADLINE)).isTrue();
+      assertThat(new String(client.readBytes(client.buffered(), DEADLINE), StandardCharsets.US_ASCII))
+          .isEqualTo("hello world");
+    }
+  }
+
+  @Test
   void endsTheClientConnectionWhenTheUpstreamStallsMidBody() throws Exception {
     start(c -> {
       c.readRequest();
