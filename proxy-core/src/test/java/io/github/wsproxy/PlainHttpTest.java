@@ -292,7 +292,7 @@ class PlainHttpTest {
       }
     };
     start(WsProxy.builder().upstream(upstreamUri()).eventListener(listener).interceptor(guard));
-    List<ILoggingEvent> lines = AccessLogCapture.lines(3, DEADLINE, () -> {
+    List<ILoggingEvent> lines = AccessLogCapture.lines(4, DEADLINE, () -> {
       HttpResponse<String> denied = http.send(HttpRequest.newBuilder(at("/page")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(denied.statusCode()).isEqualTo(401);
@@ -304,6 +304,9 @@ class PlainHttpTest {
       HttpResponse<String> get = http.send(HttpRequest.newBuilder(at("/page?q")).header("Authorization", "Bearer t")
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(get.statusCode()).isEqualTo(200);
+      HttpResponse<String> deniedOnTheSameConnection = http.send(HttpRequest.newBuilder(at("/page")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(deniedOnTheSameConnection.statusCode()).isEqualTo(401);
     });
 
     assertThat(lines.get(0).getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"GET /page\" "
@@ -311,15 +314,18 @@ class PlainHttpTest {
     assertThat(lines.get(1).getFormattedMessage()).matches("conn=\\d+ client=127\\.0\\.0\\.1:\\d+ request=\"POST /page\" "
         + "upstream=127\\.0\\.0\\.1:\\d+ status=200 duration=\\d+ms up=3B down=\\d+B http tries=1 note=\"\"");
     assertThat(lines.get(2).getFormattedMessage()).contains("request=\"GET /page?q\"", "status=200", "up=0B");
-    Await.until(() -> exchanges.size() == 3, DEADLINE, "three exchanges reported");
-    assertThat(exchanges).extracting(HttpExchangeOutcome::status).containsExactly(401, 200, 200);
-    assertThat(exchanges).extracting(HttpExchangeOutcome::method).containsExactly("GET", "POST", "GET");
+    assertThat(lines.get(3).getFormattedMessage()).as("nothing left from the kept-alive connection's last request")
+        .contains("request=\"GET /page\" upstream=- status=401", "tries=0");
+    Await.until(() -> exchanges.size() == 4, DEADLINE, "four exchanges reported");
+    assertThat(exchanges).extracting(HttpExchangeOutcome::status).containsExactly(401, 200, 200, 401);
+    assertThat(exchanges).extracting(HttpExchangeOutcome::method).containsExactly("GET", "POST", "GET", "GET");
+    assertThat(exchanges.get(3).upstream()).isNull();
     assertThat(exchanges.get(1).bytesFromClient()).isEqualTo(3);
     assertThat(exchanges.get(1).bytesToClient()).isGreaterThan(3);
     assertThat(exchanges.get(1).attempts()).isEqualTo(1);
     assertThat(exchanges.get(1).upstream()).isEqualTo(upstreamUri());
     assertThat(handshakes).isEmpty();
-    assertThat(upgrades).containsExactly(false, false, false);
+    assertThat(upgrades).containsExactly(false, false, false, false);
   }
 
   @Test

@@ -255,8 +255,12 @@ final class ConnectionReport {
     plain = false;
     requestMethod = null;
     requestTarget = null;
+    routeName = null;
     status = 0;
     note = "";
+    upstreamUrl = null;
+    upstreamAddress = null;
+    connectTime = null;
   }
 
   /** Writes the access log line. */
