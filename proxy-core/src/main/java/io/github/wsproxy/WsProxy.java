@@ -967,6 +967,21 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
+     * The key of the {@link #affinityCookie(String, Duration) affinity cookie}'s server ids. Proxy
+     * instances behind one load balancer that share it name the servers alike, so a cookie set by
+     * one is honoured by the others. Default: a random key per process (cookies then pin a client
+     * only through the proxy that set them, and not across its restarts).
+     *
+     * @param secret at least 16 secret bytes (copied); null for a random key per process
+     * @return this builder
+     * @throws IllegalArgumentException if the secret is shorter than 16 bytes
+     */
+    public Builder affinityCookieSecret(byte[] secret) {
+      settings.affinityCookieSecret(secret);
+      return this;
+    }
+
+    /**
      * How long an idle keep-alive upstream connection is kept before the proxy closes it. Default
      * 60 s; keep it below the upstream server's own idle timeout.
      *

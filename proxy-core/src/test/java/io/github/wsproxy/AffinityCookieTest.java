@@ -120,6 +120,30 @@ class AffinityCookieTest {
   }
 
   @Test
+  void proxiesSharingASecretHonourEachOthersCookies() throws Exception {
+    byte[] secret = "sixteen or more bytes".getBytes(StandardCharsets.US_ASCII);
+    WsProxy.Builder shared = WsProxy.builder()
+        .upstream(UpstreamGroup.builder().server(alpha.uri().toString()).server(beta.uri().toString()).build())
+        .affinityCookie("SRV", Duration.ofHours(1)).affinityCookieSecret(secret);
+    proxy = HandshakeTest.startProxy(shared);
+    try (WsProxy other = HandshakeTest.startProxy(shared);
+        WsProxy stranger = HandshakeTest.startProxy(shared.affinityCookieSecret(
+            "another secret of sixteen bytes".getBytes(StandardCharsets.US_ASCII)));
+        RawClient first = RawClient.connect(proxy.port());
+        RawClient second = RawClient.connect(other.port());
+        RawClient third = RawClient.connect(stranger.port())) {
+      HttpHead pinned = get(first, null);
+      for (int i = 0; i < 4; i++) {
+        HttpHead elsewhere = get(second, cookieOf(pinned));
+        assertThat(elsewhere.bodyText()).isEqualTo(pinned.bodyText());
+        assertThat(elsewhere.hasHeader("Set-Cookie")).isFalse();
+      }
+      assertThat(cookieOf(get(third, cookieOf(pinned)))).as("another key: unknown id, replaced")
+          .isNotEqualTo(cookieOf(pinned));
+    }
+  }
+
+  @Test
   void isSecureOnATlsListenerAndOffByDefault() throws Exception {
     proxy = HandshakeTest.startProxy(WsProxy.builder().upstream(alpha.uri()));
     try (RawClient client = RawClient.connect(proxy.port())) {

@@ -8,8 +8,10 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.chat.ChatDemo;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,6 +108,9 @@ public final class LauncherOptions {
           o.affinityCookieMaxAge = duration(v);
           o.builder.affinityCookie(o.affinityCookie, o.affinityCookieMaxAge);
         });
+    flag("--affinity-cookie-secret-file", "FILE", "key of --affinity-cookie's server ids, shared by proxies that must"
+            + " honour each other's cookies (default: random per process)",
+        (o, v) -> o.builder.affinityCookieSecret(readSecret(v)));
     flag("--max-request-body-bytes", "SIZE", "largest plain HTTP request body, else 413; 0 = no limit (default 16MiB)",
         (o, v) -> o.builder.maxRequestBodyBytes(size(v)));
     flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",
@@ -182,6 +187,14 @@ public final class LauncherOptions {
   private boolean check;
   private String clientUrl;
   private Path configFile;
+
+  private static byte[] readSecret(String file) {
+    try {
+      return Files.readAllBytes(Path.of(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
   private Duration shutdownGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
   private String affinityCookie;

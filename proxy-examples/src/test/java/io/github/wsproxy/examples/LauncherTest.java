@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -150,6 +151,18 @@ class LauncherTest {
         "--tls-protocols", "--tls-reload-interval", "--upstream-ca", "--upstream-truststore",
         "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",
         "--upstream-tls-insecure-skip-verify");
+  }
+
+  @Test
+  void readsTheAffinityCookieSecretFromAFile(@TempDir Path dir) throws Exception {
+    Path secret = Files.write(dir.resolve("secret"), "sixteen or more bytes".getBytes(StandardCharsets.US_ASCII));
+    assertThat(LauncherOptions.parse("--upstream", "ws://127.0.0.1:8282", "--affinity-cookie", "SRV",
+        "--affinity-cookie-secret-file", secret.toString()).builder().build().affinityCookieName()).isEqualTo("SRV");
+    assertThatThrownBy(() -> LauncherOptions.parse("--affinity-cookie-secret-file", dir.resolve("none").toString()))
+        .hasMessageContaining("cannot read");
+    Path tooShort = Files.write(dir.resolve("short"), new byte[4]);
+    assertThatThrownBy(() -> LauncherOptions.parse("--affinity-cookie-secret-file", tooShort.toString()))
+        .hasMessageContaining("at least 16 bytes");
   }
 
   @Test

@@ -53,6 +53,7 @@ public final class ProxySettings {
   private final Duration upstreamKeepAliveTimeout;
   private final String affinityCookieName;
   private final Duration affinityCookieMaxAge;
+  private final byte[] affinityCookieSecret;
   private final int eventLoops;
   private final int acceptBacklog;
   private final ServerTls listenTls;
@@ -97,6 +98,7 @@ public final class ProxySettings {
     this.upstreamKeepAliveTimeout = builder.upstreamKeepAliveTimeout;
     this.affinityCookieName = builder.affinityCookieName;
     this.affinityCookieMaxAge = builder.affinityCookieMaxAge;
+    this.affinityCookieSecret = builder.affinityCookieSecret;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.listenTls = builder.listenTls;
@@ -248,6 +250,11 @@ public final class ProxySettings {
     return affinityCookieMaxAge;
   }
 
+  /** The key of the affinity cookie's server ids, or null for one random per process. */
+  public byte[] affinityCookieSecret() {
+    return affinityCookieSecret == null ? null : affinityCookieSecret.clone();
+  }
+
   public int eventLoops() {
     return eventLoops;
   }
@@ -354,6 +361,7 @@ public final class ProxySettings {
     private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(60);
     private String affinityCookieName;
     private Duration affinityCookieMaxAge = Duration.ZERO;
+    private byte[] affinityCookieSecret;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private ServerTls listenTls;
@@ -398,6 +406,7 @@ public final class ProxySettings {
       this.upstreamKeepAliveTimeout = settings.upstreamKeepAliveTimeout;
       this.affinityCookieName = settings.affinityCookieName;
       this.affinityCookieMaxAge = settings.affinityCookieMaxAge;
+      this.affinityCookieSecret = settings.affinityCookieSecret;
       this.eventLoops = settings.eventLoops;
       this.acceptBacklog = settings.acceptBacklog;
       this.listenTls = settings.listenTls;
@@ -530,6 +539,14 @@ public final class ProxySettings {
     public Builder affinityCookie(String name, Duration maxAge) {
       this.affinityCookieName = name;
       this.affinityCookieMaxAge = Checks.atLeast("affinityCookie maxAge", Duration.ZERO, maxAge);
+      return this;
+    }
+
+    public Builder affinityCookieSecret(byte[] secret) {
+      if (secret != null && secret.length < 16) {
+        throw new IllegalArgumentException("affinityCookieSecret must have at least 16 bytes, had " + secret.length);
+      }
+      this.affinityCookieSecret = secret == null ? null : secret.clone();
       return this;
     }
 

@@ -57,8 +57,9 @@ public final class LoopConnections {
     this.limits = limits;
     this.tls = tls;
     this.events = new Events(config.eventListener());
+    byte[] secret = config.affinityCookieSecret();
     this.affinityCookie = config.affinityCookieName() == null ? null : new AffinityCookie(config.affinityCookieName(),
-        AFFINITY_SECRET, config.affinityCookieMaxAge().toSeconds(), config.listenTls() != null);
+        secret == null ? AFFINITY_SECRET : secret, config.affinityCookieMaxAge().toSeconds(), config.listenTls() != null);
     this.upstreamKeepAlive = new UpstreamKeepAlive(config.upstreamKeepAlive(), config.upstreamKeepAliveTimeout().toNanos());
     loop.onTick(this::tick);
   }
