@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A client's WebSocket upgrade request, as {@link Interceptor#onHandshake} sees it: read the
- * request, change what is sent upstream, or reject it with any HTTP response.
+ * A client's WebSocket upgrade request, or a plain HTTP request ({@link #isUpgrade()} tells them
+ * apart), as {@link Interceptor#onHandshake} sees it: read the request, change what is sent
+ * upstream, or reject it with any HTTP response. The body of a plain request passes through without
+ * message hooks.
  *
  * <p>Reads describe the client's request as received; changes ({@link #setHeader}, {@link
  * #setTarget}…) apply to the request sent upstream, and later interceptors in the chain see them
@@ -23,7 +25,16 @@ public interface Handshake {
   ProxyConnection connection();
 
   /**
-   * The request method ({@code GET}).
+   * Whether this is a WebSocket upgrade request; false for a plain HTTP request (a page, a polling
+   * transport, a health check), which the proxy relays as HTTP when {@link
+   * WsProxy.Builder#plainHttp(boolean)} is on.
+   *
+   * @return true for a WebSocket upgrade, false for a plain HTTP request
+   */
+  boolean isUpgrade();
+
+  /**
+   * The request method ({@code GET} for an upgrade).
    *
    * @return the request method
    */

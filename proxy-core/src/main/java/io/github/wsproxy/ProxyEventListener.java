@@ -25,6 +25,14 @@ public abstract class ProxyEventListener {
   public void onHandshake(HandshakeOutcome outcome) {}
 
   /**
+   * A plain HTTP request ended: its response was relayed completely, or the client got an error, or
+   * the connection ended midway. Its traffic is counted here, not in {@link #onTraffic}.
+   *
+   * @param outcome the request, the status the client got, the upstream, bytes and timing
+   */
+  public void onHttpExchange(HttpExchangeOutcome outcome) {}
+
+  /**
    * Traffic relayed since the last report, per upstream server: reported about once a second while
    * connections are open, and for the rest when one ends, so counters move during long-lived
    * connections.

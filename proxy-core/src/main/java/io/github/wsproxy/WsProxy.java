@@ -3,6 +3,7 @@ package io.github.wsproxy;
 import io.github.wsproxy.internal.ProxyServer;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.frame.WebSocketProtocol;
+import io.github.wsproxy.internal.http.HttpHead;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -438,6 +439,51 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
+   * See {@link Builder#plainHttp(boolean)}.
+   *
+   * @return whether requests without an upgrade are relayed as HTTP
+   */
+  public boolean plainHttp() {
+    return settings.plainHttp();
+  }
+
+  /**
+   * See {@link Builder#maxRequestBodyBytes(long)}.
+   *
+   * @return the largest relayed HTTP request body, in bytes; 0 for no limit
+   */
+  public long maxRequestBodyBytes() {
+    return settings.maxRequestBodyBytes();
+  }
+
+  /**
+   * See {@link Builder#upstreamKeepAlive(int)}.
+   *
+   * @return idle keep-alive upstream connections kept per server and event loop; 0 when off
+   */
+  public int upstreamKeepAlive() {
+    return settings.upstreamKeepAlive();
+  }
+
+  /**
+   * See {@link Builder#upstreamKeepAliveTimeout(Duration)}.
+   *
+   * @return how long an idle keep-alive upstream connection is kept
+   */
+  public Duration upstreamKeepAliveTimeout() {
+    return settings.upstreamKeepAliveTimeout();
+  }
+
+  /**
+   * See {@link Builder#affinityCookie(String, Duration)}.
+   *
+   * @return the affinity cookie's name, or null when the proxy sets none
+   */
+  public String affinityCookieName() {
+    return settings.affinityCookieName();
+  }
+
+  /**
    * See {@link Builder#eventLoops(int)}.
    *
    * @return the number of event-loop threads
@@ -836,14 +882,114 @@ public final class WsProxy implements AutoCloseable {
     }
 
     /**
-     * The HTTP status answered to a request that is not a WebSocket upgrade. Default 426 (Upgrade
-     * Required); any 4xx status is accepted.
+     * The HTTP status answered to a request that is not a WebSocket upgrade when {@link
+     * #plainHttp(boolean) plainHttp} is off. Default 426 (Upgrade Required); any 4xx status is
+     * accepted.
      *
      * @param status the status to answer; a 4xx status
      * @return this builder
      */
     public Builder nonUpgradeStatus(int status) {
       settings.nonUpgradeStatus(status);
+      return this;
+    }
+
+    /**
+     * Whether requests without an upgrade are relayed to the same route and upstream group as
+     * HTTP/1.1, as nginx's recipe does under {@code location /}: pages, socket.io's polling
+     * transport, SockJS's {@code /info}, SignalR's {@code /negotiate}, health checks. They get the
+     * same balancing, failover, timeouts, forwarding headers and handshake hooks ({@link
+     * Handshake#isUpgrade()} tells them apart); bodies stream through without message hooks.
+     * Default true; false makes a WebSocket-only proxy that answers such requests with {@link
+     * #nonUpgradeStatus(int)}.
+     *
+     * @param relay true to relay plain HTTP requests, false to answer them with the non-upgrade status
+     * @return this builder
+     */
+    public Builder plainHttp(boolean relay) {
+      settings.plainHttp(relay);
+      return this;
+    }
+
+    /**
+     * The largest request body relayed for a plain HTTP request; a larger one gets 413 (Content Too
+     * Large): before anything is relayed when its {@code Content-Length} says so, at the limit when
+     * it is chunked. Default 16 MiB, as {@link #maxMessageBytes(long)}.
+     *
+     * @param bytes the largest request body in bytes; 0 for no limit
+     * @return this builder
+     */
+    public Builder maxRequestBodyBytes(long bytes) {
+      settings.maxRequestBodyBytes(bytes);
+      return this;
+    }
+
+    /**
+     * How many idle upstream connections plain HTTP requests keep open per upstream server and
+     * event loop for the next request, as nginx's {@code keepalive N;} with {@code
+     * proxy_set_header Connection "";}. A connection goes back only after a response read
+     * completely; a request that fails on one before any of its response was relayed is sent once
+     * more on a new connection when its method is idempotent and it has no body. Default 32; 0
+     * closes every upstream connection after its response ({@code Connection: close}, as nginx's
+     * recipe).
+     *
+     * @param idlePerServer idle connections kept per server and event loop; 0 for none
+     * @return this builder
+     */
+    public Builder upstreamKeepAlive(int idlePerServer) {
+      settings.upstreamKeepAlive(idlePerServer);
+      return this;
+    }
+
+    /**
+     * Pins each client to one upstream server with a cookie the proxy inserts, as HAProxy's {@code
+     * cookie SRV insert}: for socket.io, SockJS or SignalR behind several servers, whose sessions
+     * start with HTTP requests (long polling, {@code /negotiate}) and must reach the server that
+     * later takes the WebSocket, also for many users behind one NAT (where {@link Balance#hashIp()}
+     * fails). The first response, plain HTTP or the WebSocket's 101, sets the cookie, naming the
+     * chosen server by an opaque id (a keyed hash of its URL, random per proxy process); later
+     * requests carrying it go to that server while it is healthy and below its cap, else to another
+     * as balanced, and the cookie is replaced. The cookie is {@code HttpOnly}, {@code SameSite=Lax},
+     * {@code Path=/}, and {@code Secure} on a TLS listener. It applies to every upstream group of
+     * the proxy. Default: off.
+     *
+     * @param name the cookie's name, an HTTP token (e.g. {@code WSPROXY_SERVER}); null turns it off
+     * @param maxAge the cookie's lifetime; {@link Duration#ZERO} for a session cookie
+     * @return this builder
+     * @throws IllegalArgumentException if the name is not a token or the lifetime is negative
+     */
+    public Builder affinityCookie(String name, Duration maxAge) {
+      if (name != null && !HttpHead.isToken(name)) {
+        throw new IllegalArgumentException("affinityCookie name must be an HTTP token, was " + name);
+      }
+      settings.affinityCookie(name, maxAge);
+      return this;
+    }
+
+    /**
+     * The key of the {@link #affinityCookie(String, Duration) affinity cookie}'s server ids. Proxy
+     * instances behind one load balancer that share it name the servers alike, so a cookie set by
+     * one is honoured by the others. Default: a random key per process (cookies then pin a client
+     * only through the proxy that set them, and not across its restarts).
+     *
+     * @param secret at least 16 secret bytes (copied); null for a random key per process
+     * @return this builder
+     * @throws IllegalArgumentException if the secret is shorter than 16 bytes
+     */
+    public Builder affinityCookieSecret(byte[] secret) {
+      settings.affinityCookieSecret(secret);
+      return this;
+    }
+
+    /**
+     * How long an idle keep-alive upstream connection is kept before the proxy closes it. Default
+     * 60 s; keep it below the upstream server's own idle timeout.
+     *
+     * @param timeout the idle time after which a kept connection is closed
+     * @return this builder
+     */
+    public Builder upstreamKeepAliveTimeout(Duration timeout) {
+      settings.upstreamKeepAliveTimeout(timeout);
       return this;
     }
 

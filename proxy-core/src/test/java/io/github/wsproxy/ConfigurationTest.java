@@ -63,6 +63,8 @@ class ConfigurationTest {
         .allowedOrigins(List.of("https://app.example")).trustedProxies(List.of("10.0.0.0/8"))
         .clientPingInterval(Duration.ofSeconds(12)).upstreamPingInterval(Duration.ofSeconds(13))
         .pongTimeout(Duration.ofSeconds(14))
+        .plainHttp(false).maxRequestBodyBytes(15).upstreamKeepAlive(16).upstreamKeepAliveTimeout(Duration.ofSeconds(17))
+        .affinityCookie("SRV", Duration.ofSeconds(18))
         .build();
     WsProxy defaults = WsProxy.builder().upstream("ws://127.0.0.1:9/base").build();
     WsProxy derived = proxy.newBuilder().build();

@@ -32,7 +32,8 @@ class HandshakeTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   @RegisterExtension
-  WsProxyExtension echo = WsProxyExtension.echo();
+  // WebSocket-only: plain HTTP requests get the non-upgrade status (PlainHttpTest relays them)
+  WsProxyExtension echo = WsProxyExtension.echo().proxy(p -> p.plainHttp(false));
 
   @Test
   void answers101OnlyAfterTheUpstreamAnswered101() throws Exception {
@@ -299,7 +300,7 @@ class HandshakeTest {
   @Test
   void answersTheConfiguredStatusToPlainHttpAndAppliesTheHeaderLimit() throws Exception {
     try (WsProxy proxy = startProxy(WsProxy.builder().upstream(echo.upstream().uri())
-        .nonUpgradeStatus(404).maxHeaderBytes(2048))) {
+        .plainHttp(false).nonUpgradeStatus(404).maxHeaderBytes(2048))) {
       try (RawClient client = RawClient.connect(proxy.port())) {
         client.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(client.readResponse(DEADLINE).statusCode()).isEqualTo(404);

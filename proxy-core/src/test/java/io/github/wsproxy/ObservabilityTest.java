@@ -2,10 +2,7 @@ package io.github.wsproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.WsProxyExtension;
@@ -19,7 +16,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** The event listener, the admin view and the MDC keys, with real peers. */
@@ -160,32 +156,9 @@ class ObservabilityTest {
     }
   }
 
-  /** Something a test does while the access log is captured. */
-  interface Traffic {
-    void run() throws Exception;
-  }
-
   /** Runs {@code traffic} and returns the first access log line it wrote. */
-  static ILoggingEvent firstAccessLine(Traffic traffic) throws Exception {
-    Logger access = (Logger) LoggerFactory.getLogger("io.github.wsproxy.access");
-    ListAppender<ILoggingEvent> lines = new ListAppender<>() {
-      @Override
-      protected void append(ILoggingEvent event) {
-        event.prepareForDeferredProcessing();
-        super.append(event);
-      }
-    };
-    lines.start();
-    access.addAppender(lines);
-    access.setLevel(Level.INFO);
-    try {
-      traffic.run();
-      Await.until(() -> !lines.list.isEmpty(), DEADLINE, "an access log line");
-      return lines.list.get(0);
-    } finally {
-      access.detachAppender(lines);
-      access.setLevel(null);
-    }
+  static ILoggingEvent firstAccessLine(AccessLogCapture.Traffic traffic) throws Exception {
+    return AccessLogCapture.lines(1, DEADLINE, traffic).get(0);
   }
 
   @Test

@@ -9,8 +9,10 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.chat.ChatDemo;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,8 +102,31 @@ public final class LauncherOptions {
         (o, v) -> o.builder.maxMessageBytes(size(v)));
     flag("--event-loops", "N", "event-loop threads (default: number of processors)",
         (o, v) -> o.builder.eventLoops(integer(v)));
-    flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests (default 426)",
+    flag("--no-plain-http", null, "WebSocket only: answer requests without an upgrade with --non-upgrade-status"
+            + " instead of relaying them as HTTP",
+        (o, v) -> o.builder.plainHttp(false));
+    flag("--non-upgrade-status", "STATUS", "status for plain HTTP requests with --no-plain-http (default 426)",
         (o, v) -> o.builder.nonUpgradeStatus(integer(v)));
+    flag("--upstream-keepalive", "N", "idle upstream connections kept per server and event loop for plain HTTP,"
+            + " 0 = Connection: close (default 32)",
+        (o, v) -> o.builder.upstreamKeepAlive(integer(v)));
+    flag("--upstream-keepalive-timeout", "DURATION", "close a kept upstream connection idle this long (default 60s)",
+        (o, v) -> o.builder.upstreamKeepAliveTimeout(duration(v)));
+    flag("--affinity-cookie", "NAME", "pin clients to a server with a cookie of this name the proxy sets (default: off)",
+        (o, v) -> {
+          o.affinityCookie = v;
+          o.builder.affinityCookie(v, o.affinityCookieMaxAge);
+        });
+    flag("--affinity-cookie-max-age", "DURATION", "lifetime of --affinity-cookie (default: a session cookie)",
+        (o, v) -> {
+          o.affinityCookieMaxAge = duration(v);
+          o.builder.affinityCookie(o.affinityCookie, o.affinityCookieMaxAge);
+        });
+    flag("--affinity-cookie-secret-file", "FILE", "key of --affinity-cookie's server ids, shared by proxies that must"
+            + " honour each other's cookies (default: random per process)",
+        (o, v) -> o.builder.affinityCookieSecret(readSecret(v)));
+    flag("--max-request-body-bytes", "SIZE", "largest plain HTTP request body, else 413; 0 = no limit (default 16MiB)",
+        (o, v) -> o.builder.maxRequestBodyBytes(size(v)));
     flag("--preserve-host", null, "send the client's Host header upstream instead of the upstream's",
         (o, v) -> o.builder.preserveHost(true));
     flag("--no-permessage-deflate", null, "strip the client's permessage-deflate offer",
@@ -182,8 +207,18 @@ public final class LauncherOptions {
   private boolean check;
   private String clientUrl;
   private Path configFile;
+
+  private static byte[] readSecret(String file) {
+    try {
+      return Files.readAllBytes(Path.of(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
   private Duration shutdownGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
+  private String affinityCookie;
+  private Duration affinityCookieMaxAge = Duration.ZERO;
   private final List<String> trustedProxies = new ArrayList<>();
   private boolean chatDemo;
   private InetSocketAddress listen;

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,8 @@ class LauncherTest {
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
         "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
+        "--no-plain-http", "--max-request-body-bytes", "2MiB", "--upstream-keepalive", "8",
+        "--upstream-keepalive-timeout", "20s", "--affinity-cookie-max-age", "60m", "--affinity-cookie", "SRV",
         "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
         "--interceptor", "io.github.wsproxy.examples.interceptors.RequestIdHeader",
         "--interceptor", "io.github.wsproxy.examples.interceptors.MessageStats",
@@ -54,6 +57,11 @@ class LauncherTest {
     assertThat(proxy.maxMessageBytes()).isEqualTo(1 << 20);
     assertThat(proxy.eventLoops()).isEqualTo(3);
     assertThat(proxy.nonUpgradeStatus()).isEqualTo(404);
+    assertThat(proxy.plainHttp()).isFalse();
+    assertThat(proxy.maxRequestBodyBytes()).isEqualTo(2 << 20);
+    assertThat(proxy.upstreamKeepAlive()).isEqualTo(8);
+    assertThat(proxy.affinityCookieName()).isEqualTo("SRV");
+    assertThat(proxy.upstreamKeepAliveTimeout()).isEqualTo(Duration.ofSeconds(20));
     assertThat(proxy.preserveHost()).isTrue();
     assertThat(proxy.permessageDeflate()).isFalse();
     assertThat(proxy.validateUtf8()).isFalse();
@@ -202,6 +210,18 @@ class LauncherTest {
         "--tls-protocols", "--tls-reload-interval", "--tls-engine", "--upstream-ca", "--upstream-truststore",
         "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",
         "--upstream-tls-insecure-skip-verify");
+  }
+
+  @Test
+  void readsTheAffinityCookieSecretFromAFile(@TempDir Path dir) throws Exception {
+    Path secret = Files.write(dir.resolve("secret"), "sixteen or more bytes".getBytes(StandardCharsets.US_ASCII));
+    assertThat(LauncherOptions.parse("--upstream", "ws://127.0.0.1:8282", "--affinity-cookie", "SRV",
+        "--affinity-cookie-secret-file", secret.toString()).builder().build().affinityCookieName()).isEqualTo("SRV");
+    assertThatThrownBy(() -> LauncherOptions.parse("--affinity-cookie-secret-file", dir.resolve("none").toString()))
+        .hasMessageContaining("cannot read");
+    Path tooShort = Files.write(dir.resolve("short"), new byte[4]);
+    assertThatThrownBy(() -> LauncherOptions.parse("--affinity-cookie-secret-file", tooShort.toString()))
+        .hasMessageContaining("at least 16 bytes");
   }
 
   @Test

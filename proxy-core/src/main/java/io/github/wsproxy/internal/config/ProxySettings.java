@@ -47,6 +47,13 @@ public final class ProxySettings {
   private final boolean preserveHost;
   private final boolean permessageDeflate;
   private final int nonUpgradeStatus;
+  private final boolean plainHttp;
+  private final long maxRequestBodyBytes;
+  private final int upstreamKeepAlive;
+  private final Duration upstreamKeepAliveTimeout;
+  private final String affinityCookieName;
+  private final Duration affinityCookieMaxAge;
+  private final byte[] affinityCookieSecret;
   private final int eventLoops;
   private final int acceptBacklog;
   private final ServerTls listenTls;
@@ -85,6 +92,13 @@ public final class ProxySettings {
     this.preserveHost = builder.preserveHost;
     this.permessageDeflate = builder.permessageDeflate;
     this.nonUpgradeStatus = builder.nonUpgradeStatus;
+    this.plainHttp = builder.plainHttp;
+    this.maxRequestBodyBytes = builder.maxRequestBodyBytes;
+    this.upstreamKeepAlive = builder.upstreamKeepAlive;
+    this.upstreamKeepAliveTimeout = builder.upstreamKeepAliveTimeout;
+    this.affinityCookieName = builder.affinityCookieName;
+    this.affinityCookieMaxAge = builder.affinityCookieMaxAge;
+    this.affinityCookieSecret = builder.affinityCookieSecret;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
     this.listenTls = builder.listenTls;
@@ -211,6 +225,36 @@ public final class ProxySettings {
     return nonUpgradeStatus;
   }
 
+  public boolean plainHttp() {
+    return plainHttp;
+  }
+
+  public long maxRequestBodyBytes() {
+    return maxRequestBodyBytes;
+  }
+
+  public int upstreamKeepAlive() {
+    return upstreamKeepAlive;
+  }
+
+  public Duration upstreamKeepAliveTimeout() {
+    return upstreamKeepAliveTimeout;
+  }
+
+  /** The affinity cookie's name, or null when the proxy sets none. */
+  public String affinityCookieName() {
+    return affinityCookieName;
+  }
+
+  public Duration affinityCookieMaxAge() {
+    return affinityCookieMaxAge;
+  }
+
+  /** The key of the affinity cookie's server ids, or null for one random per process. */
+  public byte[] affinityCookieSecret() {
+    return affinityCookieSecret == null ? null : affinityCookieSecret.clone();
+  }
+
   public int eventLoops() {
     return eventLoops;
   }
@@ -311,6 +355,13 @@ public final class ProxySettings {
     private boolean preserveHost;
     private boolean permessageDeflate = true;
     private int nonUpgradeStatus = 426;
+    private boolean plainHttp = true;
+    private long maxRequestBodyBytes = 16L * 1024 * 1024;
+    private int upstreamKeepAlive = 32;
+    private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(60);
+    private String affinityCookieName;
+    private Duration affinityCookieMaxAge = Duration.ZERO;
+    private byte[] affinityCookieSecret;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int acceptBacklog = 1024;
     private ServerTls listenTls;
@@ -349,6 +400,13 @@ public final class ProxySettings {
       this.preserveHost = settings.preserveHost;
       this.permessageDeflate = settings.permessageDeflate;
       this.nonUpgradeStatus = settings.nonUpgradeStatus;
+      this.plainHttp = settings.plainHttp;
+      this.maxRequestBodyBytes = settings.maxRequestBodyBytes;
+      this.upstreamKeepAlive = settings.upstreamKeepAlive;
+      this.upstreamKeepAliveTimeout = settings.upstreamKeepAliveTimeout;
+      this.affinityCookieName = settings.affinityCookieName;
+      this.affinityCookieMaxAge = settings.affinityCookieMaxAge;
+      this.affinityCookieSecret = settings.affinityCookieSecret;
       this.eventLoops = settings.eventLoops;
       this.acceptBacklog = settings.acceptBacklog;
       this.listenTls = settings.listenTls;
@@ -460,6 +518,40 @@ public final class ProxySettings {
         throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
       }
       this.nonUpgradeStatus = status;
+      return this;
+    }
+
+    public Builder plainHttp(boolean relay) {
+      this.plainHttp = relay;
+      return this;
+    }
+
+    public Builder maxRequestBodyBytes(long bytes) {
+      this.maxRequestBodyBytes = Checks.atLeast("maxRequestBodyBytes", 0L, bytes);
+      return this;
+    }
+
+    public Builder upstreamKeepAlive(int idlePerServer) {
+      this.upstreamKeepAlive = Checks.atLeast("upstreamKeepAlive", 0, idlePerServer);
+      return this;
+    }
+
+    public Builder affinityCookie(String name, Duration maxAge) {
+      this.affinityCookieName = name;
+      this.affinityCookieMaxAge = Checks.atLeast("affinityCookie maxAge", Duration.ZERO, maxAge);
+      return this;
+    }
+
+    public Builder affinityCookieSecret(byte[] secret) {
+      if (secret != null && secret.length < 16) {
+        throw new IllegalArgumentException("affinityCookieSecret must have at least 16 bytes, had " + secret.length);
+      }
+      this.affinityCookieSecret = secret == null ? null : secret.clone();
+      return this;
+    }
+
+    public Builder upstreamKeepAliveTimeout(Duration timeout) {
+      this.upstreamKeepAliveTimeout = Checks.atLeast("upstreamKeepAliveTimeout", Duration.ofMillis(1), timeout);
       return this;
     }
 

@@ -155,14 +155,17 @@ public final class HttpHead {
       return false;
     }
     for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(ch) >= 0;
-      if (!ok) {
+      if (!isTokenChar(s.charAt(i))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Whether {@code ch} may appear in a token (RFC 9110 §5.6.2 tchar). */
+  static boolean isTokenChar(int ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+        || (ch < 0x80 && "!#$%&'*+-.^_`|~".indexOf(ch) >= 0);
   }
 
   /** Visible US-ASCII only (RFC 5234 VCHAR), as in a request target or an HTTP version. */
@@ -179,12 +182,16 @@ public final class HttpHead {
   /** Whether {@code s} is a valid header value: no CR, LF or other control characters but tab. */
   public static boolean isFieldValue(String s) {
     for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if ((ch < 0x20 && ch != '\t') || ch == 0x7F) {
+      if (!isFieldValueChar(s.charAt(i))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Whether {@code ch} may appear in a field value: anything but control characters other than tab. */
+  static boolean isFieldValueChar(int ch) {
+    return ch == '\t' || (ch >= 0x20 && ch != 0x7F);
   }
 
   /** Whether {@code s} is usable as a request target: visible ASCII only, no spaces. */

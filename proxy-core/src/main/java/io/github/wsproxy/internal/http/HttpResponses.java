@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /** Complete HTTP/1.1 responses the proxy writes itself: errors and the client's 101. */
@@ -30,6 +31,16 @@ public final class HttpResponses {
     return all;
   }
 
+  /** {@code head} (a complete head, ending with an empty line) with one more field line (without CRLF) at its end. */
+  public static byte[] withField(byte[] head, String line) {
+    byte[] field = (line + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = Arrays.copyOf(head, head.length + field.length);
+    System.arraycopy(field, 0, all, head.length - 2, field.length);
+    all[all.length - 2] = '\r';
+    all[all.length - 1] = '\n';
+    return all;
+  }
+
   /** The standard reason phrase of a status the proxy may send or relay. */
   public static String reason(int status) {
     switch (status) {
@@ -40,6 +51,7 @@ public final class HttpResponses {
       case 404: return "Not Found";
       case 405: return "Method Not Allowed";
       case 408: return "Request Timeout";
+      case 413: return "Content Too Large";
       case 426: return "Upgrade Required";
       case 429: return "Too Many Requests";
       case 431: return "Request Header Fields Too Large";

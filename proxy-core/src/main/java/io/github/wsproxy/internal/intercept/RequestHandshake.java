@@ -61,6 +61,11 @@ public final class RequestHandshake implements Handshake {
   }
 
   @Override
+  public boolean isUpgrade() {
+    return request.tokens("upgrade").contains("websocket");
+  }
+
+  @Override
   public String method() {
     return request.first();
   }

@@ -2,10 +2,12 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.BodyFraming;
 import io.github.wsproxy.internal.http.HandshakeTranslator;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
+import io.github.wsproxy.internal.http.PlainHeads;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.Direction;
@@ -15,6 +17,7 @@ import io.github.wsproxy.internal.intercept.RequestHandshake;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.route.RouteTable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +30,25 @@ import org.slf4j.LoggerFactory;
  * checks its request head, chooses the route, and runs the interceptors' handshake hooks, which
  * may answer later (the interceptor timeout bounds them). Then the upstream is connected, or the
  * client gets its rejection. The handshake timeout bounds reading the head.
+ *
+ * <p>A request without an upgrade is a plain HTTP request (unless plain HTTP is off): its body's
+ * framing is checked (the request smuggling rules, 400; a declared length over the limit, 413) and
+ * it goes the same way, to an {@link HttpExchange} once connected. Every request's framing is
+ * checked, upgrades included. On a connection kept alive after an exchange, this phase reads the
+ * next request; the client may leave, or stay silent until the handshake timeout, without an answer.
  */
 final class ClientHandshake extends Phase {
   private static final Logger log = LoggerFactory.getLogger(ClientHandshake.class);
 
   private final ProxySettings config;
   private final HeadReader head;
+  /** Bytes of the next request that came with the previous exchange; null when none. */
+  private byte[] pipelined;
+  /** Whether this is a further request on a connection kept alive after an HTTP exchange. */
+  private final boolean keptAlive;
   private HttpHead request;
+  /** The framing of a plain request's body; null for an upgrade. */
+  private BodyFraming plainFraming;
   private HandshakeTranslator translator;
   private EarlyClientBytes early;
   /** Set once the head is read and interceptors are to see it; null when there are none. */
@@ -45,6 +60,34 @@ final class ClientHandshake extends Phase {
     super(pair);
     this.config = pair.config;
     this.head = new HeadReader(config.maxHeaderBytes());
+    this.keptAlive = false;
+  }
+
+  /**
+   * The next request on a connection kept alive after an HTTP exchange.
+   *
+   * @param pipelined what the client sent after the previous request, the start of this one
+   */
+  ClientHandshake(ConnectionPair pair, byte[] pipelined) {
+    super(pair);
+    this.config = pair.config;
+    this.head = new HeadReader(config.maxHeaderBytes());
+    this.keptAlive = true;
+    this.pipelined = pipelined;
+  }
+
+  @Override
+  void start() {
+    if (!keptAlive) {
+      return;
+    }
+    pair.timers.deadlineIn(config.handshakeTimeout());
+    pair.client.interest(SelectionKey.OP_READ, true);
+    if (pipelined.length > 0) {
+      head.append(ByteBuffer.wrap(pipelined));
+      pipelined = null;
+      onRequestBytes();
+    }
   }
 
   @Override
@@ -88,6 +131,8 @@ final class ClientHandshake extends Phase {
       log.error("connection {}: interceptor {} did not answer onHandshake within {}", pair.id(), late,
           config.interceptorTimeout());
       pair.reject(Rejection.of(504, "interceptor " + late + " did not answer within " + config.interceptorTimeout()));
+    } else if (keptAlive && head.length() == 0) {
+      pair.end("kept-alive connection idle for " + config.handshakeTimeout());
     } else if (pair.client.tlsHandshaking()) {
       pair.report.note("TLS handshake not completed within " + config.handshakeTimeout());
       pair.client.close(false);
@@ -113,17 +158,39 @@ final class ClientHandshake extends Phase {
     }
     pair.report.requestRead(request.first(), request.second());
     early = new EarlyClientBytes(pair.client, config.maxHeaderBytes(), head.remainder());
+    boolean plain = config.plainHttp() && !request.tokens("upgrade").contains("websocket");
+    if (plain) {
+      pair.report.plainRequest();
+    }
+    BodyFraming framing;
+    try {
+      framing = BodyFraming.ofRequest(request); // the smuggling rules hold for upgrades too
+      if (plain) {
+        PlainHeads.checkRequest(request);
+      }
+    } catch (MalformedHttpException e) {
+      pair.reject(Rejection.of(400, e.getMessage()));
+      return;
+    }
+    if (plain && framing.exceeds(config.maxRequestBodyBytes())) {
+      pair.reject(Rejection.of(413, "request body larger than " + config.maxRequestBodyBytes() + " bytes"));
+      return;
+    }
     if (!chooseRoute()) {
       return;
     }
     InterceptorChain chain = pair.chain();
-    translator = new HandshakeTranslator(config, request,
-        !chain.decodes(Direction.CLIENT_TO_UPSTREAM) && !chain.decodes(Direction.UPSTREAM_TO_CLIENT),
-        pair.owner.limits().trustedProxies());
-    Rejection rejection = translator.check();
-    if (rejection != null) {
-      pair.reject(rejection);
-      return;
+    if (plain) {
+      plainFraming = framing;
+    } else {
+      translator = new HandshakeTranslator(config, request,
+          !chain.decodes(Direction.CLIENT_TO_UPSTREAM) && !chain.decodes(Direction.UPSTREAM_TO_CLIENT),
+          pair.owner.limits().trustedProxies());
+      Rejection rejection = translator.check();
+      if (rejection != null) {
+        pair.reject(rejection);
+        return;
+      }
     }
     early.pauseWhenFull();
     if (chain.isEmpty()) {
@@ -133,7 +200,8 @@ final class ClientHandshake extends Phase {
     ConnectionHandle handle = new ConnectionHandle(pair.id(), pair.clientAddress, pair.clientCertificate(),
         request.second(), config.maxMessageBytes());
     pair.intercepted(handle);
-    handshake = new RequestHandshake(handle, request, translator.forwardedFields());
+    handshake = new RequestHandshake(handle, request,
+        plain ? PlainHeads.forwardedRequestFields(request) : translator.forwardedFields());
     pair.timers.deadlineIn(config.interceptorTimeout());
     runHandshakeHooks(0);
   }
@@ -201,6 +269,6 @@ final class ClientHandshake extends Phase {
   }
 
   private void connectUpstream() {
-    pair.enter(new UpstreamConnection(pair, request, translator, handshake, early));
+    pair.enter(new UpstreamConnection(pair, request, translator, plainFraming, handshake, early));
   }
 }

@@ -4,6 +4,8 @@ import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.Message;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.AffinityCookie;
+import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.Direction;
@@ -13,6 +15,7 @@ import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.route.RouteTable;
 import io.github.wsproxy.internal.upstream.ServerState;
+import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The pair holds what its phases share (the legs, the route, the interceptors' handle, the
  * {@link Timers} and the {@link ConnectionReport}) and moves from phase to phase: {@link
  * ClientHandshake}, then {@link UpstreamConnection}, then {@link OpenRelay}; a handshake that
- * fails ends in {@link Responding}. Each phase gets the readiness events and the deadline while it
+ * fails ends in {@link Responding}. A plain HTTP request goes through an {@link HttpExchange}
+ * instead of the open relay, after which a kept-alive client starts over with its next request. Each phase gets the readiness events and the deadline while it
  * is current.
  */
 final class ConnectionPair implements ConnectionHandle.Control {
@@ -163,6 +167,33 @@ final class ConnectionPair implements ConnectionHandle.Control {
     enter(new Responding(this, response));
   }
 
+  /**
+   * An HTTP exchange ended and the client's connection stays: the upstream's is closed (it was
+   * asked to close), and the client's next request is read, starting with {@code pipelined}.
+   */
+  void keepAlive(byte[] pipelined, boolean upstreamReusable) {
+    exchangeEnded(upstreamReusable);
+    enter(new ClientHandshake(this, pipelined));
+  }
+
+  /** An HTTP exchange ended and the client's connection with it, once the client has read everything. */
+  void closeAfterExchange(boolean upstreamReusable) {
+    exchangeEnded(upstreamReusable);
+    enter(new Responding(this, new byte[0]));
+  }
+
+  /** The upstream connection of an HTTP exchange goes back to the loop's keep-alive pool, or is closed. */
+  private void exchangeEnded(boolean upstreamReusable) {
+    if (upstreamReusable && upstreams.current() != null) {
+      owner.upstreamKeepAlive().giveBack(upstreams.current(), upstream.detach(), loop.now());
+    } else {
+      upstream.close(false);
+    }
+    upstream = new Leg(this, Direction.UPSTREAM_TO_CLIENT);
+    upstreams.release();
+    upstreams = null;
+  }
+
   /** Ends the connection now, saying why. */
   void end(String note) {
     report.note(note);
@@ -254,6 +285,26 @@ final class ConnectionPair implements ConnectionHandle.Control {
   /** The servers tried for this connection. */
   void serving(UpstreamSelection selection) {
     upstreams = selection;
+  }
+
+  /** The server the request's affinity cookie names in {@code pool}, or null (no cookie, or an unknown id). */
+  ServerState affinityServer(UpstreamPool pool, HttpHead request) {
+    AffinityCookie cookie = owner.affinityCookie();
+    String id = cookie == null ? null : cookie.find(request);
+    return id == null ? null : pool.byAffinityId(cookie, id);
+  }
+
+  /**
+   * The {@code Set-Cookie} line pinning the client to the server that answered, or null when the
+   * proxy sets no affinity cookie or the request already carries that server's id.
+   */
+  String affinityCookieField(HttpHead request) {
+    AffinityCookie cookie = owner.affinityCookie();
+    if (cookie == null || upstreams == null || upstreams.current() == null) {
+      return null;
+    }
+    String id = upstreams.current().affinityId(cookie);
+    return id.equals(cookie.find(request)) ? null : cookie.setCookie(id);
   }
 
   /** Tells every interceptor of a failure. */

@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.HandshakeOutcome;
+import io.github.wsproxy.HttpExchangeOutcome;
 import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
@@ -50,6 +51,14 @@ final class ConnectionReport {
   private InetSocketAddress upstreamAddress;
   private Duration connectTime;
   private boolean outcomeReported;
+  /** Plain HTTP exchanges completed on this connection (each logged by itself). */
+  private int exchanges;
+  /** Whether the request being handled is a plain HTTP request, and the bytes its exchange relayed. */
+  private boolean plain;
+  private long exchangeBytesUp;
+  private long exchangeBytesDown;
+  /** When the request being handled arrived: the connection's start for its first. */
+  private long exchangeStartNanos = startNanos;
   /** Traffic already reported to the event listener. */
   private final long[] reportedTraffic = new long[4];
 
@@ -68,6 +77,23 @@ final class ConnectionReport {
     requestMethod = method;
     requestTarget = target;
     requestNanos = System.nanoTime();
+    plain = false;
+    if (exchanges > 0) {
+      exchangeStartNanos = requestNanos;
+    }
+  }
+
+  /** The request being handled is a plain HTTP request: it gets an exchange's log line and event. */
+  void plainRequest() {
+    plain = true;
+    exchangeBytesUp = 0;
+    exchangeBytesDown = 0;
+  }
+
+  /** A plain HTTP exchange relayed these bytes more: request body upstream, response to the client. */
+  void exchangeTraffic(long up, long down) {
+    exchangeBytesUp += up;
+    exchangeBytesDown += down;
   }
 
   void route(String name) {
@@ -156,7 +182,7 @@ final class ConnectionReport {
 
   /** Tells the event listener how the handshake ended, once. */
   void reportOutcome(boolean opened) {
-    if (outcomeReported) {
+    if (outcomeReported || plain) {
       return;
     }
     outcomeReported = true;
@@ -206,12 +232,47 @@ final class ConnectionReport {
         Duration.ofNanos(now - startNanos), traffic[0], traffic[1], traffic[2], traffic[3]);
   }
 
+  /**
+   * A plain HTTP exchange ended (completely, with an error, or cut off): its access log line is
+   * written, the listener hears of it, and the report is ready for the connection's next request
+   * (the connection's own line is left out unless one comes).
+   */
+  void exchangeDone(UpstreamSelection upstreams) {
+    long nanos = System.nanoTime() - exchangeStartNanos;
+    int tries = upstreams == null ? 0 : upstreams.tries();
+    if (accessLog.isInfoEnabled()) {
+      accessLog.info("conn={} client={} request=\"{} {}\" upstream={} status={} duration={}ms up={}B down={}B"
+              + " http tries={} note=\"{}\"{}{}",
+          id, address(clientAddress), requestMethod, requestTarget,
+          upstreamAddress == null ? "-" : address(upstreamAddress), status == 0 ? "-" : status, nanos / 1_000_000,
+          exchangeBytesUp, exchangeBytesDown, tries, note,
+          upstreams == null || upstreams.failures().isEmpty() ? "" : " failed=\"" + upstreams.failures() + '"',
+          routeName == null || routeName.isEmpty() ? "" : " route=" + routeName);
+    }
+    events.httpExchange(new HttpExchangeOutcome(id, clientAddress, requestMethod, requestTarget, status,
+        upstreamUrl, exchangeBytesUp, exchangeBytesDown, tries, Duration.ofNanos(nanos)));
+    exchanges++;
+    plain = false;
+    requestMethod = null;
+    requestTarget = null;
+    routeName = null;
+    status = 0;
+    note = "";
+    upstreamUrl = null;
+    upstreamAddress = null;
+    connectTime = null;
+  }
+
   /** Writes the access log line. */
   void logAccess(long[] traffic, UpstreamSelection upstreams) {
-    if (!accessLog.isInfoEnabled()) {
+    if (plain) {
+      exchangeDone(upstreams);
       return;
     }
-    long millis = (System.nanoTime() - startNanos) / 1_000_000;
+    if (!accessLog.isInfoEnabled() || (requestTarget == null && exchanges > 0)) {
+      return; // a kept-alive connection ended between requests: each had its line
+    }
+    long millis = (System.nanoTime() - exchangeStartNanos) / 1_000_000;
     String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
             + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}{}",

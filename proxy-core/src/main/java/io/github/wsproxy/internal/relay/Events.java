@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.HandshakeOutcome;
+import io.github.wsproxy.HttpExchangeOutcome;
 import io.github.wsproxy.ProxyEventListener;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -21,6 +22,14 @@ final class Events {
       listener.onHandshake(outcome);
     } catch (RuntimeException e) {
       log.warn("event listener {} failed in onHandshake", listener.getClass().getName(), e);
+    }
+  }
+
+  void httpExchange(HttpExchangeOutcome outcome) {
+    try {
+      listener.onHttpExchange(outcome);
+    } catch (RuntimeException e) {
+      log.warn("event listener {} failed in onHttpExchange", listener.getClass().getName(), e);
     }
   }
 

@@ -107,6 +107,23 @@ final class Leg implements Readiness {
     this.ops = key.interestOps();
   }
 
+  /** An open upstream socket handed from one leg to another: a keep-alive connection between exchanges. */
+  record Socket(SocketChannel channel, SelectionKey key, TlsSession tls) {}
+
+  /** Gives this leg's open socket away (it is kept alive): this leg is closed, the socket is not. */
+  Socket detach() {
+    closed = true;
+    return new Socket(channel, key, tls);
+  }
+
+  /** Takes over a socket kept alive: its readiness events come to this leg from now on. */
+  void adopt(Socket socket, EventLoop owner) {
+    attach(socket.channel(), socket.key());
+    key.attach(this);
+    tls = socket.tls();
+    loop = owner;
+  }
+
   /** Completes a non-blocking connect; true once connected. */
   boolean finishConnect() throws IOException {
     return channel.finishConnect();

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.http.AffinityCookie;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.Routing;
@@ -31,6 +32,8 @@ public final class LoopConnections {
   private record ScheduledClose(long atNanos, String reason) {}
 
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
+  /** The key of affinity cookie ids: one per process, so that every loop names a server alike. */
+  private static final byte[] AFFINITY_SECRET = AffinityCookie.randomSecret();
 
   private final ProxySettings config;
   private final EventLoop loop;
@@ -38,6 +41,9 @@ public final class LoopConnections {
   private final ClientLimits limits;
   private final TlsContexts tls;
   private final Events events;
+  private final UpstreamKeepAlive upstreamKeepAlive;
+  /** The proxy's affinity cookie; null when it sets none. */
+  private final AffinityCookie affinityCookie;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
@@ -51,6 +57,10 @@ public final class LoopConnections {
     this.limits = limits;
     this.tls = tls;
     this.events = new Events(config.eventListener());
+    byte[] secret = config.affinityCookieSecret();
+    this.affinityCookie = config.affinityCookieName() == null ? null : new AffinityCookie(config.affinityCookieName(),
+        secret == null ? AFFINITY_SECRET : secret, config.affinityCookieMaxAge().toSeconds(), config.listenTls() != null);
+    this.upstreamKeepAlive = new UpstreamKeepAlive(config.upstreamKeepAlive(), config.upstreamKeepAliveTimeout().toNanos());
     loop.onTick(this::tick);
   }
 
@@ -124,6 +134,7 @@ public final class LoopConnections {
     for (ConnectionPair pair : new ArrayList<>(pairs)) {
       pair.finish();
     }
+    upstreamKeepAlive.closeAll();
   }
 
   /** Connections on this loop; readable from any thread. */
@@ -145,6 +156,16 @@ public final class LoopConnections {
 
   ClientLimits limits() {
     return limits;
+  }
+
+  /** The proxy's affinity cookie, or null when it sets none. */
+  AffinityCookie affinityCookie() {
+    return affinityCookie;
+  }
+
+  /** The idle keep-alive upstream connections of this loop. */
+  UpstreamKeepAlive upstreamKeepAlive() {
+    return upstreamKeepAlive;
   }
 
   Routing routing() {
@@ -193,6 +214,7 @@ public final class LoopConnections {
 
   private void tick(long now) {
     closeDue(now);
+    upstreamKeepAlive.expire(now);
     if (now - nextTrafficReport > 0) {
       nextTrafficReport = now + TRAFFIC_REPORT_NANOS;
       reportTraffic();

@@ -3,9 +3,11 @@ package io.github.wsproxy.internal.relay;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.http.BadUpstreamException;
+import io.github.wsproxy.internal.http.BodyFraming;
 import io.github.wsproxy.internal.http.HandshakeTranslator;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
+import io.github.wsproxy.internal.http.HttpResponses;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * blocking (TLS for wss://), sends the translated request, and reads the answer. A failure or a 5xx
  * answer moves on to the next server while there is one; the upstream's 101 earns the client its
  * 101 and opens the connection; any other answer is relayed to the client as it is. The connect
- * timeout bounds all tries together.
+ * timeout bounds all tries together. A plain HTTP request goes on to an {@link HttpExchange} as
+ * soon as the connection (and its TLS) is up: only connecting fails over.
  */
 final class UpstreamConnection extends Phase {
   private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
@@ -41,10 +44,17 @@ final class UpstreamConnection extends Phase {
 
   private final ProxySettings config;
   private final HttpHead request;
+  /** Rewrites an upgrade's heads; null for a plain request. */
   private final HandshakeTranslator translator;
+  /** The framing of a plain request's body; null for an upgrade. */
+  private final BodyFraming plainFraming;
   /** What the interceptors made of the request; null when there are none. */
   private final RequestHandshake handshake;
-  private final EarlyClientBytes early;
+  private EarlyClientBytes early;
+  /** The plain request goes out on a kept-alive connection (retried once on a new one if that fails). */
+  private boolean reused;
+  /** A retry of a plain request: a new connection, not a kept one. */
+  private boolean freshOnly;
   private Step step = Step.CONNECTING;
   private UpstreamPool pool;
   private UpstreamSelection upstreams;
@@ -55,11 +65,12 @@ final class UpstreamConnection extends Phase {
   private HttpHead answer;
 
   UpstreamConnection(ConnectionPair pair, HttpHead request, HandshakeTranslator translator,
-      RequestHandshake handshake, EarlyClientBytes early) {
+      BodyFraming plainFraming, RequestHandshake handshake, EarlyClientBytes early) {
     super(pair);
     this.config = pair.config;
     this.request = request;
     this.translator = translator;
+    this.plainFraming = plainFraming;
     this.handshake = handshake;
     this.early = early;
   }
@@ -68,6 +79,10 @@ final class UpstreamConnection extends Phase {
   void start() {
     ActiveRoute route = pair.route();
     pair.timers.deadlineIn(route.timeouts().connect());
+    if (upstreams != null) { // a plain request again, after its kept-alive connection failed
+      connectTo(upstreams.current());
+      return;
+    }
     UpstreamGroup chosen = handshake == null ? null : handshake.upstream();
     try {
       pool = chosen == null ? route.pool() : pair.owner.routing().poolOf(pair.table(), chosen);
@@ -76,7 +91,7 @@ final class UpstreamConnection extends Phase {
       pair.reject(Rejection.of(500, e.getMessage()));
       return;
     }
-    upstreams = pool.select(request, pair.clientAddress);
+    upstreams = pool.select(request, pair.clientAddress, pair.affinityServer(pool, request));
     pair.serving(upstreams);
     ServerState first = upstreams.first();
     if (first == null) {
@@ -144,8 +159,45 @@ final class UpstreamConnection extends Phase {
 
   private void connectTo(ServerState server) {
     pair.report.tryingServer(server.url());
+    if (plainFraming != null && !freshOnly && reuseKeptConnection(server)) {
+      return;
+    }
     pool.resolve(server, pair.loop, this::connect,
         e -> upstreamFailed(Rejection.of(502, "cannot resolve upstream host: " + e.getMessage())));
+  }
+
+  /** Sends a plain request on a kept-alive connection to {@code server}, if there is one. */
+  private boolean reuseKeptConnection(ServerState server) {
+    Leg.Socket kept = pair.owner.upstreamKeepAlive().take(server);
+    if (kept == null) {
+      return false;
+    }
+    pair.upstream().adopt(kept, pair.loop);
+    try {
+      address = kept.channel().getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
+    } catch (IOException e) {
+      address = null;
+    }
+    pair.report.upstreamAddress(address);
+    reused = true;
+    sendRequest();
+    return true;
+  }
+
+  /**
+   * The kept-alive connection a plain request without a body went out on failed before any answer
+   * (the server had closed it meanwhile): the request goes once more, on a new connection to the
+   * same server.
+   *
+   * @param pipelined what the client sent after the request
+   */
+  private void retryOnNewConnection(byte[] pipelined) {
+    pair.replaceUpstreamLeg();
+    early = new EarlyClientBytes(pair.client, config.maxHeaderBytes(), pipelined);
+    reused = false;
+    freshOnly = true;
+    step = Step.CONNECTING;
+    pair.enter(this);
   }
 
   /** The current upstream server failed: the next one is tried, or the client gets the rejection. */
@@ -251,6 +303,11 @@ final class UpstreamConnection extends Phase {
   }
 
   private void sendRequest() {
+    if (plainFraming != null) {
+      pair.enter(new HttpExchange(pair, request, plainFraming, handshake, upstreams, early.take(),
+          reused ? this::retryOnNewConnection : null));
+      return;
+    }
     step = Step.HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
     Leg upstream = pair.upstream();
@@ -322,6 +379,10 @@ final class UpstreamConnection extends Phase {
     } catch (BadUpstreamException e) {
       upstreamFailed(Rejection.of(502, e.getMessage()));
       return;
+    }
+    String affinity = pair.affinityCookieField(request);
+    if (affinity != null) {
+      switching = HttpResponses.withField(switching, affinity);
     }
     upstreams.succeeded();
     pair.report.status(101);

@@ -6,7 +6,10 @@
  * {@code ClientHandshake} (TLS, the request head, the route, the handshake hooks), then
  * {@code UpstreamConnection} (connect, TLS, retries and failover, the upstream's answer), then
  * {@code OpenRelay} (two {@code Relay}s, the close handshake); a failed handshake ends in
- * {@code Responding}. {@code Timers} owns every deadline and the keepalive, {@code
+ * {@code Responding}. A plain HTTP request goes from {@code UpstreamConnection} to {@code
+ * HttpExchange} (both bodies streamed), then back to {@code ClientHandshake} for the client's next
+ * request on a kept-alive connection; {@code UpstreamKeepAlive} holds a loop's idle upstream
+ * connections between exchanges. {@code Timers} owns every deadline and the keepalive, {@code
  * ConnectionReport} the access log, the listener's events, traffic counts, the admin snapshot and
  * the MDC. {@code Leg} is one socket; {@code MessagePipeline} decodes a direction the interceptors
  * watch. {@code LoopConnections} holds the pairs of one loop.

@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.upstream;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamListener;
 import io.github.wsproxy.UpstreamState;
+import io.github.wsproxy.internal.http.AffinityCookie;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,8 @@ public final class ServerState {
   private volatile boolean probeDown;
   private int fails;
   private long firstFailNanos;
+  /** This server's id in affinity cookies, computed on first use (one cookie format per proxy). */
+  private volatile String affinityId;
 
   /**
    * @param previous the state of the same server (same URL) before a reconfiguration, whose
@@ -66,6 +69,16 @@ public final class ServerState {
   /** The server's URL as configured. */
   public URI url() {
     return server.url();
+  }
+
+  /** The opaque id naming this server in {@code cookie}, the proxy's affinity cookie. */
+  public String affinityId(AffinityCookie cookie) {
+    String id = affinityId;
+    if (id == null) {
+      id = cookie.serverId(url().toString());
+      affinityId = id;
+    }
+    return id;
   }
 
   /** {@code host:port} as configured, for log lines. */

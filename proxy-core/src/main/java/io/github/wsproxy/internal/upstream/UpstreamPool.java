@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.upstream;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
+import io.github.wsproxy.internal.http.AffinityCookie;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.net.InetSocketAddress;
@@ -56,7 +57,25 @@ public final class UpstreamPool {
 
   /** Starts choosing a server for a client's request. */
   public UpstreamSelection select(HttpHead request, InetSocketAddress client) {
-    return new UpstreamSelection(this, key(group.balance(), request, client), group.maxTries());
+    return select(request, client, null);
+  }
+
+  /**
+   * Starts choosing a server for a client's request, trying {@code preferred} first while it is
+   * healthy and below its cap (the server a client's affinity cookie names), else as balanced.
+   */
+  public UpstreamSelection select(HttpHead request, InetSocketAddress client, ServerState preferred) {
+    return new UpstreamSelection(this, key(group.balance(), request, client), group.maxTries(), preferred);
+  }
+
+  /** The server of this pool whose affinity id is {@code id}, or null (an unknown or forged id). */
+  public ServerState byAffinityId(AffinityCookie cookie, String id) {
+    for (ServerState server : all) {
+      if (server.affinityId(cookie).equals(id)) {
+        return server;
+      }
+    }
+    return null;
   }
 
   /** Resolves a server's address; see {@link UpstreamResolver#resolve}. */

@@ -13,12 +13,15 @@ public final class UpstreamSelection {
   private final StringBuilder failures = new StringBuilder();
   private ServerState current;
   private int tries;
+  /** The server to try first (a client's affinity cookie names it) while it is available; null for none. */
+  private ServerState preferred;
 
-  UpstreamSelection(UpstreamPool pool, String key, int maxTries) {
+  UpstreamSelection(UpstreamPool pool, String key, int maxTries, ServerState preferred) {
     this.pool = pool;
     this.key = key;
     this.maxTries = maxTries;
     this.tried = new boolean[pool.size()];
+    this.preferred = preferred;
   }
 
   /** The first server to try, with its connection slot taken; null when none is available. */
@@ -84,7 +87,9 @@ public final class UpstreamSelection {
 
   private ServerState next(long now) {
     release();
-    ServerState next = pool.pick(tried, key, now);
+    ServerState wanted = preferred;
+    preferred = null;
+    ServerState next = wanted != null && wanted.healthy(now) && wanted.tryAcquire() ? wanted : pool.pick(tried, key, now);
     if (next != null) {
       tried[next.index] = true;
       tries++;

@@ -2,6 +2,7 @@ package io.github.wsproxy.examples.chat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.github.wsproxy.Route;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.interceptors.WordFilter;
 import java.io.IOException;
@@ -10,15 +11,17 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The browser demo: a chat page served by the JDK's HTTP server, whose WebSocket goes through a
- * WsProxy (with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. The page
- * listens on 127.0.0.1:8090 unless told otherwise, the proxy on the page's host, the chat server on
+ * The browser demo, one origin as behind nginx's recipe: a WsProxy on the page's port relays the
+ * page (plain HTTP) to the JDK's HTTP server that serves it, and the page's WebSocket ({@code /chat},
+ * a route with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. Everything
+ * the page's address (127.0.0.1:8090 unless told otherwise), the page and chat servers on
  * 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with {@code java
  * -cp proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]} or {@code
  * java -jar wsproxy.jar --demo chat [--listen HOST:PORT]}, and open the URL it prints in two tabs.
@@ -39,8 +42,8 @@ public final class ChatDemo implements AutoCloseable {
   }
 
   /**
-   * Starts the chat server, the proxy (both on free ports; the proxy on the page's host) and the
-   * page's HTTP server on {@code page} (port 0 for any).
+   * Starts the chat server and the page's HTTP server (both on free ports of 127.0.0.1) and the
+   * proxy in front of them on {@code page}, the address the browser opens (port 0 for any).
    *
    * @throws IOException when a port cannot be bound
    */
@@ -49,20 +52,24 @@ public final class ChatDemo implements AutoCloseable {
     HttpServer http = null;
     WsProxy proxy = null;
     try {
-      http = HttpServer.create(page, 0);
-      String host = host(page);
-      proxy = WsProxy.builder()
-          .listen(new InetSocketAddress(page.getAddress(), 0))
-          .upstream(upstream.uri())
-          .interceptor(new WordFilter())
-          .interceptor(new ChatWelcome())
-          .allowedOrigins(List.of("http://" + host + ":" + http.getAddress().getPort(),
-              "http://localhost:" + http.getAddress().getPort()))
-          .build();
-      proxy.start();
-      byte[] html = page(URI.create("ws://" + host + ":" + proxy.port() + "/chat"));
+      int proxyPort = page.getPort() != 0 ? page.getPort() : freePort(page);
+      String origin = host(page) + ":" + proxyPort;
+      http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      byte[] html = page(URI.create("ws://" + origin + "/chat"));
       http.createContext("/", exchange -> servePage(exchange, html));
       http.start();
+      String pageServer = "ws://127.0.0.1:" + http.getAddress().getPort();
+      proxy = WsProxy.builder()
+          .listen(new InetSocketAddress(page.getAddress(), proxyPort))
+          .upstream(pageServer)
+          .route(Route.builder("page").path("/").upstream(pageServer).build()) // plain HTTP, as nginx's location /
+          .route(Route.builder("chat").path("/chat").upstream(upstream.uri().toString())
+              .interceptor(new WordFilter())
+              .interceptor(new ChatWelcome())
+              .build())
+          .allowedOrigins(List.of("http://" + origin, "http://localhost:" + proxyPort))
+          .build();
+      proxy.start();
       return new ChatDemo(upstream, proxy, http);
     } catch (IOException | RuntimeException e) {
       if (http != null) {
@@ -114,14 +121,14 @@ public final class ChatDemo implements AutoCloseable {
     return 0;
   }
 
-  /** The page to open in a browser. */
+  /** The page to open in a browser, through the proxy. */
   public URI pageUri() {
-    return URI.create("http://" + host(http.getAddress()) + ":" + http.getAddress().getPort() + "/");
+    return URI.create("http://" + host(proxy.boundAddress()) + ":" + proxy.port() + "/");
   }
 
   /** The proxy's WebSocket URL the page connects to (add {@code ?room=NAME&name=WHO}). */
   public URI proxyUri() {
-    return URI.create("ws://" + host(http.getAddress()) + ":" + proxy.port() + "/chat");
+    return URI.create("ws://" + host(proxy.boundAddress()) + ":" + proxy.port() + "/chat");
   }
 
   /** The host part of a URL for an address: 127.0.0.1 for the wildcard address, brackets for IPv6. */
@@ -136,7 +143,8 @@ public final class ChatDemo implements AutoCloseable {
   /** What {@link #main} prints: where to point the browser, and what sits behind it. */
   public String banner() {
     return "WsProxy chat demo: open " + pageUri() + " in two browser tabs and join the same room\n"
-        + "  page -> proxy " + proxyUri() + " (WordFilter masks darn and heck, ChatWelcome greets)"
+        + "  page -> proxy " + pageUri() + " -> page server http://127.0.0.1:" + http.getAddress().getPort() + "/\n"
+        + "  socket -> proxy " + proxyUri() + " (WordFilter masks darn and heck, ChatWelcome greets)"
         + " -> chat server " + upstream.uri() + "\n"
         + "  stop: Ctrl-C";
   }
@@ -152,6 +160,13 @@ public final class ChatDemo implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       closed.countDown();
+    }
+  }
+
+  /** A port free on the page's address now, for a proxy asked to listen on any port (its origin must be known first). */
+  private static int freePort(InetSocketAddress page) throws IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, page.getAddress())) {
+      return probe.getLocalPort();
     }
   }
 

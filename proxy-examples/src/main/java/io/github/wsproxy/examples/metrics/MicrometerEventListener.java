@@ -2,6 +2,7 @@ package io.github.wsproxy.examples.metrics;
 
 import io.github.wsproxy.CloseInfo;
 import io.github.wsproxy.HandshakeOutcome;
+import io.github.wsproxy.HttpExchangeOutcome;
 import io.github.wsproxy.ProxyEventListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,6 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       client_to_upstream / upstream_to_client)
  *   <li>{@code wsproxy.closes} (counter; tags {@code side} = client/upstream, {@code code},
  *       {@code closed_by})
+ *   <li>{@code wsproxy.http.requests} (counter of plain HTTP requests; tags {@code status}, {@code
+ *       outcome} = 2xx/3xx/4xx/5xx, {@code upstream}), {@code wsproxy.http.request} (timer with
+ *       histogram: the request to the end of its response); their bytes count in {@code
+ *       wsproxy.bytes}
  * </ul>
  *
  * <pre>{@code
@@ -62,6 +67,20 @@ public class MicrometerEventListener extends ProxyEventListener {
     if (outcome.status() == 101) {
       activeConnections(upstream).incrementAndGet();
     }
+  }
+
+  @Override
+  public void onHttpExchange(HttpExchangeOutcome outcome) {
+    String upstream = name(outcome.upstream());
+    String outcomeClass = outcome.status() == 0 ? NONE : outcome.status() / 100 + "xx";
+    Counter.builder("wsproxy.http.requests").description("Plain HTTP requests by the status the client got")
+        .tags("status", Integer.toString(outcome.status()), "outcome", outcomeClass, "upstream", upstream)
+        .register(registry).increment();
+    Timer.builder("wsproxy.http.request").description("From a plain HTTP request to the end of its response")
+        .tags("outcome", outcomeClass, "upstream", upstream).publishPercentileHistogram()
+        .register(registry).record(outcome.duration());
+    count("wsproxy.bytes", "client_to_upstream", upstream, outcome.bytesFromClient());
+    count("wsproxy.bytes", "upstream_to_client", upstream, outcome.bytesToClient());
   }
 
   @Override

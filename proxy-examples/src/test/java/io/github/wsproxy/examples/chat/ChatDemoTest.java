@@ -46,6 +46,8 @@ class ChatDemoTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(page.body()).contains("const PROXY_URL = \"" + demo.proxyUri() + "\";").doesNotContain("${");
+    assertThat(demo.pageUri().getPort()).as("the page and its socket share the proxy's origin")
+        .isEqualTo(demo.proxyUri().getPort());
     HttpResponse<String> other = http.send(HttpRequest.newBuilder(demo.pageUri().resolve("/favicon.ico")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(other.statusCode()).isEqualTo(404);

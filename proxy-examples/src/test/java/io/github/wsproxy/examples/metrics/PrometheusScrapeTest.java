@@ -60,6 +60,22 @@ class PrometheusScrapeTest {
         .contains("wsproxy_handshake_seconds_count{outcome=\"101\",upstream=\"" + upstream + "\"} 1");
   }
 
+  @Test
+  void countsPlainHttpRequests() throws Exception {
+    endpoint = PrometheusEndpoint.start(new InetSocketAddress("127.0.0.1", 0), registry);
+    String upstream = "127.0.0.1:" + proxy.upstream().port();
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.proxy().port() + "/page")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    String status = Integer.toString(response.statusCode());
+    Await.until(() -> scrape().contains("wsproxy_http_requests_total{outcome=\"" + status.charAt(0) + "xx\",status=\""
+        + status + "\",upstream=\"" + upstream + "\"} 1.0"), DEADLINE, "the request counted");
+    assertThat(scrape())
+        .contains("wsproxy_http_request_seconds_count{outcome=\"" + status.charAt(0) + "xx\",upstream=\"" + upstream + "\"} 1")
+        .contains("wsproxy_bytes_total{direction=\"upstream_to_client\",upstream=\"" + upstream + "\"}")
+        .doesNotContain("wsproxy_handshakes_total");
+  }
+
   private String scrape() {
     try {
       HttpResponse<String> response = http.send(
