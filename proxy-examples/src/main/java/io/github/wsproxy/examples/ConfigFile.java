@@ -4,6 +4,7 @@ import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ import java.util.Map;
  * (comma-separated), {@code upstream.N} and the other upstream-group keys, {@code readTimeout},
  * {@code sendTimeout}, {@code connectTimeout}, {@code interceptor.N}.
  *
+ * <p>Flags given on the command line next to {@code --config} override the file's keys, as
+ * {@code nginx -g} adds directives: a flag replaces the key it names (every index of a repeatable
+ * one: {@code --upstream URL} replaces all {@code upstream.N}).
+ *
  * <p>Parsing collects every error with its line number instead of stopping at the first, for
  * {@code --check} and for a reload that must keep the running configuration.
  */
@@ -45,10 +50,12 @@ public final class ConfigFile {
   }
 
   /**
-   * What a file describes: the proxy (not started) and the launcher's shutdown grace, or the
+   * What a file describes: the proxy (not started), the launcher's shutdown grace and admin address
+   * (null: none), and what the command line changed in it ({@code --check} prints it); or the
    * problems that keep it from describing one.
    */
-  public record Result(WsProxy proxy, Duration shutdownGrace, List<Problem> problems) {
+  public record Result(WsProxy proxy, Duration shutdownGrace, InetSocketAddress adminListen, List<String> overrides,
+      List<Problem> problems) {
     public boolean ok() {
       return problems.isEmpty();
     }
@@ -69,21 +76,21 @@ public final class ConfigFile {
 
   /** Reads and checks a file; an unreadable file is one problem. */
   public static Result load(Path file) {
+    return load(file, List.of());
+  }
+
+  /** Reads and checks a file with the command line's flags (valid each by itself) over its keys. */
+  static Result load(Path file, List<LauncherOptions.Setting> overrides) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       return failed(List.of(new Problem(0, "cannot read " + file + ": " + e)));
     }
-    return parse(lines);
+    return new ConfigFile().read(lines, overrides);
   }
 
-  /** Checks the lines of a file. */
-  public static Result parse(List<String> lines) {
-    return new ConfigFile().read(lines);
-  }
-
-  private Result read(List<String> lines) {
+  private Result read(List<String> lines, List<LauncherOptions.Setting> overrides) {
     List<Entry> top = new ArrayList<>();
     Map<String, List<Entry>> routes = new LinkedHashMap<>();
     Map<String, Integer> seen = new HashMap<>();
@@ -109,6 +116,7 @@ public final class ConfigFile {
         top.add(entry);
       }
     }
+    List<String> overridden = override(top, overrides);
     LauncherOptions options = LauncherOptions.empty();
     top.sort(IN_INDEX_ORDER);
     for (Entry entry : top) {
@@ -139,7 +147,7 @@ public final class ConfigFile {
       return failed(problems);
     }
     try {
-      return new Result(builder.build(), options.shutdownGrace(), List.of());
+      return new Result(builder.build(), options.shutdownGrace(), options.adminListenAddress(), overridden, List.of());
     } catch (IllegalStateException | IllegalArgumentException e) {
       int line = routes.entrySet().stream().filter(route -> e.getMessage().contains("route " + route.getKey() + " "))
           .mapToInt(route -> route.getValue().get(0).line).findFirst().orElse(0);
@@ -151,7 +159,33 @@ public final class ConfigFile {
   private static Result failed(List<Problem> problems) {
     List<Problem> sorted = new ArrayList<>(problems);
     sorted.sort(Comparator.comparingInt(Problem::line));
-    return new Result(null, null, List.copyOf(sorted));
+    return new Result(null, null, null, List.of(), List.copyOf(sorted));
+  }
+
+  /**
+   * Replaces the file's keys named by command-line flags with the flags' values; returns one line
+   * per flag saying what it replaced.
+   */
+  private static List<String> override(List<Entry> top, List<LauncherOptions.Setting> overrides) {
+    List<String> report = new ArrayList<>();
+    Map<String, Integer> indexes = new HashMap<>();
+    for (LauncherOptions.Setting setting : overrides) {
+      String key = keyOf(setting.flag());
+      int index = LauncherOptions.repeatable(setting.flag()) ? indexes.merge(key, 1, Integer::sum) : 0;
+      String value = setting.value() == null ? "true" : setting.value();
+      if (index <= 1) {
+        List<Entry> replaced = top.stream().filter(entry -> flagOf(entry.base, true).equals(setting.flag())).toList();
+        top.removeAll(replaced);
+        report.add(setting.flag() + (setting.value() == null ? "" : " " + value) + (replaced.isEmpty()
+            ? " (not in the file)"
+            : " replaces " + String.join(", ", replaced.stream().map(e -> "line " + e.line + " " + e.key + "=" + e.value)
+                .toList())));
+      } else {
+        report.add(setting.flag() + " " + value);
+      }
+      top.add(new Entry(0, "command line ", index == 0 ? key : key + "." + index, key, index, value));
+    }
+    return report;
   }
 
   /** The key and value of a line; null for blank lines and comments (a problem recorded when malformed). */
@@ -184,12 +218,8 @@ public final class ConfigFile {
 
   /** Applies a key as the flag it names; {@code inRoute} allows only the upstream-group flags. */
   private void applyFlag(LauncherOptions options, Entry entry, boolean inRoute) {
-    String flag = flagOf(entry.base);
-    boolean negated = false;
-    if (!LauncherOptions.exists(flag) && LauncherOptions.exists("--no-" + flag.substring(2))) {
-      flag = "--no-" + flag.substring(2);
-      negated = true;
-    }
+    String flag = flagOf(entry.base, true);
+    boolean negated = !flag.equals(flagOf(entry.base));
     if (!LauncherOptions.exists(flag) || LauncherOptions.COMMAND_LINE_ONLY.contains(flag)
         || inRoute && !LauncherOptions.GROUP_FLAGS.contains(flag)) {
       problem(entry, "unknown key" + (inRoute ? " for a route" : ""));
@@ -250,6 +280,31 @@ public final class ConfigFile {
       problem(entries.get(0), "upstream group settings need route." + name + ".upstream.N");
     }
     return route.build();
+  }
+
+  /**
+   * The flag a key sets: {@code --read-timeout} for {@code readTimeout}; with {@code negatable},
+   * {@code --no-permessage-deflate} for {@code permessageDeflate}, which has no flag of its own.
+   */
+  private static String flagOf(String key, boolean negatable) {
+    String flag = flagOf(key);
+    String negated = "--no-" + flag.substring(2);
+    return negatable && !LauncherOptions.exists(flag) && LauncherOptions.exists(negated) ? negated : flag;
+  }
+
+  /** {@code --read-timeout} to {@code readTimeout}, the key of a flag. */
+  private static String keyOf(String flag) {
+    StringBuilder key = new StringBuilder();
+    boolean upper = false;
+    for (char ch : flag.substring(2).toCharArray()) {
+      if (ch == '-') {
+        upper = true;
+      } else {
+        key.append(upper ? Character.toUpperCase(ch) : ch);
+        upper = false;
+      }
+    }
+    return key.toString();
   }
 
   /** {@code readTimeout} to {@code --read-timeout}. */

@@ -6,11 +6,14 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * as a text message, each message received is printed; end of input closes with 1000.
  */
 final class ConsoleClient {
+  /** A refusal's body longer than this is left out: the status says enough. */
+  private static final int MAX_BODY_SHOWN = 200;
+
   private ConsoleClient() {}
 
   static int run(String url, InputStream in, PrintStream out, PrintStream err) {
@@ -26,6 +32,9 @@ final class ConsoleClient {
     try {
       socket = HttpClient.newHttpClient().newWebSocketBuilder()
           .buildAsync(URI.create(url), new Printer(out, closed)).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      err.println("wsproxy: --client: cannot connect to " + url + ": " + refusal(e.getCause()));
+      return 1;
     } catch (Exception e) {
       err.println("wsproxy: --client: cannot connect to " + url + ": " + e.getMessage());
       return 1;
@@ -46,6 +55,16 @@ final class ConsoleClient {
       socket.abort();
       return 1;
     }
+  }
+
+  /** The server's answer to a refused handshake (status, and the body when short), else the error. */
+  static String refusal(Throwable error) {
+    if (error instanceof WebSocketHandshakeException refused) {
+      HttpResponse<?> response = refused.getResponse();
+      String body = response.body() instanceof String text ? text.strip() : "";
+      return "HTTP " + response.statusCode() + (body.isEmpty() || body.length() > MAX_BODY_SHOWN ? "" : " " + body);
+    }
+    return String.valueOf(error);
   }
 
   private static final class Printer implements WebSocket.Listener {

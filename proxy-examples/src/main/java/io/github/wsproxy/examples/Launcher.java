@@ -3,13 +3,19 @@ package io.github.wsproxy.examples;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.examples.chat.ChatDemo;
+import io.github.wsproxy.examples.metrics.AdminEndpoint;
+import io.github.wsproxy.examples.metrics.MicrometerEventListener;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -18,7 +24,8 @@ import sun.misc.Signal;
  * The standalone proxy: {@code java -jar wsproxy.jar --listen 127.0.0.1:8080 --upstream
  * ws://127.0.0.1:8282}. Without {@code --upstream} it starts a demo echo server behind the proxy.
  * SIGTERM or Ctrl-C closes it gracefully. With {@code --config FILE} every setting comes from a
- * {@link ConfigFile}, {@code --check} validates it, and SIGHUP reloads its upstreams and routes.
+ * {@link ConfigFile} (other flags override its keys), {@code --check} validates it, and SIGHUP
+ * reloads its upstreams and routes. {@code --admin-listen} adds an {@link AdminEndpoint}.
  * Exit codes: 0 after a clean stop (or a valid file with {@code --check}), 1 when it cannot listen
  * or {@code --check} found errors, 2 for a bad command line or configuration file.
  */
@@ -47,19 +54,26 @@ public final class Launcher {
       out.print(LauncherOptions.help());
       return 0;
     }
+    if (options.versionRequested()) {
+      String version = Launcher.class.getPackage().getImplementationVersion();
+      out.println("wsproxy " + (version == null ? "(not from a release jar)" : version));
+      return 0;
+    }
     if (options.clientUrl() != null) {
       return ConsoleClient.run(options.clientUrl(), System.in, out, err);
     }
     if (options.chatDemoRequested()) {
-      return ChatDemo.run(ChatDemo.DEFAULT_PORT, out, err);
+      InetSocketAddress page = options.listenAddress();
+      return ChatDemo.run(page != null ? page : new InetSocketAddress("127.0.0.1", ChatDemo.DEFAULT_PORT), out, err);
     }
     ConfigFile.Result configured = null;
     if (options.configFile() != null) {
-      configured = ConfigFile.load(options.configFile());
+      configured = ConfigFile.load(options.configFile(), options.settings());
       configured.problems().forEach(problem -> err.println(problem.describe(options.configFile())));
       if (options.checkRequested()) {
         if (configured.ok()) {
           out.println("wsproxy: configuration " + options.configFile() + " ok");
+          configured.overrides().forEach(line -> out.println("  command line: " + line));
         }
         return configured.ok() ? 0 : 1;
       }
@@ -69,7 +83,7 @@ public final class Launcher {
     }
     Running running;
     try {
-      running = configured == null ? start(options) : start(configured, options.configFile());
+      running = configured == null ? start(options) : start(configured, options.configFile(), options.settings());
     } catch (IllegalArgumentException | IllegalStateException e) {
       err.println("wsproxy: " + e.getMessage());
       return 2;
@@ -98,12 +112,17 @@ public final class Launcher {
   /**
    * Starts a proxy read from a configuration file, which {@link Running#reload()} reads again.
    *
-   * @throws IOException when the listen address cannot be bound
+   * @throws IOException when the listen or admin address cannot be bound
    */
   public static Running start(ConfigFile.Result configured, Path configFile) throws IOException {
-    WsProxy proxy = configured.proxy();
-    proxy.start();
-    return new Running(proxy, null, configFile, configured.shutdownGrace());
+    return start(configured, configFile, List.of());
+  }
+
+  /** Like {@link #start(ConfigFile.Result, Path)}, with command-line flags that a reload applies over the file again. */
+  static Running start(ConfigFile.Result configured, Path configFile, List<LauncherOptions.Setting> overrides)
+      throws IOException {
+    return Running.start(configured.proxy().newBuilder(), null, configFile, overrides, configured.shutdownGrace(),
+        configured.adminListen());
   }
 
   /**
@@ -119,9 +138,7 @@ public final class Launcher {
         demo = DemoEchoUpstream.start(new InetSocketAddress("127.0.0.1", 0));
         builder.upstream(options.upstreamGroup(demo.uri()));
       }
-      WsProxy proxy = builder.build();
-      proxy.start();
-      return new Running(proxy, demo, null, options.shutdownGrace());
+      return Running.start(builder, demo, null, List.of(), options.shutdownGrace(), options.adminListenAddress());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(demo);
@@ -142,19 +159,51 @@ public final class Launcher {
     }
   }
 
-  /** A started proxy (and its demo upstream, if any), closed together. */
+  /** A started proxy (and its demo upstream and admin endpoint, if any), closed together. */
   public static final class Running implements AutoCloseable {
     private final WsProxy proxy;
     private final DemoEchoUpstream demo;
     private final Path configFile;
+    private final List<LauncherOptions.Setting> overrides;
     private final Duration shutdownGrace;
+    /** False from the moment {@link #close()} begins: the admin endpoint's /readyz turns 503. */
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final CountDownLatch closed = new CountDownLatch(1);
+    private AdminEndpoint admin;
 
-    private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, Duration shutdownGrace) {
+    private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, List<LauncherOptions.Setting> overrides,
+        Duration shutdownGrace) {
       this.proxy = proxy;
       this.demo = demo;
       this.configFile = configFile;
+      this.overrides = overrides;
       this.shutdownGrace = shutdownGrace;
+    }
+
+    /** Builds and starts the proxy, then the admin endpoint on {@code adminListen} unless null. */
+    private static Running start(WsProxy.Builder builder, DemoEchoUpstream demo, Path configFile,
+        List<LauncherOptions.Setting> overrides, Duration shutdownGrace, InetSocketAddress adminListen)
+        throws IOException {
+      PrometheusMeterRegistry registry = null;
+      if (adminListen != null) {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        builder.eventListener(new MicrometerEventListener(registry));
+      }
+      WsProxy proxy = builder.build();
+      if (adminListen != null && adminListen.getPort() != 0 && adminListen.equals(proxy.listenAddress())) {
+        throw new IllegalArgumentException("--admin-listen: must not be the --listen address " + adminListen);
+      }
+      proxy.start();
+      Running running = new Running(proxy, demo, configFile, overrides, shutdownGrace);
+      if (registry != null) {
+        try {
+          running.admin = AdminEndpoint.start(adminListen, proxy, registry, running.accepting::get);
+        } catch (IOException e) {
+          proxy.close();
+          throw new IOException("--admin-listen " + adminListen + ": " + e.getMessage(), e);
+        }
+      }
+      return running;
     }
 
     /**
@@ -165,7 +214,7 @@ public final class Launcher {
      * @return whether the new configuration is in place
      */
     public synchronized boolean reload() {
-      ConfigFile.Result result = ConfigFile.load(configFile);
+      ConfigFile.Result result = ConfigFile.load(configFile, overrides);
       if (!result.ok()) {
         log.error("reload failed, keeping the running configuration: {} error(s) in {}", result.problems().size(),
             configFile);
@@ -193,6 +242,11 @@ public final class Launcher {
           + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
     }
 
+    /** The admin endpoint's address, with its actual port; null without {@code --admin-listen}. */
+    public InetSocketAddress adminAddress() {
+      return admin == null ? null : admin.address();
+    }
+
     String banner() {
       UpstreamGroup group = proxy.upstreamGroup();
       String upstream = demo != null ? proxy.upstream() + " (built-in echo server)"
@@ -200,6 +254,8 @@ public final class Launcher {
       return "WsProxy listening on " + proxyUri() + "\n"
           + "  upstream: " + upstream + "\n"
           + (proxy.routes().isEmpty() ? "" : "  routes:   " + proxy.routes() + "\n")
+          + (admin == null ? "" : "  admin:    http://" + admin.address().getAddress().getHostAddress() + ":"
+              + admin.address().getPort() + "/metrics, /healthz, /readyz\n")
           + (configFile == null ? "" : "  reload:   kill -HUP " + ProcessHandle.current().pid() + "\n")
           + "  try it:   java -jar proxy-examples/target/wsproxy.jar --client " + proxyUri() + "\n"
           + "  stop:     Ctrl-C";
@@ -213,10 +269,17 @@ public final class Launcher {
       }
     }
 
-    /** Closes the proxy gracefully (after the shutdown grace, clients get 1001), then the demo upstream. */
+    /**
+     * Closes the proxy gracefully (after the shutdown grace, clients get 1001), then the admin
+     * endpoint (whose /readyz says 503 from the start) and the demo upstream.
+     */
     @Override
     public void close() {
+      accepting.set(false);
       proxy.shutdown(shutdownGrace);
+      if (admin != null) {
+        admin.close();
+      }
       closeQuietly(demo);
       closed.countDown();
     }

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,9 @@ public final class LauncherOptions {
 
   private record Flag(String argument, String description, BiConsumer<LauncherOptions, String> apply) {}
 
+  /** A flag given on the command line with its value (null for a switch), in the order given. */
+  record Setting(String flag, String value) {}
+
   private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
   /** Flags that may be given several times; in a configuration file they take an index: {@code upstream.1}. */
   private static final Set<String> REPEATABLE = Set.of("--upstream", "--interceptor", "--allowed-origin", "--trusted-proxy");
@@ -35,11 +39,20 @@ public final class LauncherOptions {
   static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
       "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
   /** Flags of the command line only, not of a configuration file. */
-  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help");
+  static final Set<String> COMMAND_LINE_ONLY = Set.of("--config", "--check", "--client", "--demo", "--help", "--version");
+  /** Flags that run something other than the proxy, so they cannot come with {@code --config}. */
+  private static final Set<String> OTHER_MODES = Set.of("--client", "--demo");
 
   static {
-    flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080)",
-        (o, v) -> o.builder.listen(address(v)));
+    flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080; with --demo chat: the"
+            + " page's, default 127.0.0.1:" + ChatDemo.DEFAULT_PORT + ")",
+        (o, v) -> {
+          o.listen = address(v);
+          o.builder.listen(o.listen);
+        });
+    flag("--admin-listen", "HOST:PORT", "serve /metrics, /healthz and /readyz on this address (default: off;"
+            + " never on --listen)",
+        (o, v) -> o.adminListen = address(v));
     flag("--upstream", "URL[;weight=N][;backup]", "upstream ws:// or wss:// URL, path prefix allowed; repeat for a group"
             + " (default: a built-in echo server)",
         (o, v) -> {
@@ -138,9 +151,11 @@ public final class LauncherOptions {
         (o, v) -> o.builder.upstreamPingInterval(duration(v)));
     flag("--pong-timeout", "DURATION", "a pinged peer silent this long is treated as gone (default 10s)",
         (o, v) -> o.builder.pongTimeout(duration(v)));
-    flag("--config", "FILE", "read every setting from a .properties file; SIGHUP reloads upstreams and routes",
+    flag("--config", "FILE", "read every setting from a .properties file; other flags override its keys;"
+            + " SIGHUP reloads upstreams and routes",
         (o, v) -> o.configFile = Path.of(v));
-    flag("--check", null, "with --config: validate the file, print every error with its line, exit 1 on any",
+    flag("--check", null, "with --config: validate the file and the flags overriding it, print every error with"
+            + " its line, exit 1 on any",
         (o, v) -> o.check = true);
     flag("--client", "URL", "run a console client instead: send stdin lines, print what comes back",
         (o, v) -> o.clientUrl = v);
@@ -148,6 +163,7 @@ public final class LauncherOptions {
             + ChatDemo.DEFAULT_PORT + "/ chatting through a proxy with WordFilter",
         (o, v) -> o.chatDemo = chatDemo(v));
     flag("--help", null, "print this help", (o, v) -> o.help = true);
+    flag("--version", null, "print the version", (o, v) -> o.version = true);
   }
 
   private final WsProxy.Builder builder = WsProxy.builder();
@@ -159,6 +175,7 @@ public final class LauncherOptions {
   private Duration healthTimeout;
   private boolean upstreamGiven;
   private boolean help;
+  private boolean version;
   private boolean check;
   private String clientUrl;
   private Path configFile;
@@ -166,6 +183,10 @@ public final class LauncherOptions {
   private final List<String> origins = new ArrayList<>();
   private final List<String> trustedProxies = new ArrayList<>();
   private boolean chatDemo;
+  private InetSocketAddress listen;
+  private InetSocketAddress adminListen;
+  /** The flags given, for {@code --config} to apply over the file's keys. */
+  private final List<Setting> settings = new ArrayList<>();
 
   private LauncherOptions() {}
 
@@ -181,7 +202,8 @@ public final class LauncherOptions {
    */
   public static LauncherOptions parse(String... args) {
     LauncherOptions options = new LauncherOptions();
-    String besideConfig = null;
+    String otherMode = null;
+    Set<String> given = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
       Flag flag = FLAGS.get(args[i]);
       if (flag == null) {
@@ -195,18 +217,27 @@ public final class LauncherOptions {
         value = args[++i];
       }
       String name = args[i - (value == null ? 0 : 1)];
+      if (!REPEATABLE.contains(name) && !given.add(name)) {
+        throw new IllegalArgumentException(name + ": given twice; it takes one value (only " + String.join(", ",
+            REPEATABLE.stream().sorted().toList()) + " may repeat)");
+      }
       options.apply(name, value);
-      if (!name.equals("--config") && !name.equals("--check")) {
-        besideConfig = name;
+      if (OTHER_MODES.contains(name)) {
+        otherMode = name;
+      } else if (!COMMAND_LINE_ONLY.contains(name)) {
+        options.settings.add(new Setting(name, value));
       }
     }
-    if (options.configFile != null && besideConfig != null) {
-      throw new IllegalArgumentException("--config: " + besideConfig + " goes into the file (only --check may come along)");
+    if (options.configFile != null && otherMode != null) {
+      throw new IllegalArgumentException("--config: " + otherMode + " runs something else than the proxy");
     }
     if (options.check && options.configFile == null) {
       throw new IllegalArgumentException("--check: needs --config FILE");
     }
-    options.finish();
+    if (options.configFile == null) {
+      // with --config, what only all settings together tell is checked once the file's are known
+      options.finish();
+    }
     return options;
   }
 
@@ -391,6 +422,26 @@ public final class LauncherOptions {
     return help;
   }
 
+  /** Whether --version was given: print the version and exit. */
+  public boolean versionRequested() {
+    return version;
+  }
+
+  /** The flags given besides the command-line-only ones, in order: with {@code --config}, they override the file. */
+  List<Setting> settings() {
+    return List.copyOf(settings);
+  }
+
+  /** The address given to --listen, or null. */
+  public InetSocketAddress listenAddress() {
+    return listen;
+  }
+
+  /** The address given to --admin-listen, or null when the admin listener is off. */
+  public InetSocketAddress adminListenAddress() {
+    return adminListen;
+  }
+
   /** The file given to --config, or null. */
   public Path configFile() {
     return configFile;
@@ -506,6 +557,10 @@ public final class LauncherOptions {
       }
     } catch (NumberFormatException e) {
       // reported below
+    }
+    if (v.matches("[0-9]+")) {
+      throw new IllegalArgumentException("a duration needs a unit: write " + v + "s (or " + v + "ms, " + v + "m), got \""
+          + value + "\"");
     }
     throw new IllegalArgumentException("expected a duration like 500ms, 30s or 5m, got \"" + value + "\"");
   }

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,13 +124,51 @@ class ConfigFileTest {
   }
 
   @Test
-  void configGoesAloneOnTheCommandLine() {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Launcher.run(new String[] {"--config", "x.properties", "--read-timeout", "1s"},
-        new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+  void flagsBesideConfigOverrideTheFileAndCheckReportsWhatTheyReplaced() throws Exception {
+    Path file = write("base.properties", "listen=127.0.0.1:0", "readTimeout=60s", "upstream.1=ws://127.0.0.1:8281",
+        "upstream.2=ws://127.0.0.1:8282", "permessageDeflate=true");
+    String[] overrides = {"--read-timeout", "300s", "--upstream", "ws://127.0.0.1:9001", "--no-permessage-deflate",
+        "--max-connections", "7"};
 
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--read-timeout goes into the file");
+    Checked checked = check(file, overrides);
+
+    assertThat(checked.code).isZero();
+    assertThat(checked.out.lines()).containsExactly("wsproxy: configuration " + file + " ok",
+        "  command line: --read-timeout 300s replaces line 2 readTimeout=60s",
+        "  command line: --upstream ws://127.0.0.1:9001 replaces line 3 upstream.1=ws://127.0.0.1:8281,"
+            + " line 4 upstream.2=ws://127.0.0.1:8282",
+        "  command line: --no-permessage-deflate replaces line 5 permessageDeflate=true",
+        "  command line: --max-connections 7 (not in the file)");
+    WsProxy merged = ConfigFile.load(file, LauncherOptions.parse(overrides).settings()).proxy();
+    assertThat(merged.readTimeout()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(merged.upstreamGroup().servers()).extracting(UpstreamGroup.Server::url)
+        .containsExactly(URI.create("ws://127.0.0.1:9001"));
+    assertThat(merged.permessageDeflate()).isFalse();
+    assertThat(merged.maxConnections()).isEqualTo(7);
+  }
+
+  @Test
+  void aBadFlagBesideConfigIsABadCommandLineAndTheClientDoesNotComeAlong() {
+    assertThat(check(Path.of("x.properties"), "--read-timeout", "soon").err())
+        .startsWith("wsproxy: --read-timeout: expected a duration");
+    Checked client = check(Path.of("x.properties"), "--client", "ws://127.0.0.1:1/");
+    assertThat(client.code).isEqualTo(2);
+    assertThat(client.err).startsWith("wsproxy: --config: --client runs something else than the proxy");
+  }
+
+  @Test
+  void anOverrideAppliesAgainOnReload() throws Exception {
+    try (TestUpstream a = TestUpstream.startEcho(); TestUpstream b = TestUpstream.startEcho()) {
+      Path file = write("over.properties", "listen=127.0.0.1:0", "upstream.1=" + a.uri());
+      List<LauncherOptions.Setting> overrides = LauncherOptions.parse("--upstream", b.uri().toString()).settings();
+      try (Launcher.Running running = Launcher.start(ConfigFile.load(file, overrides), file, overrides)) {
+        write("over.properties", "listen=127.0.0.1:0", "upstream.1=" + a.uri(), "readTimeout=30s");
+        assertThat(running.reload()).isTrue();
+        JdkTestClient.connect(running.proxyUri()).close();
+        assertThat(b.handshakes()).hasSize(1);
+        assertThat(a.handshakes()).isEmpty();
+      }
+    }
   }
 
   @Test
@@ -166,11 +205,12 @@ class ConfigFileTest {
     }
   }
 
-  private static Checked check(Path file) {
+  private static Checked check(Path file, String... flags) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Launcher.run(new String[] {"--config", file.toString(), "--check"}, new PrintStream(out, true),
-        new PrintStream(err, true));
+    List<String> args = new ArrayList<>(List.of("--config", file.toString(), "--check"));
+    args.addAll(List.of(flags));
+    int code = Launcher.run(args.toArray(String[]::new), new PrintStream(out, true), new PrintStream(err, true));
     return new Checked(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 

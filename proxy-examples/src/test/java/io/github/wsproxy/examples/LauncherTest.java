@@ -3,6 +3,7 @@ package io.github.wsproxy.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamGroup;
@@ -12,11 +13,15 @@ import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class LauncherTest {
@@ -120,6 +125,59 @@ class LauncherTest {
   }
 
   @Test
+  void aRepeatedListenIsRefusedNamingTheFlagInsteadOfTheLastOneWinning() {
+    assertThatThrownBy(() -> LauncherOptions.parse("--listen", "127.0.0.1:8081", "--listen", "127.0.0.1:8082"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--listen: given twice; it takes one value").hasMessageContaining("--upstream");
+    assertThatThrownBy(() -> LauncherOptions.parse("--read-timeout", "1s", "--read-timeout", "2s"))
+        .hasMessageStartingWith("--read-timeout: given twice");
+    assertThat(LauncherOptions.parse("--upstream", "ws://127.0.0.1:1", "--upstream", "ws://127.0.0.1:2")
+        .builder().build().upstreamGroup().servers()).hasSize(2);
+  }
+
+  @Test
+  void aDurationWithoutAUnitSuggestsOne() {
+    Run run = run("--read-timeout", "300");
+
+    assertThat(run.code).isEqualTo(2);
+    assertThat(run.err.strip()).isEqualTo("wsproxy: --read-timeout: a duration needs a unit: write 300s (or 300ms, 300m),"
+        + " got \"300\"");
+  }
+
+  @Test
+  @Timeout(30) // a demo that ignored --listen would run on its default port until stopped
+  void demoChatServesItsPageOnTheListenAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Run run = run("--demo", "chat", "--listen", "127.0.0.1:" + taken.getLocalPort());
+
+      assertThat(run.code).isEqualTo(1);
+      assertThat(run.err).startsWith("wsproxy: chat demo: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void theConsoleClientPrintsTheStatusAndBodyOfARefusedHandshake() throws Exception {
+    HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    refusing.createContext("/", exchange -> {
+      try (exchange) {
+        byte[] body = "no token\n".getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(401, body.length);
+        exchange.getResponseBody().write(body);
+      }
+    });
+    refusing.start();
+    try {
+      String url = "ws://127.0.0.1:" + refusing.getAddress().getPort() + "/chat";
+      Run run = run("--client", url);
+
+      assertThat(run.code).isEqualTo(1);
+      assertThat(run.err.strip()).isEqualTo("wsproxy: --client: cannot connect to " + url + ": HTTP 401 no token");
+    } finally {
+      refusing.stop(0);
+    }
+  }
+
+  @Test
   void demoChatAsksForTheChatDemo() {
     assertThat(LauncherOptions.parse("--demo", "chat").chatDemoRequested()).isTrue();
     assertThat(LauncherOptions.parse().chatDemoRequested()).isFalse();
@@ -196,5 +254,14 @@ class LauncherTest {
       RecordedClose close = client.awaitClose(DEADLINE);
       assertThat(close.code()).isEqualTo(1001);
     }
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Launcher.run(args, new PrintStream(out, true), new PrintStream(err, true));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -17,11 +17,11 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The browser demo: a chat page served by the JDK's HTTP server, whose WebSocket goes through a
- * WsProxy (with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. Everything
- * listens on 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with {@code java -cp
- * proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]} (the page's
- * port, default 8090) or {@code java -jar wsproxy.jar --demo chat}, and open the URL it prints in
- * two tabs.
+ * WsProxy (with {@link WordFilter} and {@link ChatWelcome}) to a {@link ChatUpstream}. The page
+ * listens on 127.0.0.1:8090 unless told otherwise, the proxy on the page's host, the chat server on
+ * 127.0.0.1; the proxy admits only the page's own origin (403 for another). Run it with {@code java
+ * -cp proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.chat.ChatDemo [PORT]} or {@code
+ * java -jar wsproxy.jar --demo chat [--listen HOST:PORT]}, and open the URL it prints in two tabs.
  */
 public final class ChatDemo implements AutoCloseable {
   /** The page's port when {@link #main} is given none. */
@@ -39,28 +39,29 @@ public final class ChatDemo implements AutoCloseable {
   }
 
   /**
-   * Starts the chat server, the proxy (both on free ports) and the page's HTTP server on {@code
-   * port} of 127.0.0.1 (0 for any).
+   * Starts the chat server, the proxy (both on free ports; the proxy on the page's host) and the
+   * page's HTTP server on {@code page} (port 0 for any).
    *
    * @throws IOException when a port cannot be bound
    */
-  public static ChatDemo start(int port) throws IOException, InterruptedException {
+  public static ChatDemo start(InetSocketAddress page) throws IOException, InterruptedException {
     ChatUpstream upstream = ChatUpstream.start(new InetSocketAddress("127.0.0.1", 0));
     HttpServer http = null;
     WsProxy proxy = null;
     try {
-      http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+      http = HttpServer.create(page, 0);
+      String host = host(page);
       proxy = WsProxy.builder()
-          .listen(new InetSocketAddress("127.0.0.1", 0))
+          .listen(new InetSocketAddress(page.getAddress(), 0))
           .upstream(upstream.uri())
           .interceptor(new WordFilter())
           .interceptor(new ChatWelcome())
-          .allowedOrigins(List.of("http://127.0.0.1:" + http.getAddress().getPort(),
+          .allowedOrigins(List.of("http://" + host + ":" + http.getAddress().getPort(),
               "http://localhost:" + http.getAddress().getPort()))
           .build();
       proxy.start();
-      byte[] page = page(URI.create("ws://127.0.0.1:" + proxy.port() + "/chat"));
-      http.createContext("/", exchange -> servePage(exchange, page));
+      byte[] html = page(URI.create("ws://" + host + ":" + proxy.port() + "/chat"));
+      http.createContext("/", exchange -> servePage(exchange, html));
       http.start();
       return new ChatDemo(upstream, proxy, http);
     } catch (IOException | RuntimeException e) {
@@ -81,22 +82,23 @@ public final class ChatDemo implements AutoCloseable {
       System.err.println("usage: ChatDemo [PORT]   (the page's port on 127.0.0.1, default " + DEFAULT_PORT + ")");
       System.exit(2);
     }
-    int code = run(args.length == 1 ? Integer.parseInt(args[0]) : DEFAULT_PORT, System.out, System.err);
+    int port = args.length == 1 ? Integer.parseInt(args[0]) : DEFAULT_PORT;
+    int code = run(new InetSocketAddress("127.0.0.1", port), System.out, System.err);
     if (code != 0) {
       System.exit(code);
     }
   }
 
   /**
-   * Runs the demo with its page on {@code port} until the JVM shuts down (Ctrl-C); returns the exit
+   * Runs the demo with its page on {@code page} until the JVM shuts down (Ctrl-C); returns the exit
    * code: 0 after a clean stop, 1 when a port cannot be bound.
    */
-  public static int run(int port, PrintStream out, PrintStream err) {
+  public static int run(InetSocketAddress page, PrintStream out, PrintStream err) {
     ChatDemo demo;
     try {
-      demo = start(port);
+      demo = start(page);
     } catch (IOException e) {
-      err.println("wsproxy: chat demo: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+      err.println("wsproxy: chat demo: cannot listen on " + host(page) + ":" + page.getPort() + ": " + e.getMessage());
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -114,12 +116,21 @@ public final class ChatDemo implements AutoCloseable {
 
   /** The page to open in a browser. */
   public URI pageUri() {
-    return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/");
+    return URI.create("http://" + host(http.getAddress()) + ":" + http.getAddress().getPort() + "/");
   }
 
   /** The proxy's WebSocket URL the page connects to (add {@code ?room=NAME&name=WHO}). */
   public URI proxyUri() {
-    return URI.create("ws://127.0.0.1:" + proxy.port() + "/chat");
+    return URI.create("ws://" + host(http.getAddress()) + ":" + proxy.port() + "/chat");
+  }
+
+  /** The host part of a URL for an address: 127.0.0.1 for the wildcard address, brackets for IPv6. */
+  private static String host(InetSocketAddress address) {
+    if (address.getAddress() == null || address.getAddress().isAnyLocalAddress()) {
+      return "127.0.0.1";
+    }
+    String host = address.getAddress().getHostAddress();
+    return host.contains(":") ? "[" + host + "]" : host;
   }
 
   /** What {@link #main} prints: where to point the browser, and what sits behind it. */

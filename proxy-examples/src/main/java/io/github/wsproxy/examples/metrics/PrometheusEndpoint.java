@@ -1,5 +1,6 @@
 package io.github.wsproxy.examples.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -9,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 
 /** Serves a Prometheus registry's scrape at {@code GET /metrics} on a JDK HTTP server (one thread). */
 public final class PrometheusEndpoint implements AutoCloseable {
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
   private final HttpServer server;
 
   private PrometheusEndpoint(HttpServer server) {
@@ -19,16 +22,26 @@ public final class PrometheusEndpoint implements AutoCloseable {
   public static PrometheusEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry)
       throws IOException {
     HttpServer server = HttpServer.create(address, 16);
-    server.createContext("/metrics", exchange -> {
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    serveMetrics(server, registry);
     server.start();
     return new PrometheusEndpoint(server);
+  }
+
+  /** Adds {@code GET /metrics}, the registry's scrape, to a server. */
+  static void serveMetrics(HttpServer server, PrometheusMeterRegistry registry) {
+    server.createContext("/metrics", exchange -> respond(exchange, 200, PROMETHEUS_TEXT, registry.scrape()));
+  }
+
+  /** Sends a whole response and ends the exchange. */
+  static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    try (exchange) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
   }
 
   /** The address served, with its actual port. */

@@ -6,6 +6,7 @@ import io.github.wsproxy.testing.JdkTestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +29,7 @@ class ChatDemoTest {
 
   @BeforeEach
   void start() throws Exception {
-    demo = ChatDemo.start(0);
+    demo = ChatDemo.start(new InetSocketAddress("127.0.0.1", 0));
   }
 
   @AfterEach
@@ -79,7 +80,7 @@ class ChatDemoTest {
   void runSaysWhichPortItCannotBindAndReturns1() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int taken = demo.pageUri().getPort();
-    assertThat(ChatDemo.run(taken, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true)))
+    assertThat(ChatDemo.run(new InetSocketAddress("127.0.0.1", taken), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true)))
         .isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("wsproxy: chat demo: cannot listen on 127.0.0.1:" + taken);
   }

@@ -1,0 +1,11 @@
+/**
+ * WsProxy, a WebSocket reverse proxy on plain JDK NIO. The API is the package {@code
+ * io.github.wsproxy}; the implementation packages under {@code io.github.wsproxy.internal} are not
+ * exported. Logging goes through SLF4J: with no SLF4J binding on the path nothing is logged, not
+ * even the access log.
+ */
+module io.github.wsproxy {
+  requires org.slf4j;
+
+  exports io.github.wsproxy;
+}
