@@ -9,6 +9,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -38,6 +40,8 @@ import java.util.Objects;
  * accessors may be called from any thread.
  */
 public final class WsProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WsProxy.class);
+
   /** Replaced by {@link #reconfigure} with a copy holding the new routing. */
   private volatile ProxySettings settings;
 
@@ -109,8 +113,45 @@ public final class WsProxy implements AutoCloseable {
       }
       settings = reconfigured;
       if (server != null) {
-        server.reconfigure(upstream, reconfigured.routes());
+        server.reconfigure(reconfigured);
       }
+    }
+  }
+
+  /**
+   * Takes every setting of {@code newConfig} that can change while the proxy runs (what {@code
+   * nginx -s reload} does): its upstream group and routes (as {@link #reconfigure(UpstreamGroup,
+   * List)} says), timeouts, limits, keepalive, allowed origins, trusted proxies, interceptors,
+   * event listener, upstream trust and the listeners' certificates (their files are read now).
+   * Connections accepted from now on get them; open connections keep the settings they started
+   * with. The listen addresses ({@link Builder#listen}, {@link Builder#listener}), {@link
+   * Builder#eventLoops} and {@link Builder#acceptBacklog} need a restart: they keep their current
+   * values, and their names are returned. The log names every changed setting, applied or not.
+   *
+   * @param newConfig a proxy built with the new settings, not started (only its configuration is
+   *     read)
+   * @return the names (as the {@link Builder} setters') of the changed settings that need a
+   *     restart and were not applied; empty when everything was applied
+   * @throws IllegalArgumentException when a listener's certificate files cannot be used; then
+   *     nothing changed
+   * @throws IllegalStateException when the proxy is closed
+   */
+  public List<String> reconfigure(WsProxy newConfig) {
+    ProxySettings next = newConfig.settings;
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("proxy is closed");
+      }
+      ProxySettings.Changes changes = settings.changesTo(next);
+      ProxySettings reconfigured = settings.reloadableFrom(next);
+      if (server != null) {
+        server.reconfigure(reconfigured);
+      }
+      settings = reconfigured;
+      log.info("reconfigured: upstreams and routes replaced; changed: {}; need a restart, kept: {}",
+          changes.applied().isEmpty() ? "nothing else" : String.join(", ", changes.applied()),
+          changes.needRestart().isEmpty() ? "none" : String.join(", ", changes.needRestart()));
+      return changes.needRestart();
     }
   }
 
@@ -217,6 +258,17 @@ public final class WsProxy implements AutoCloseable {
   @Override
   public void close() {
     shutdown(Duration.ZERO);
+  }
+
+  /**
+   * The address of every listener, with its actual port: the {@link Builder#listen} one first,
+   * then those of {@link Builder#listener}, in the order they were added.
+   *
+   * @return the bound addresses of the listen sockets
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<InetSocketAddress> boundAddresses() {
+    return running().boundAddresses();
   }
 
   /**
@@ -327,6 +379,39 @@ public final class WsProxy implements AutoCloseable {
       throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
     }
     return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));
+  }
+
+  /**
+   * Whether the proxy accepts new clients: true from {@link #start()} until a {@link
+   * #shutdown(Duration) shutdown} (or {@link #close()}) begins, false before and after. During a
+   * shutdown's grace period open connections still relay, but this is already false, so a
+   * readiness probe built on it tells a load balancer to stop sending new clients at once.
+   *
+   * @return whether the proxy is started and no shutdown has begun
+   */
+  public boolean isAccepting() {
+    synchronized (lifecycleLock) {
+      return server != null && !closed;
+    }
+  }
+
+  /**
+   * Whether a load balancer should send this proxy new clients: it {@link #isAccepting() accepts}
+   * and at least one server of its current upstream groups (its own and its routes') is usable
+   * ({@link UpstreamState.Health#UP}, neither failed nor down). What an admin endpoint's {@code
+   * /readyz} answers.
+   *
+   * @return whether the proxy accepts clients and has a usable upstream server
+   */
+  public boolean isReady() {
+    ProxyServer running;
+    synchronized (lifecycleLock) {
+      if (server == null || closed) {
+        return false;
+      }
+      running = server;
+    }
+    return running.anyServerUp();
   }
 
   private ProxyServer running() {
@@ -647,6 +732,23 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder upstream(URI url) {
       return upstream(UpstreamGroup.of(url));
+    }
+
+    /**
+     * Adds a further address to accept clients on, besides {@link #listen}'s: plain {@code ws://}
+     * when {@code tls} is null, else {@code wss://} with this certificate (like nginx's several
+     * {@code listen} lines, e.g. 80 and 443 at once). Each listener serves the same routes;
+     * {@code X-Forwarded-Proto} says which kind the client used. Call it once per further
+     * address. Default: none.
+     *
+     * @param address the address to bind; port 0 picks a free port
+     * @param tls the listener's certificate, or null for plain {@code ws://}
+     * @return this builder
+     * @throws IllegalArgumentException naming {@code listener} when the address is unresolved
+     */
+    public Builder listener(InetSocketAddress address, ServerTls tls) {
+      settings.listener(address, tls);
+      return this;
     }
 
     /**

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -166,10 +165,10 @@ public final class Launcher {
     private final Path configFile;
     private final List<LauncherOptions.Setting> overrides;
     private final Duration shutdownGrace;
-    /** False from the moment {@link #close()} begins: the admin endpoint's /readyz turns 503. */
-    private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final CountDownLatch closed = new CountDownLatch(1);
     private AdminEndpoint admin;
+    /** The admin endpoint's metrics listener, kept across reloads; null without one. */
+    private MicrometerEventListener metrics;
 
     private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, List<LauncherOptions.Setting> overrides,
         Duration shutdownGrace) {
@@ -185,9 +184,11 @@ public final class Launcher {
         List<LauncherOptions.Setting> overrides, Duration shutdownGrace, InetSocketAddress adminListen)
         throws IOException {
       PrometheusMeterRegistry registry = null;
+      MicrometerEventListener metrics = null;
       if (adminListen != null) {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        builder.eventListener(new MicrometerEventListener(registry));
+        metrics = new MicrometerEventListener(registry);
+        builder.eventListener(metrics);
       }
       WsProxy proxy = builder.build();
       if (adminListen != null && adminListen.getPort() != 0 && adminListen.equals(proxy.listenAddress())) {
@@ -195,9 +196,10 @@ public final class Launcher {
       }
       proxy.start();
       Running running = new Running(proxy, demo, configFile, overrides, shutdownGrace);
+      running.metrics = metrics;
       if (registry != null) {
         try {
-          running.admin = AdminEndpoint.start(adminListen, proxy, registry, running.accepting::get);
+          running.admin = AdminEndpoint.start(adminListen, proxy, registry);
         } catch (IOException e) {
           proxy.close();
           throw new IOException("--admin-listen " + adminListen + ": " + e.getMessage(), e);
@@ -207,9 +209,11 @@ public final class Launcher {
     }
 
     /**
-     * Reads the configuration file again and replaces the running proxy's upstreams and routes
-     * with its own (the SIGHUP handler); other settings take effect at the next start. An invalid
-     * file keeps the running configuration, and each of its errors is logged with its line.
+     * Reads the configuration file again and gives the running proxy every setting that can change
+     * without a restart (the SIGHUP handler; see {@link WsProxy#reconfigure(WsProxy)}): new
+     * connections get them, open ones keep theirs. The listen addresses, {@code eventLoops} and
+     * {@code acceptBacklog} take effect at the next start; the log names them. An invalid file
+     * keeps the running configuration, and each of its errors is logged with its line.
      *
      * @return whether the new configuration is in place
      */
@@ -221,13 +225,16 @@ public final class Launcher {
         result.problems().forEach(problem -> log.error("  {}", problem.describe(configFile)));
         return false;
       }
+      WsProxy next = metrics == null ? result.proxy() : result.proxy().newBuilder().eventListener(metrics).build();
+      List<String> needRestart;
       try {
-        proxy.reconfigure(result.proxy().upstreamGroup(), result.proxy().routes());
+        needRestart = proxy.reconfigure(next);
       } catch (IllegalArgumentException | IllegalStateException e) {
         log.error("reload failed, keeping the running configuration: {}", e.getMessage());
         return false;
       }
-      log.info("reloaded {}: upstreams and routes replaced", configFile);
+      log.info("reloaded {}{}", configFile, needRestart.isEmpty() ? ""
+          : "; not applied until the next start: " + String.join(", ", needRestart));
       return true;
     }
 
@@ -275,7 +282,6 @@ public final class Launcher {
      */
     @Override
     public void close() {
-      accepting.set(false);
       proxy.shutdown(shutdownGrace);
       if (admin != null) {
         admin.close();

@@ -62,9 +62,9 @@ final class ConnectionPair implements ConnectionHandle.Control {
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
 
-  ConnectionPair(LoopConnections owner, SocketChannel channel) throws IOException {
+  ConnectionPair(LoopConnections owner, SocketChannel channel, int listener) throws IOException {
     this.owner = owner;
-    this.config = owner.config();
+    this.config = owner.config(listener);
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.report = new ConnectionReport(id, clientAddress, owner.events());
@@ -72,8 +72,8 @@ final class ConnectionPair implements ConnectionHandle.Control {
     timers.deadlineAt(report.startNanos() + config.handshakeTimeout().toNanos());
     this.phase = new ClientHandshake(this);
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
-    if (owner.tls().listenerTls()) {
-      client.startTls(owner.tls().newServerSession(), loop);
+    if (owner.tls().listenerTls(listener)) {
+      client.startTls(owner.tls().newServerSession(listener), loop);
     }
   }
 

@@ -32,12 +32,13 @@ public final class LoopConnections {
 
   private static final Logger log = LoggerFactory.getLogger(LoopConnections.class);
 
-  private final ProxySettings config;
+  /** The settings of new connections, one view per listener (see {@link ProxySettings#forListener}). */
+  private volatile List<ProxySettings> configs;
   private final EventLoop loop;
   private final Routing routing;
   private final ClientLimits limits;
   private final TlsContexts tls;
-  private final Events events;
+  private volatile Events events;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
@@ -45,21 +46,32 @@ public final class LoopConnections {
   private volatile int count;
 
   public LoopConnections(ProxySettings config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
-    this.config = config;
     this.loop = loop;
     this.routing = routing;
     this.limits = limits;
     this.tls = tls;
-    this.events = new Events(config.eventListener());
+    reconfigure(config);
     loop.onTick(this::tick);
   }
 
-  /** Takes over an accepted client socket; call on this loop. */
-  public void accept(SocketChannel channel) {
+  /**
+   * Gives connections accepted from now on these settings (and event listener); open ones keep
+   * theirs. Callable from any thread.
+   */
+  public void reconfigure(ProxySettings config) {
+    this.configs = config.listeners().stream().map(config::forListener).toList();
+    this.events = new Events(config.eventListener());
+  }
+
+  /**
+   * Takes over a client socket accepted on the listener with this index (in the settings'
+   * order); call on this loop.
+   */
+  public void accept(SocketChannel channel, int listener) {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      ConnectionPair pair = new ConnectionPair(this, channel);
+      ConnectionPair pair = new ConnectionPair(this, channel, listener);
       pairs.add(pair);
       count = pairs.size();
       pair.admit();
@@ -135,8 +147,9 @@ public final class LoopConnections {
     return loop;
   }
 
-  ProxySettings config() {
-    return config;
+  /** The settings a connection accepted now on this listener gets. */
+  ProxySettings config(int listener) {
+    return configs.get(listener);
   }
 
   Events events() {

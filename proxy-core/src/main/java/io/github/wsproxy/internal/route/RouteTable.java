@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.route;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
@@ -124,6 +125,18 @@ public final class RouteTable {
   /** The pool of a route by name ({@code ""}: the proxy's own upstream), or null. */
   UpstreamPool poolNamed(String key) {
     return poolsByKey.get(key);
+  }
+
+  /** Whether a server of any of this table's groups takes new connections (is {@code UP}). */
+  boolean anyServerUp() {
+    for (UpstreamPool pool : poolsByKey.values()) {
+      for (UpstreamState state : pool.states()) {
+        if (state.health() == UpstreamState.Health.UP) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The servers of this table that {@code next} does not keep, pool by pool (matched by route name and URL). */
