@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -258,7 +259,11 @@ public final class Launcher {
       UpstreamGroup group = proxy.upstreamGroup();
       String upstream = demo != null ? proxy.upstream() + " (built-in echo server)"
           : group == null ? "-" : group.servers().size() == 1 ? proxy.upstream().toString() : group.toString();
-      return "WsProxy listening on " + proxyUri() + "\n"
+      List<InetSocketAddress> bound = proxy.boundAddresses();
+      String more = bound.size() == 1 ? "" : "  also on:  " + bound.subList(1, bound.size()).stream()
+          .map(address -> address.getAddress().getHostAddress() + ":" + address.getPort())
+          .collect(Collectors.joining(", ")) + "\n";
+      return "WsProxy listening on " + proxyUri() + "\n" + more
           + "  upstream: " + upstream + "\n"
           + (proxy.routes().isEmpty() ? "" : "  routes:   " + proxy.routes() + "\n")
           + (admin == null ? "" : "  admin:    http://" + admin.address().getAddress().getHostAddress() + ":"
