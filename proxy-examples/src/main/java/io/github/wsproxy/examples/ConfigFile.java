@@ -25,7 +25,8 @@ import java.util.Map;
  * repeatable flags with an index ({@code upstream.1=ws://...;weight=3}, {@code interceptor.2=...},
  * applied in index order), and routes as {@code route.NAME.KEY}: {@code path}, {@code host}
  * (comma-separated), {@code upstream.N} and the other upstream-group keys, {@code readTimeout},
- * {@code sendTimeout}, {@code connectTimeout}, {@code interceptor.N}.
+ * {@code sendTimeout}, {@code connectTimeout}, {@code stripPrefix} ({@code true}: the upstream gets
+ * the path without the route's prefix), {@code interceptor.N}.
  *
  * <p>Flags given on the command line next to {@code --config} override the file's keys, as
  * {@code nginx -g} adds directives: a flag replaces the key it names (every index of a repeatable
@@ -242,6 +243,14 @@ public final class ConfigFile {
     }
   }
 
+  private static boolean trueOrFalse(String value) {
+    String lower = value.strip().toLowerCase(Locale.ROOT);
+    if (!lower.equals("true") && !lower.equals("false")) {
+      throw new IllegalArgumentException("expected true or false, got \"" + value + "\"");
+    }
+    return lower.equals("true");
+  }
+
   private Route route(String name, List<Entry> entries) {
     Route.Builder route;
     try {
@@ -263,6 +272,7 @@ public final class ConfigFile {
         case "readTimeout" -> attempt(entry, () -> route.readTimeout(LauncherOptions.duration(entry.value)));
         case "sendTimeout" -> attempt(entry, () -> route.sendTimeout(LauncherOptions.duration(entry.value)));
         case "connectTimeout" -> attempt(entry, () -> route.connectTimeout(LauncherOptions.duration(entry.value)));
+        case "stripPrefix" -> attempt(entry, () -> route.stripPrefix(trueOrFalse(entry.value)));
         default -> {
           if (entry.base.equals("interceptor")) {
             attempt(entry, () -> route.interceptor(LauncherOptions.interceptor(entry.value)));

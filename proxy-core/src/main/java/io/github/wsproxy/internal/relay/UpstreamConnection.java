@@ -243,9 +243,9 @@ final class UpstreamConnection extends Phase {
     Leg upstream = pair.upstream();
     upstream.interest(SelectionKey.OP_READ, true);
     URI server = upstreams.current().url();
-    byte[] requestHead = handshake == null
-        ? translator.upstreamRequest(server, pair.clientAddress, request.second(), translator.forwardedFields())
-        : translator.upstreamRequest(server, pair.clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
+    String target = pair.route().upstreamTarget(handshake == null ? request.second() : handshake.upstreamTarget());
+    byte[] requestHead = translator.upstreamRequest(server, pair.clientAddress, target,
+        handshake == null ? translator.forwardedFields() : handshake.upstreamFields());
     upstream.sendHandshake(requestHead);
     flushHandshake(upstream);
   }

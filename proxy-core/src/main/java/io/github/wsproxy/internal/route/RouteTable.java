@@ -48,13 +48,14 @@ public final class RouteTable {
     Builder pools = new Builder(resolver, previous, checkLoop, tls);
     UpstreamPool own = upstream == null ? null : pools.pool(OWN_UPSTREAM, upstream);
     this.fallback = routes.isEmpty()
-        ? new ActiveRoute(null, own, new InterceptorChain(config.interceptors()), Timeouts.of(config)) : null;
+        ? new ActiveRoute(null, own, new InterceptorChain(config.interceptors()), Timeouts.of(config), null) : null;
     for (Route route : routes) {
       UpstreamPool pool = route.upstream() == null ? own : pools.pool(route.name(), route.upstream());
       List<Interceptor> interceptors = new ArrayList<>(config.interceptors());
       interceptors.addAll(route.interceptors());
       entries.add(new Entry(route,
-          new ActiveRoute(route.name(), pool, new InterceptorChain(interceptors), Timeouts.of(config, route))));
+          new ActiveRoute(route.name(), pool, new InterceptorChain(interceptors), Timeouts.of(config, route),
+              route.stripPrefix() ? route.path() : null)));
     }
   }
 
@@ -180,7 +181,8 @@ public final class RouteTable {
     return best;
   }
 
-  private static boolean pathMatches(String prefix, String path) {
+  /** Whether {@code path} begins with {@code prefix} at a segment boundary. */
+  static boolean pathMatches(String prefix, String path) {
     if (!path.startsWith(prefix)) {
       return false;
     }
