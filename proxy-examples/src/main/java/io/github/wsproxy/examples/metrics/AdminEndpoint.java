@@ -65,7 +65,8 @@ public final class AdminEndpoint implements AutoCloseable {
       List<MultiGauge.Row<?>> upRows = new ArrayList<>();
       List<MultiGauge.Row<?>> connectionRows = new ArrayList<>();
       forEachServer(proxy, (route, state) -> {
-        Tags tags = Tags.of("route", route, "upstream", state.url().getAuthority());
+        Tags tags = Tags.of("route", route, "upstream",
+            state.url().getAuthority() != null ? state.url().getAuthority() : state.url().toString());
         upRows.add(MultiGauge.Row.of(tags, state.health() == UpstreamState.Health.UP ? 1 : 0));
         connectionRows.add(MultiGauge.Row.of(tags, state.activeConnections()));
       });
