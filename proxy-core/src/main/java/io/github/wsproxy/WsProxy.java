@@ -46,6 +46,7 @@ public final class WsProxy implements AutoCloseable {
   private volatile ProxySettings settings;
 
   private final Object lifecycleLock = new Object();
+  private volatile boolean draining;
   private ProxyServer server;
   private boolean closed;
 
@@ -396,17 +397,42 @@ public final class WsProxy implements AutoCloseable {
   }
 
   /**
-   * Whether a load balancer should send this proxy new clients: it {@link #isAccepting() accepts}
-   * and at least one server of its current upstream groups (its own and its routes') is usable
-   * ({@link UpstreamState.Health#UP}, neither failed nor down). What an admin endpoint's {@code
-   * /readyz} answers.
+   * Begins draining the proxy before stopping it: {@link #isReady()} turns false at once, so a
+   * load balancer whose health check reads it stops sending new clients, while the proxy still
+   * accepts and relays as before. Follow it with {@link #shutdown(Duration)} once the balancer had
+   * time to notice (a few health-check intervals): then no client the balancer sent in the
+   * meantime is refused. A drain is not undone. Idempotent.
+   */
+  public void drain() {
+    if (!draining) {
+      draining = true;
+      log.info("draining: not ready for new clients, still accepting until the shutdown");
+    }
+  }
+
+  /**
+   * Whether {@link #drain()} or a {@link #shutdown(Duration) shutdown} has begun.
    *
-   * @return whether the proxy accepts clients and has a usable upstream server
+   * @return whether the proxy is draining or shutting down
+   */
+  public boolean isDraining() {
+    synchronized (lifecycleLock) {
+      return draining || closed;
+    }
+  }
+
+  /**
+   * Whether a load balancer should send this proxy new clients: it {@link #isAccepting() accepts},
+   * is not {@link #drain() draining}, and at least one server of its current upstream groups (its
+   * own and its routes') is usable ({@link UpstreamState.Health#UP}, neither failed nor down).
+   * What an admin endpoint's {@code /readyz} answers.
+   *
+   * @return whether the proxy accepts clients, is not draining, and has a usable upstream server
    */
   public boolean isReady() {
     ProxyServer running;
     synchronized (lifecycleLock) {
-      if (server == null || closed) {
+      if (server == null || closed || draining) {
         return false;
       }
       running = server;

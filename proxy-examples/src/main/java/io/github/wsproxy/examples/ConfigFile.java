@@ -51,12 +51,13 @@ public final class ConfigFile {
   }
 
   /**
-   * What a file describes: the proxy (not started), the launcher's shutdown grace and admin address
+   * What a file describes: the proxy (not started), the launcher's shutdown grace, accept grace
+   * (see {@code --accept-grace}) and admin address
    * (null: none), and what the command line changed in it ({@code --check} prints it); or the
    * problems that keep it from describing one.
    */
-  public record Result(WsProxy proxy, Duration shutdownGrace, InetSocketAddress adminListen, List<String> overrides,
-      List<Problem> problems) {
+  public record Result(WsProxy proxy, Duration shutdownGrace, Duration acceptGrace, InetSocketAddress adminListen,
+      List<String> overrides, List<Problem> problems) {
     public boolean ok() {
       return problems.isEmpty();
     }
@@ -148,7 +149,8 @@ public final class ConfigFile {
       return failed(problems);
     }
     try {
-      return new Result(builder.build(), options.shutdownGrace(), options.adminListenAddress(), overridden, List.of());
+      return new Result(builder.build(), options.shutdownGrace(), options.acceptGrace(), options.adminListenAddress(),
+          overridden, List.of());
     } catch (IllegalStateException | IllegalArgumentException e) {
       int line = routes.entrySet().stream().filter(route -> e.getMessage().contains("route " + route.getKey() + " "))
           .mapToInt(route -> route.getValue().get(0).line).findFirst().orElse(0);
@@ -160,7 +162,7 @@ public final class ConfigFile {
   private static Result failed(List<Problem> problems) {
     List<Problem> sorted = new ArrayList<>(problems);
     sorted.sort(Comparator.comparingInt(Problem::line));
-    return new Result(null, null, null, List.of(), List.copyOf(sorted));
+    return new Result(null, null, null, null, List.of(), List.copyOf(sorted));
   }
 
   /**

@@ -121,7 +121,8 @@ public final class Launcher {
   /** Like {@link #start(ConfigFile.Result, Path)}, with command-line flags that a reload applies over the file again. */
   static Running start(ConfigFile.Result configured, Path configFile, List<LauncherOptions.Setting> overrides)
       throws IOException {
-    return Running.start(configured.proxy().newBuilder(), null, configFile, overrides, configured.shutdownGrace(),
+    return Running.start(configured.proxy().newBuilder(), null, configFile, overrides,
+        new Stopping(configured.acceptGrace(), configured.shutdownGrace()),
         configured.adminListen());
   }
 
@@ -138,7 +139,8 @@ public final class Launcher {
         demo = DemoEchoUpstream.start(new InetSocketAddress("127.0.0.1", 0));
         builder.upstream(options.upstreamGroup(demo.uri()));
       }
-      return Running.start(builder, demo, null, List.of(), options.shutdownGrace(), options.adminListenAddress());
+      return Running.start(builder, demo, null, List.of(), new Stopping(options.acceptGrace(), options.shutdownGrace()),
+          options.adminListenAddress());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(demo);
@@ -159,30 +161,36 @@ public final class Launcher {
     }
   }
 
+  /**
+   * How a SIGTERM stops the proxy: draining (/readyz 503) while still accepting for {@code
+   * acceptGrace}, then {@link WsProxy#shutdown(Duration)} with {@code shutdownGrace}.
+   */
+  private record Stopping(Duration acceptGrace, Duration shutdownGrace) {}
+
   /** A started proxy (and its demo upstream and admin endpoint, if any), closed together. */
   public static final class Running implements AutoCloseable {
     private final WsProxy proxy;
     private final DemoEchoUpstream demo;
     private final Path configFile;
     private final List<LauncherOptions.Setting> overrides;
-    private final Duration shutdownGrace;
+    private final Stopping stopping;
     private final CountDownLatch closed = new CountDownLatch(1);
     private AdminEndpoint admin;
     /** The admin endpoint's metrics listener, kept across reloads; null without one. */
     private MicrometerEventListener metrics;
 
     private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, List<LauncherOptions.Setting> overrides,
-        Duration shutdownGrace) {
+        Stopping stopping) {
       this.proxy = proxy;
       this.demo = demo;
       this.configFile = configFile;
       this.overrides = overrides;
-      this.shutdownGrace = shutdownGrace;
+      this.stopping = stopping;
     }
 
     /** Builds and starts the proxy, then the admin endpoint on {@code adminListen} unless null. */
     private static Running start(WsProxy.Builder builder, DemoEchoUpstream demo, Path configFile,
-        List<LauncherOptions.Setting> overrides, Duration shutdownGrace, InetSocketAddress adminListen)
+        List<LauncherOptions.Setting> overrides, Stopping stopping, InetSocketAddress adminListen)
         throws IOException {
       PrometheusMeterRegistry registry = null;
       MicrometerEventListener metrics = null;
@@ -196,7 +204,7 @@ public final class Launcher {
         throw new IllegalArgumentException("--admin-listen: must not be the --listen address " + adminListen);
       }
       proxy.start();
-      Running running = new Running(proxy, demo, configFile, overrides, shutdownGrace);
+      Running running = new Running(proxy, demo, configFile, overrides, stopping);
       running.metrics = metrics;
       if (registry != null) {
         try {
@@ -282,12 +290,22 @@ public final class Launcher {
     }
 
     /**
-     * Closes the proxy gracefully (after the shutdown grace, clients get 1001), then the admin
-     * endpoint (whose /readyz says 503 from the start) and the demo upstream.
+     * Closes the proxy gracefully: drains it ({@link WsProxy#drain()}: /readyz says 503 from now
+     * on) while still accepting for the accept grace, shuts it down (after the shutdown grace,
+     * clients get 1001, spread over the close spread), then closes the admin endpoint and the demo
+     * upstream.
      */
     @Override
     public void close() {
-      proxy.shutdown(shutdownGrace);
+      proxy.drain();
+      if (!stopping.acceptGrace().isZero()) {
+        try {
+          Thread.sleep(stopping.acceptGrace().toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      proxy.shutdown(stopping.shutdownGrace());
       if (admin != null) {
         admin.close();
       }

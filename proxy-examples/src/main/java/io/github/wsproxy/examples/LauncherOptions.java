@@ -82,6 +82,9 @@ public final class LauncherOptions {
         (o, v) -> o.builder.closeSpread(duration(v)));
     flag("--shutdown-grace", "DURATION", "on SIGTERM, let connections end by themselves this long first (default 0s)",
         (o, v) -> o.shutdownGrace = nonNegative(duration(v)));
+    flag("--accept-grace", "DURATION", "on SIGTERM, /readyz answers 503 at once but clients are still accepted this"
+            + " long before the shutdown begins, so a load balancer's health check takes the proxy out first (default 0s)",
+        (o, v) -> o.acceptGrace = nonNegative(duration(v)));
     flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
         (o, v) -> o.builder.readTimeout(duration(v)));
     flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
@@ -179,6 +182,7 @@ public final class LauncherOptions {
   private String clientUrl;
   private Path configFile;
   private Duration shutdownGrace = Duration.ZERO;
+  private Duration acceptGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
   private final List<String> trustedProxies = new ArrayList<>();
   private boolean chatDemo;
@@ -494,6 +498,11 @@ public final class LauncherOptions {
   /** How long SIGTERM lets connections end by themselves before closing them. */
   public Duration shutdownGrace() {
     return shutdownGrace;
+  }
+
+  /** The time between the start of a drain (/readyz 503) and the shutdown on SIGTERM; zero by default. */
+  public Duration acceptGrace() {
+    return acceptGrace;
   }
 
   /** The URL given to --client, or null when running the proxy. */

@@ -23,10 +23,11 @@ import java.util.List;
  *       connections, 0 while failed or down; tags {@code route} ({@code ""}: the proxy's own group),
  *       {@code upstream}) and {@code wsproxy_upstream_connections}, read at each scrape.
  *   <li>{@code GET /healthz}: 200 while the process serves.
- *   <li>{@code GET /readyz}: 200 while {@link WsProxy#isReady()}: the proxy accepts new clients and
- *       at least one upstream server takes connections; 503 otherwise, from the moment a shutdown
- *       begins ({@link WsProxy#shutdown(java.time.Duration)}), so that a load balancer stops
- *       sending new clients before the shutdown grace ends.
+ *   <li>{@code GET /readyz}: 200 while {@link WsProxy#isReady()}: the proxy accepts new clients, is
+ *       not draining, and at least one upstream server takes connections; 503 otherwise, from the
+ *       moment a drain ({@link WsProxy#drain()}) or a shutdown ({@link
+ *       WsProxy#shutdown(java.time.Duration)}) begins, so that a load balancer stops sending new
+ *       clients before the proxy stops listening.
  * </ul>
  *
  * <pre>{@code
@@ -76,7 +77,8 @@ public final class AdminEndpoint implements AutoCloseable {
     });
     server.createContext("/healthz", exchange -> PrometheusEndpoint.respond(exchange, 200, TEXT, "ok\n"));
     server.createContext("/readyz", exchange -> {
-      String notReady = !proxy.isAccepting() ? "shutting down" : proxy.isReady() ? null : "no upstream server is up";
+      String notReady = !proxy.isAccepting() ? "shutting down" : proxy.isDraining() ? "draining"
+          : proxy.isReady() ? null : "no upstream server is up";
       PrometheusEndpoint.respond(exchange, notReady == null ? 200 : 503, TEXT, (notReady == null ? "ready" : notReady) + "\n");
     });
     server.start();
