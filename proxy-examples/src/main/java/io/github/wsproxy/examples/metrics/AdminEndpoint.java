@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * An operator's HTTP endpoint for a running {@link WsProxy}, on an address of its own (never the
@@ -85,17 +86,13 @@ public final class AdminEndpoint implements AutoCloseable {
     return new AdminEndpoint(server);
   }
 
-  private interface ServerVisitor {
-    void visit(String route, UpstreamState state);
-  }
-
   /** Each server of the proxy's own group (route {@code ""}) and of every route with a group of its own. */
-  private static void forEachServer(WsProxy proxy, ServerVisitor visitor) {
+  private static void forEachServer(WsProxy proxy, BiConsumer<String, UpstreamState> visitor) {
     try {
-      proxy.upstreamStates().forEach(state -> visitor.visit("", state));
+      proxy.upstreamStates().forEach(state -> visitor.accept("", state));
       for (Route route : proxy.routes()) {
         if (route.upstream() != null) {
-          proxy.upstreamStates(route.name()).forEach(state -> visitor.visit(route.name(), state));
+          proxy.upstreamStates(route.name()).forEach(state -> visitor.accept(route.name(), state));
         }
       }
     } catch (IllegalStateException e) {
