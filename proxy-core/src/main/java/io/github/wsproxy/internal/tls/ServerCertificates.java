@@ -31,6 +31,10 @@ final class ServerCertificates {
     this.context = tls.loadContext();
   }
 
+  ServerTls tls() {
+    return tls;
+  }
+
   /** A server-side engine with the current certificate. */
   SSLEngine newEngine() {
     SSLEngine engine = context.createSSLEngine();

@@ -1,5 +1,6 @@
 package io.github.wsproxy.internal.tls;
 
+import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.internal.config.Listener;
 import io.github.wsproxy.internal.config.ProxySettings;
@@ -62,7 +63,7 @@ public final class TlsContexts implements AutoCloseable {
    * @throws IllegalArgumentException if a listener's files have become unusable since configuration
    */
   public TlsContexts(ProxySettings config, String threadName) {
-    this.listeners = certificates(config);
+    this.listeners = certificates(config, List.of());
     this.upstream = new UpstreamTrust(config);
     int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
     AtomicInteger count = new AtomicInteger();
@@ -75,10 +76,14 @@ public final class TlsContexts implements AutoCloseable {
     warnIfInsecure(config);
   }
 
-  private static List<ServerCertificates> certificates(ProxySettings config) {
+  /** The listeners' certificates: those of {@code current} whose {@code ServerTls} is the same, else read now. */
+  private static List<ServerCertificates> certificates(ProxySettings config, List<ServerCertificates> current) {
     List<ServerCertificates> all = new ArrayList<>();
-    for (Listener listener : config.listeners()) {
-      all.add(listener.tls() == null ? null : new ServerCertificates(listener.tls()));
+    List<Listener> listeners = config.listeners();
+    for (int i = 0; i < listeners.size(); i++) {
+      ServerTls tls = listeners.get(i).tls();
+      ServerCertificates kept = i < current.size() ? current.get(i) : null;
+      all.add(tls == null ? null : kept != null && kept.tls() == tls ? kept : new ServerCertificates(tls));
     }
     return all;
   }
@@ -91,17 +96,20 @@ public final class TlsContexts implements AutoCloseable {
   }
 
   /**
-   * Takes the listeners' certificates (their files read now) and the upstream trust of {@code
-   * next}, for handshakes from now on.
+   * Takes the listeners' certificates (the files of a {@code ServerTls} other than the current one
+   * read now) and the upstream trust of {@code next}, for handshakes from now on.
    *
    * @throws IllegalArgumentException naming the bad setting when a listener's files cannot be used;
    *     then nothing changes
    */
   public void reconfigure(ProxySettings next) {
-    List<ServerCertificates> certificates = certificates(next);
+    List<ServerCertificates> certificates = certificates(next, listeners);
     listeners = certificates;
-    upstream = new UpstreamTrust(next);
-    warnIfInsecure(next);
+    UpstreamTrust trust = new UpstreamTrust(next);
+    if (trust.configured != upstream.configured || trust.verify != upstream.verify) {
+      upstream = trust;
+      warnIfInsecure(next);
+    }
   }
 
   /** Whether clients speak TLS to the listener with this index (in the settings' order). */
