@@ -3,7 +3,6 @@ package io.github.wsproxy;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * A proxy in a JVM of its own, for {@link DescriptorExhaustionTest} to run under {@code prlimit}:
- * proxies to the upstream URL of its argument, prints {@code PORT <port>} once listening, logs to
+ * proxies to the upstream URL of its argument (a group of servers, for several), prints {@code PORT <port>} once listening, logs to
  * stdout (logback-test.xml: WARN), and stops when its standard input ends.
  *
  * <p>It loads every class of the proxy first. Run from a jar, as the launcher is, a class loads
@@ -25,7 +24,7 @@ public final class FdLimitedProxy {
     loadProxyClasses();
     try (WsProxy proxy = WsProxy.builder()
         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .upstream(URI.create(args[0]))
+        .upstream(group(args))
         .eventLoops(1)
         .handshakeTimeout(Duration.ofMinutes(5))
         .build()) {
@@ -38,13 +37,22 @@ public final class FdLimitedProxy {
     }
   }
 
+  private static UpstreamGroup group(String[] urls) {
+    UpstreamGroup.Builder group = UpstreamGroup.builder();
+    for (String url : urls) {
+      group.server(url);
+    }
+    return group.build();
+  }
+
   private static void loadProxyClasses() throws Exception {
     Path classes = Path.of(WsProxy.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     if (!Files.isDirectory(classes)) {
       return;
     }
     try (Stream<Path> files = Files.walk(classes)) {
-      for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+      Stream<Path> classFiles = files.filter(f -> f.toString().endsWith(".class") && !f.endsWith("module-info.class"));
+      for (Path file : (Iterable<Path>) classFiles::iterator) {
         String name = classes.relativize(file).toString().replace(File.separatorChar, '.');
         Class.forName(name.substring(0, name.length() - ".class".length()), false, FdLimitedProxy.class.getClassLoader());
       }

@@ -3,6 +3,7 @@ package io.github.wsproxy;
 import static io.github.wsproxy.HandshakeTest.startProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
@@ -11,13 +12,14 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,49 +38,34 @@ class MidFrameEndingTest {
 
   private final byte[] payload = payload(DECLARED);
 
-  @Disabled("issue 13: the proxy splices its 1011 close frame into the client's unfinished frame")
   @Test
   void clientGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheUpstreamEndsMidFrameWithFin() throws Exception {
     clientGetsOnlyTheRealBytesWhenTheUpstreamEndsMidFrame(false);
   }
 
-  @Disabled("issue 13: the proxy splices its 1011 close frame into the client's unfinished frame")
   @Test
   void clientGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheUpstreamEndsMidFrameWithRst() throws Exception {
     clientGetsOnlyTheRealBytesWhenTheUpstreamEndsMidFrame(true);
   }
 
   private void clientGetsOnlyTheRealBytesWhenTheUpstreamEndsMidFrame(boolean reset) throws Exception {
-    try (RawUpstream upstream = RawUpstream.start(c -> {
-          c.accept(c.readRequest());
-          c.sendRaw(partialFrame(null));
-          if (reset) {
-            c.abort();
-          }
-        });
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
-        RawClient client = RawClient.connect(proxy.port())) {
-      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
-
-      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
-      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
-      assertThat(client.buffered()).as("bytes after the real ones").isZero();
-    }
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), c -> {
+      if (reset) {
+        c.abort();
+      }
+    }, proxy -> { }, PROMPTLY);
   }
 
-  @Disabled("issue 13: the proxy splices its 1001 close frame into the upstream's unfinished frame")
   @Test
   void upstreamGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheClientEndsMidFrameWithFin() throws Exception {
-    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), client -> client.shutdownOutput(), PROMPTLY);
+    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), client -> client.shutdownOutput(), PROMPTLY);
   }
 
-  @Disabled("issue 13: the proxy splices its 1001 close frame into the upstream's unfinished frame")
   @Test
   void upstreamGetsOnlyTheRealBytesThenAnAbnormalEndWhenTheClientEndsMidFrameWithRst() throws Exception {
-    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), RawClient::abort, PROMPTLY);
+    upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30)), RawClient::abort, PROMPTLY);
   }
 
-  @Disabled("issue 13: on the read timeout the proxy splices its close frame into the unfinished frame")
   @Test
   void upstreamGetsOnlyTheRealBytesWhenTheClientStallsMidFrameUntilTheReadTimeout() throws Exception {
     // the read timeout fires; the frame cannot finish within the close timeout: TCP ends, no close frame
@@ -87,7 +74,23 @@ class MidFrameEndingTest {
         client -> { }, DEADLINE);
   }
 
-  @Disabled("issue 13: on shutdown the proxy splices its 1001 close frame into the unfinished frame")
+  @Test
+  void clientGetsOnlyTheRealBytesWhenTheUpstreamStallsMidFrameUntilTheReadTimeout() throws Exception {
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().readTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)),
+        c -> c.awaitEof(DEADLINE), proxy -> { }, DEADLINE);
+  }
+
+  @Test
+  void upstreamGetsOnlyTheRealBytesWhenTheApplicationClosesTheConnectionWhileAClientFrameIsHalfRelayed() throws Exception {
+    CompletableFuture<WsProxy> proxyOf = new CompletableFuture<>();
+    upstreamGetsOnlyTheRealBytesAfter(
+        WsProxy.builder().closeTimeout(Duration.ofSeconds(1)),
+        client -> {
+          WsProxy proxy = proxyOf.join();
+          assertThat(proxy.closeConnection(proxy.connections().get(0).id(), 4000, "admin")).isTrue();
+        }, DEADLINE, proxyOf);
+  }
+
   @Test
   void upstreamGetsOnlyTheRealBytesWhenTheProxyStopsWhileAClientFrameIsHalfRelayedAndNeverFinishes() throws Exception {
     CompletableFuture<WsProxy> proxyOf = new CompletableFuture<>();
@@ -96,7 +99,6 @@ class MidFrameEndingTest {
         client -> closeInBackground(proxyOf.join()), DEADLINE, proxyOf);
   }
 
-  @Disabled("issue 13: on shutdown the proxy splices its 1001 close frame into the unfinished frame")
   @Test
   void letsTheHalfRelayedClientFrameFinishBeforeTheShutdownsCloseFrame() throws Exception {
     CompletableFuture<byte[]> relayed = new CompletableFuture<>();
@@ -124,6 +126,8 @@ class MidFrameEndingTest {
       Thread closing = closeInBackground(proxy);
       awaitListenerClosed(proxy.port());
       client.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+      // the client's leg was at a boundary: its 1001 came at once; answered, the close does not wait for the timeout
+      client.sendFrame(WireFrame.close(client.readFrameSkippingPingPong(DEADLINE).closeCode(), ""));
 
       assertThat(relayed.get(10, TimeUnit.SECONDS)).isEqualTo(payload);
       assertThat(closeFrame.get(10, TimeUnit.SECONDS).closeCode()).isEqualTo(1001);
@@ -132,23 +136,124 @@ class MidFrameEndingTest {
     }
   }
 
-  @Disabled("issue 13: on shutdown the proxy splices its 1001 close frame into the unfinished frame")
   @Test
   void clientGetsOnlyTheRealBytesWhenTheProxyStopsWhileAnUpstreamFrameIsHalfRelayedAndNeverFinishes() throws Exception {
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(1)),
+        c -> c.awaitEof(DEADLINE), MidFrameEndingTest::closeInBackground, DEADLINE);
+  }
+
+  /**
+   * The upstream sends 300 bytes of a 310-byte frame and then does {@code upstreamAction}; once the
+   * client has them, {@code proxyAction} runs. The client must get nothing more, and then the end.
+   */
+  private void clientGetsOnlyTheRealBytesAfter(WsProxy.Builder builder, RawUpstream.Script upstreamAction,
+      Consumer<WsProxy> proxyAction, Duration ending) throws Exception {
     try (RawUpstream upstream = RawUpstream.start(c -> {
           c.accept(c.readRequest());
           c.sendRaw(partialFrame(null));
-          c.awaitEof(DEADLINE);
+          upstreamAction.run(c);
         });
-        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(1)));
+        WsProxy proxy = startProxy(builder.upstream(upstream.uri()));
         RawClient client = RawClient.connect(proxy.port())) {
       assertThat(client.handshake("/").statusCode()).isEqualTo(101);
       assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
 
-      closeInBackground(proxy);
+      proxyAction.accept(proxy);
 
-      assertThat(client.awaitEof(DEADLINE)).as("the connection ended").isTrue();
+      assertThat(client.awaitEof(ending)).as("the connection ended in time").isTrue();
       assertThat(client.buffered()).as("bytes after the real ones").isZero();
+    }
+  }
+
+  @Test
+  void whenAnInterceptorClosesTheConnectionTheUpstreamsFrameInFlightFinishesBeforeTheClientsClose() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendRaw(partialFrame(null));
+          WireFrame close = c.readFrame(DEADLINE); // its leg was at a boundary: the close came at once
+          assertThat(close.closeCode()).isEqualTo(4000);
+          byte[] frame = WireFrame.encode(WireFrame.binary(payload), null);
+          c.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+          c.sendFrame(WireFrame.close(4000, ""));
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30))
+            .interceptor(new ClosesWhenAsked()));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+      assertThat(readPayloadPrefix(client::readBytes)).isEqualTo(Arrays.copyOf(payload, SENT));
+
+      client.sendFrame(WireFrame.text("close"));
+
+      assertThat(client.readBytes(DECLARED - SENT, DEADLINE)).as("the rest of the upstream's frame")
+          .isEqualTo(Arrays.copyOfRange(payload, SENT, DECLARED));
+      assertThat(client.readFrameSkippingPingPong(DEADLINE).closeCode()).isEqualTo(4000);
+      upstream.awaitScriptsFinished(1, DEADLINE);
+      upstream.assertNoFailures();
+    }
+  }
+
+  @Test
+  void clientGetsOnlyTheRealBytesWhenTheUpstreamStopsAnsweringPingsMidFrame() throws Exception {
+    clientGetsOnlyTheRealBytesAfter(WsProxy.builder().closeTimeout(Duration.ofSeconds(30))
+        .upstreamPingInterval(Duration.ofMillis(200)).pongTimeout(Duration.ofMillis(300)), c -> {
+          while (c.readFrameOrEof(DEADLINE) != null) {
+            // reads the proxy's pings and never answers them
+          }
+        }, proxy -> { }, PROMPTLY);
+  }
+
+  @Test
+  void clientGetsTheRealBytesThenTheEndOfTcpWhenTheUpstreamViolatesTheProtocolMidFrame() throws Exception {
+    byte[] text = "a".repeat(DECLARED).getBytes(StandardCharsets.US_ASCII);
+    text[DECLARED - 1] = (byte) 0xff; // never valid in UTF-8: the violation comes in the frame's last part
+    byte[] frame = WireFrame.encode(new WireFrame(true, 0, WireFrame.TEXT, text, false), null);
+    CountDownLatch partRelayed = new CountDownLatch(1);
+    try (RawUpstream upstream = RawUpstream.start(c -> {
+          c.accept(c.readRequest());
+          c.sendRaw(Arrays.copyOf(frame, frame.length - (DECLARED - SENT)));
+          assertThat(partRelayed.await(10, TimeUnit.SECONDS)).isTrue();
+          c.sendRaw(Arrays.copyOfRange(frame, frame.length - (DECLARED - SENT), frame.length));
+          assertThat(c.readFrame(DEADLINE).closeCode()).as("the violating side's close").isEqualTo(1007);
+        });
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
+        RawClient client = RawClient.connect(proxy.port())) {
+      assertThat(client.handshake("/").statusCode()).isEqualTo(101);
+      assertThat(client.readBytes(frame.length - (DECLARED - SENT), DEADLINE))
+          .isEqualTo(Arrays.copyOf(frame, frame.length - (DECLARED - SENT)));
+      partRelayed.countDown();
+
+      assertThat(client.awaitEof(PROMPTLY)).as("the connection ended promptly").isTrue();
+      assertThat(client.buffered()).as("bytes after the real ones").isZero();
+      assertThat(client.wasReset()).as("reset, which may lose what was relayed").isFalse();
+      upstream.awaitScriptsFinished(1, DEADLINE);
+      upstream.assertNoFailures();
+    }
+  }
+
+  @Test
+  void theAccessLogSaysWhichLegEndedMidFrame() throws Exception {
+    ILoggingEvent line = ObservabilityTest.firstAccessLine(
+        () -> upstreamGetsOnlyTheRealBytesAfter(WsProxy.builder(), RawClient::shutdownOutput, PROMPTLY));
+
+    assertThat(line.getFormattedMessage()).contains("note=\"client vanished without a close frame; "
+        + "upstream leg ended mid-frame, without a close frame\"");
+  }
+
+  @Test
+  void theAccessLogSaysWhichLegsFrameDidNotFinishWithinTheCloseTimeout() throws Exception {
+    ILoggingEvent line = ObservabilityTest.firstAccessLine(() -> upstreamGetsOnlyTheRealBytesAfter(
+        WsProxy.builder().readTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)), client -> { }, DEADLINE));
+
+    assertThat(line.getFormattedMessage()).contains("note=\"idle timeout; close handshake timed out; "
+        + "upstream leg ended mid-frame: the frame in flight did not finish within the close timeout\"");
+  }
+
+  /** Closes the connection with 4000 on any client message; the upstream's direction stays raw. */
+  static final class ClosesWhenAsked extends Interceptor {
+    @Override
+    public Message onClientMessage(ProxyConnection connection, Message message) {
+      connection.close(4000, "asked to close");
+      return null;
     }
   }
 

@@ -166,7 +166,7 @@ class ObservabilityTest {
   }
 
   /** Runs {@code traffic} and returns the first access log line it wrote. */
-  private static ILoggingEvent firstAccessLine(Traffic traffic) throws Exception {
+  static ILoggingEvent firstAccessLine(Traffic traffic) throws Exception {
     Logger access = (Logger) LoggerFactory.getLogger("io.github.wsproxy.access");
     ListAppender<ILoggingEvent> lines = new ListAppender<>() {
       @Override

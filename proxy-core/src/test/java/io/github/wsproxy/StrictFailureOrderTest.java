@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,7 +42,6 @@ class StrictFailureOrderTest {
     }
   }
 
-  @Disabled("issue 13: the upstream's echo in flight is lost, the client gets only the 1002")
   @ParameterizedTest
   @EnumSource(Violation.class)
   void theUpstreamsAnswerToAValidMessageReachesTheClientBeforeThe1002(Violation violation) throws Exception {
@@ -65,7 +63,6 @@ class StrictFailureOrderTest {
     }
   }
 
-  @Disabled("issue 13: the upstream's echo in flight is lost, the client gets only the 1002")
   @ParameterizedTest
   @EnumSource(Violation.class)
   void whenTheUpstreamNeverAnswersItsCloseTheClientGetsTheEchoThenThe1002WithinTheCloseTimeout(Violation violation)
@@ -96,6 +93,19 @@ class StrictFailureOrderTest {
   enum Split { WHOLE, BYTE_BY_BYTE, RANDOM }
 
   static Stream<Arguments> failingCloses() {
+    return closes().filter(c -> !passesToday(c));
+  }
+
+  /** A close payload over 125 bytes sent in pieces: the proxy fails it on its header, and closes TCP today. */
+  static Stream<Arguments> failingClosesHandledToday() {
+    return closes().filter(StrictFailureOrderTest::passesToday);
+  }
+
+  private static boolean passesToday(Arguments arguments) {
+    return arguments.get()[0].equals("126-byte payload") && arguments.get()[3] != Split.WHOLE;
+  }
+
+  private static Stream<Arguments> closes() {
     List<Arguments> cases = new ArrayList<>();
     List<Object[]> payloads = new ArrayList<>();
     payloads.add(new Object[] {"1-byte payload", new byte[] {0x03}, 1002});
@@ -112,11 +122,21 @@ class StrictFailureOrderTest {
     return cases.stream();
   }
 
-  @Disabled("issue 13: after a close that fails the connection the proxy leaves TCP open")
   @ParameterizedTest(name = "{0}, {3}")
   @MethodSource("failingCloses")
   void closesTcpAtOnceAfterAnsweringACloseThatFailsTheConnection(String name, byte[] payload, int expectedCode, Split split)
       throws Exception {
+    closesTcpAtOnce(name, payload, expectedCode, split);
+  }
+
+  @ParameterizedTest(name = "{0}, {3}")
+  @MethodSource("failingClosesHandledToday")
+  void closesTcpAtOnceAfterAnOversizedCloseSentInPieces(String name, byte[] payload, int expectedCode, Split split)
+      throws Exception {
+    closesTcpAtOnce(name, payload, expectedCode, split);
+  }
+
+  private void closesTcpAtOnce(String name, byte[] payload, int expectedCode, Split split) throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.echo());
         WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).closeTimeout(Duration.ofSeconds(30)));
         RawClient client = RawClient.connect(proxy.port())) {

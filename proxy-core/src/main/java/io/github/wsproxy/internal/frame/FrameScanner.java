@@ -28,7 +28,12 @@ public final class FrameScanner {
      * A pong answering the proxy's own ping starts at the returned index and ends at {@link
      * #ownPongEnd()}: remove it from the stream and scan on.
      */
-    OWN_PONG
+    OWN_PONG,
+    /**
+     * The data frame in flight when {@link #stopAtFrameEnd()} was called ends at the returned index:
+     * the stream is at a frame boundary there. The rest is not scanned yet.
+     */
+    FRAME_END
   }
 
   private final boolean fromClient;
@@ -41,6 +46,7 @@ public final class FrameScanner {
   private long maxFrameBytes = Long.MAX_VALUE;
   private byte[] ownPong;
   private int ownPongEnd;
+  private boolean stopAtFrameEnd;
 
   private long payloadRemaining;
   private long payloadOffset;
@@ -91,6 +97,20 @@ public final class FrameScanner {
     return ownPongEnd;
   }
 
+  /**
+   * The next {@link #scan} stops as {@link Stop#FRAME_END} where the data frame now in flight ends,
+   * so that a frame of the proxy's own can follow it; once. Call only inside a frame (not {@link
+   * #atFrameBoundary()}).
+   */
+  public void stopAtFrameEnd() {
+    this.stopAtFrameEnd = true;
+  }
+
+  /** Where the frame the last {@link #scan} stopped at starts: the close frame of a {@link Stop#CLOSE}. */
+  public int frameStart() {
+    return frameStart;
+  }
+
   /** Allows RSV1 on the first frame of a message: permessage-deflate was negotiated. */
   public void allowCompression() {
     this.compressionNegotiated = true;
@@ -122,6 +142,11 @@ public final class FrameScanner {
         }
         if (!endOfDataFrame()) {
           return violation(WebSocketProtocol.CLOSE_INVALID_PAYLOAD, "text message ends inside a UTF-8 character", from);
+        }
+        if (stopAtFrameEnd) {
+          stopAtFrameEnd = false;
+          stop = Stop.FRAME_END;
+          return pos;
         }
         continue;
       }
@@ -268,7 +293,7 @@ public final class FrameScanner {
 
   private String headerProblem(boolean fin, int rsv, int opcode, boolean masked, int length7) {
     if (masked != fromClient) {
-      return fromClient ? "client frame is not masked" : "upstream frame is masked";
+      return fromClient ? "frame is not masked" : "frame is masked";
     }
     if ((rsv & ~WebSocketProtocol.RSV1) != 0) {
       return "reserved bits RSV2/RSV3 set";

@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * The open connection: two {@link Relay}s move frames, and the close handshake is relayed or, when
  * the proxy ends the connection itself, performed by the proxy on both legs. The relays, their
  * message pipelines and the {@link Timers} report here.
+ *
+ * <p>A side that violates the protocol is failed as a direct server would fail it: the other side
+ * gets the close first, its traffic still reaches the violating side (nothing more is read from
+ * that one) until its close arrives or the close timeout passes, and only then does the violating
+ * side get its close; on the client's leg TCP ends as soon as that close is written.
  */
 final class OpenRelay extends Phase {
   private static final Logger log = LoggerFactory.getLogger(OpenRelay.class);
@@ -37,6 +42,12 @@ final class OpenRelay extends Phase {
   private Relay toClient;
   /** Whether a close frame went one way or the proxy started closing: the close timeout runs. */
   private boolean closing;
+  /** The side that violated the protocol, once one did; null before. */
+  private Leg violator;
+  /** The direction towards the violator while its close waits for the other side's; null otherwise. */
+  private Relay toViolator;
+  private int violationCode;
+  private String violationReason;
 
   /**
    * @param earlyUpstreamBytes what the upstream sent after its 101, relayed first
@@ -148,17 +159,32 @@ final class OpenRelay extends Phase {
     pair.report.closeCode(from.direction, code);
     from.closeFrameReceived();
     startClosing();
+    if (toViolator != null && toViolator.src == from) {
+      sendViolatorClose();
+    }
     closeLegIfDone(from);
   }
 
   void onCloseSent(Leg to) {
     to.closeFrameSent();
+    if (to == violator) {
+      if (to.direction.fromClient()) {
+        to.close(false); // the proxy is the server of this leg: failing the connection ends TCP
+      } else {
+        relay(to.direction).resumeReading(); // its answer and its end of TCP, within the close timeout
+      }
+    }
     closeLegIfDone(to);
   }
 
+  /**
+   * {@code relay}'s source violated the protocol: the other side gets the close now, the violating
+   * one once the other side's close has come (see the class comment).
+   */
   void onViolation(Relay relay) {
     FrameScanner scanner = relay.scanner;
     if (closing && pair.phase() == this) {
+      relay.sourceGone();
       relay.src.close(true);
       pair.finishIfBothClosed();
       return;
@@ -166,10 +192,40 @@ final class OpenRelay extends Phase {
     String reason = relay.src.name() + " " + scanner.violationReason();
     pair.report.note(reason);
     pair.report.endedByProxy();
-    if (scanner.violationMidFrame()) {
-      relay.dst.close(true);
+    violator = relay.src;
+    relay.stopReading();
+    toViolator = relay(violator.direction.opposite());
+    toViolator.replaceClose();
+    violationCode = scanner.violationCode();
+    violationReason = reason;
+    sendOwnClose(relay, violationCode, reason);
+    if (relay.endsMidFrame() || relay.dst.isClosed()) {
+      sendViolatorClose(); // no close will come from the other side
     }
-    closeBoth(scanner.violationCode(), reason);
+    pair.finishIfBothClosed();
+  }
+
+  /** The violating side gets its close, at the next frame boundary of what goes to it. */
+  private void sendViolatorClose() {
+    Relay towards = toViolator;
+    if (towards != null) {
+      toViolator = null;
+      sendOwnClose(towards, violationCode, violationReason);
+    }
+  }
+
+  /**
+   * {@code relay}'s destination got what was relayed of a frame whose rest will never come: its TCP
+   * connection ends without a close frame, which it must read as an abnormal closure.
+   */
+  void endedMidFrame(Relay relay) {
+    Leg leg = relay.dst;
+    pair.report.appendNote(leg.name() + " leg ended mid-frame, without a close frame");
+    leg.close(false);
+    if (toViolator != null && toViolator.src == leg) {
+      sendViolatorClose();
+    }
+    pair.finishIfBothClosed();
   }
 
   void onEof(Leg leg) {
@@ -255,6 +311,12 @@ final class OpenRelay extends Phase {
     }
   }
 
+  /** A leg did not answer the proxy's ping within the pong timeout: it is treated as gone. */
+  void stoppedAnsweringPings(Leg leg) {
+    pair.report.note(leg.name() + " did not answer a ping within " + config.pongTimeout());
+    vanished(leg, true, leg.name() + " stopped answering pings");
+  }
+
   /** Sends a leg a keepalive ping. */
   void ping(Leg leg, long now) {
     leg.pingSentAt(now);
@@ -271,17 +333,31 @@ final class OpenRelay extends Phase {
     closeOtherSide(leg, leg.name() + " send timeout");
   }
 
-  /** A leg went away without a close frame (or did not answer a ping): the other side gets a close. */
+  /** A leg went away without a close frame: the other side gets a close. */
   void vanished(Leg leg, boolean reset) {
+    vanished(leg, reset, leg.direction.fromClient() ? "client went away"
+        : "upstream closed the connection without a close frame");
+  }
+
+  /**
+   * A leg went away without a close frame, or is treated as gone: the other side gets a close with
+   * {@code reason} (the violating side its violation's), or, when the frame relayed to it is
+   * unfinished, what was relayed and then the end of TCP.
+   */
+  private void vanished(Leg leg, boolean reset, String reason) {
     pair.report.initiatedBy(leg.direction);
     pair.report.abnormalCloseIfNone(leg.direction);
+    pair.report.noteIfNone(leg.name() + " vanished without a close frame");
     leg.close(reset);
     // The other leg may have been held back by the vanished one's backpressure: read it again, so
     // that its answer to the close frame it gets now comes through.
     relay(leg.direction.opposite()).resumeSource();
-    pair.report.noteIfNone(leg.name() + " vanished without a close frame");
-    closeOtherSide(leg, leg.direction.fromClient() ? "client went away"
-        : "upstream closed the connection without a close frame");
+    relay(leg.direction).sourceGone();
+    if (toViolator != null && toViolator.src == leg) {
+      sendViolatorClose();
+    } else {
+      closeOtherSide(leg, reason);
+    }
     pair.finishIfBothClosed();
   }
 
@@ -296,13 +372,33 @@ final class OpenRelay extends Phase {
 
   @Override
   void onDeadline(long now) {
+    if (toViolator != null && !violator.isClosed()) {
+      // the other side did not answer its close in time: the violating side gets its close now
+      Leg other = toViolator.src;
+      pair.report.appendNote(other.name() + " did not answer the close within " + config.closeTimeout());
+      other.close(!other.sentCloseFrame());
+      sendViolatorClose();
+      pair.timers.deadlineIn(config.closeTimeout());
+      pair.finishIfBothClosed();
+      return;
+    }
     boolean handshakeDone = pair.client.isClosed() && pair.upstream().closeHandshakeDone();
     pair.report.appendNote(handshakeDone
         ? "upstream kept its TCP connection open after the close handshake" : "close handshake timed out");
+    noteUnfinishedFrame(toUpstream);
+    noteUnfinishedFrame(toClient);
     pair.finish();
   }
 
-  /** Returns the relays' buffers; the connection is finished. */
+  /** The close timeout ends {@code relay}'s destination; when its frame in flight is unfinished, the log says so. */
+  private void noteUnfinishedFrame(Relay relay) {
+    if (relay.waitsForFrameEnd() && !relay.dst.isClosed()) {
+      pair.report.appendNote(relay.dst.name() + " leg ended mid-frame: the frame in flight did not finish"
+          + " within the close timeout");
+    }
+  }
+
+    /** Returns the relays' buffers; the connection is finished. */
   void release() {
     toUpstream.release();
     toClient.release();
@@ -317,17 +413,17 @@ final class OpenRelay extends Phase {
     }
   }
 
+  /** {@code relay}'s destination gets a close of the proxy's own, at a frame boundary (see {@link Relay}). */
   private void sendOwnClose(Relay relay, int code, String reason) {
     startClosing();
-    relay.stopForwarding();
     Leg dst = relay.dst;
-    if (dst.isClosed() || dst.sentCloseFrame() || relay.hasPendingClose()) {
+    if (dst.isClosed() || dst.sentCloseFrame() || relay.hasPendingClose() || relay.endsMidFrame()) {
+      if (!relay.waitsForFrameEnd()) {
+        relay.stopForwarding();
+      }
       return;
     }
-    ByteBuffer frame = CloseFrames.of(code, reason, !dst.direction.fromClient(), pair.loop.masking().nextKey());
-    if (!relay.sendOwnClose(frame)) {
-      dst.close(true);
-    }
+    relay.closeAtFrameBoundary(CloseFrames.of(code, reason, !dst.direction.fromClient(), pair.loop.masking().nextKey()));
   }
 
   private void startClosing() {

@@ -19,6 +19,13 @@ import java.util.function.IntConsumer;
  * instead, and what it encodes is written to {@code dst}. Messages of the proxy's own ({@link
  * #inject}) go out between messages.
  *
+ * <p>A frame of the proxy's own (close, ping, injected message) goes to {@code dst} only at a frame
+ * boundary of its output: a close the proxy decides on while a relayed frame is in flight waits for
+ * that frame's end ({@link #closeAtFrameBoundary}); when src is gone before the frame is complete,
+ * dst gets what was relayed and then the end of its TCP connection, no close frame ({@link
+ * #sourceGone}). Raw output is at a boundary where the scanner is, until forwarding stops; the
+ * pipeline's output always is (it writes whole frames).
+ *
  * <p>Buffer layout: {@code [sent, ready)} checked bytes still to write, {@code [ready, position)}
  * bytes not yet complete enough to check (at most a frame header or a control frame).
  */
@@ -40,6 +47,16 @@ final class Relay {
   private ByteBuffer control;
   /** Scan what arrives but forward nothing: the direction is closing. */
   private boolean discarding;
+  /** Whether the raw output stopped inside a frame when forwarding stopped. */
+  private boolean stoppedMidFrame;
+  /** A close of the proxy's own waiting for the end of the relayed frame in flight; null when none. */
+  private ByteBuffer closeAtFrameEnd;
+  /** dst ends without a close frame once what was relayed is written: its frame in flight cannot finish. */
+  private boolean endingMidFrame;
+  /** src's close frame is not relayed: the proxy answers dst with a close of its own. */
+  private boolean replacingClose;
+  /** Nothing more is read from src (it violated the protocol and waits for its close). */
+  private boolean readingStopped;
   /** The output ends with a close frame; when it is flushed the close has been sent to dst. */
   private boolean closeInOutput;
   private long stalledSinceNanos;
@@ -68,6 +85,9 @@ final class Relay {
 
   /** src is readable: read, check, forward, until the socket is drained or dst pushes back. */
   void onReadable() {
+    if (readingStopped) {
+      return;
+    }
     for (int round = 0; round < MAX_READS_PER_WAKEUP && !src.isClosed(); round++) {
       if (dst.isClosed()) {
         dropOutput();
@@ -104,7 +124,7 @@ final class Relay {
 
   /** dst is gone: read src again although dst's backpressure stopped it; what it sends is dropped. */
   void resumeSource() {
-    if (!src.isClosed()) {
+    if (!src.isClosed() && !readingStopped) {
       src.interest(SelectionKey.OP_READ, true);
     }
   }
@@ -138,7 +158,10 @@ final class Relay {
     if (end > start) {
       open.touch();
     }
-    if (stop != FrameScanner.Stop.NEED_MORE) {
+    if (stop == FrameScanner.Stop.CLOSE && replacingClose) {
+      end = scanner.frameStart();
+    }
+    if (stop != FrameScanner.Stop.NEED_MORE && stop != FrameScanner.Stop.FRAME_END) {
       filled = end;
     }
     if (discarding) {
@@ -153,12 +176,22 @@ final class Relay {
         sent = end;
       }
     }
+    if (stop == FrameScanner.Stop.FRAME_END) {
+      // the frame in flight when the proxy decided to close is complete: its close follows, and
+      // the rest is scanned (src's close frame may be in it) but no longer forwarded
+      if (closeAtFrameEnd != null) {
+        queueClose(closeAtFrameEnd);
+        closeAtFrameEnd = null;
+      }
+      return process();
+    }
     if (stop == FrameScanner.Stop.CLOSE) {
-      boolean relayed = !discarding;
+      boolean relayed = !discarding && !replacingClose;
       closeInOutput |= relayed;
       discarding = true;
       open.onCloseFrame(src, scanner.closeCode(), scanner.closeReason());
     } else if (stop == FrameScanner.Stop.VIOLATION) {
+      stoppedMidFrame |= !discarding && scanner.violationMidFrame();
       discarding = true;
       open.onViolation(this);
       return false;
@@ -215,8 +248,12 @@ final class Relay {
       return false;
     }
     stalledSinceNanos = 0;
+    if (endingMidFrame) {
+      open.endedMidFrame(this);
+      return true;
+    }
     dst.interest(SelectionKey.OP_WRITE, false);
-    if (!src.isClosed() && (pipeline == null || !pipeline.holding())) {
+    if (!src.isClosed() && !readingStopped && (pipeline == null || !pipeline.holding())) {
       src.interest(SelectionKey.OP_READ, true);
     }
     if (closeInOutput && (pipeline == null || pipeline.drained())) {
@@ -227,16 +264,90 @@ final class Relay {
   }
 
   /**
-   * Queues a close frame of the proxy's own to dst after what is already checked, and forwards
-   * nothing more from src.
-   *
-   * @return false when dst's stream is inside a relayed frame and cannot carry a close frame
+   * Queues a close frame of the proxy's own to dst at the next frame boundary of its output: now,
+   * when the output is at one; after the relayed frame in flight, when src can still complete it;
+   * otherwise dst cannot carry a close frame and ends without one ({@link #sourceGone}). From the
+   * boundary on, what src sends is checked but not forwarded.
    */
-  boolean sendOwnClose(ByteBuffer closeFrame) {
-    if (pipeline == null && !scanner.atFrameBoundary() && !discarding) {
-      return false;
+  void closeAtFrameBoundary(ByteBuffer closeFrame) {
+    if (atFrameBoundary()) {
+      queueClose(closeFrame);
+    } else if (discarding || src.isClosed()) {
+      sourceGone();
+    } else {
+      closeAtFrameEnd = closeFrame;
+      scanner.stopAtFrameEnd();
     }
+  }
+
+  /**
+   * src is gone (it vanished, failed, violated the protocol or was cut off): nothing more is
+   * forwarded. When dst's output is inside a frame, that frame can never be completed: dst gets
+   * what was relayed, then its TCP connection ends without a close frame.
+   */
+  void sourceGone() {
+    if (atFrameBoundary() && closeAtFrameEnd == null) {
+      stopForwarding();
+      return;
+    }
+    if (endingMidFrame) {
+      return;
+    }
+    stopForwarding();
+    endingMidFrame = true;
+    closeAtFrameEnd = null;
+    ping = null;
+    dropInjected();
+    if (pipeline != null) {
+      pipeline.abandon();
+    }
+    flush();
+  }
+
+  /** Whether dst ends, or ended, without a close frame because its output stopped inside a frame. */
+  boolean endsMidFrame() {
+    return endingMidFrame;
+  }
+
+  /** Whether a close of the proxy's own waits for the relayed frame in flight to end. */
+  boolean waitsForFrameEnd() {
+    return closeAtFrameEnd != null;
+  }
+
+  /** src's close frame, when it comes, is not relayed: dst gets a close of the proxy's own instead. */
+  void replaceClose() {
+    replacingClose = true;
+  }
+
+  /** Nothing more is read from src, until {@link #resumeReading}. */
+  void stopReading() {
+    readingStopped = true;
+    src.interest(SelectionKey.OP_READ, false);
+  }
+
+  /** src is read again (what it sends is checked, not forwarded). */
+  void resumeReading() {
+    readingStopped = false;
+    stopForwarding();
+    resumeSource();
+  }
+
+  /** From now on, what src sends is checked but not forwarded: the direction is closing. */
+  void stopForwarding() {
+    if (!discarding) {
+      stoppedMidFrame = !atFrameBoundary();
+      discarding = true;
+    }
+  }
+
+  /** Whether everything queued to dst ends at a frame boundary, so a frame of the proxy's own can follow. */
+  private boolean atFrameBoundary() {
+    return pipeline != null || (discarding ? !stoppedMidFrame : scanner.atFrameBoundary());
+  }
+
+  private void queueClose(ByteBuffer closeFrame) {
     discarding = true;
+    stoppedMidFrame = false;
     if (pipeline != null) {
       pipeline.abandon();
     }
@@ -246,12 +357,6 @@ final class Relay {
     if (!hasPendingOutputBeforeControl()) {
       flush();
     }
-    return true;
-  }
-
-  /** From now on, what src sends is checked but not forwarded: the direction is closing. */
-  void stopForwarding() {
-    discarding = true;
   }
 
   /** Bytes read from src so far. */
@@ -259,9 +364,9 @@ final class Relay {
     return bytes;
   }
 
-  /** Whether a close frame (relayed or the proxy's own) is queued to dst and not yet written. */
+  /** Whether a close frame (relayed or the proxy's own) is queued to dst, or waits for a frame's end. */
   boolean hasPendingClose() {
-    return closeInOutput;
+    return closeInOutput || closeAtFrameEnd != null;
   }
 
   boolean hasPendingOutput() {
@@ -273,7 +378,7 @@ final class Relay {
    * boundary. {@code size} is reported to the relay's listener once written or dropped.
    */
   void inject(ByteBuffer frame, int size) {
-    if (discarding || dst.isClosed()) {
+    if (discarding || closeAtFrameEnd != null || dst.isClosed()) {
       injectedWritten.accept(size);
       return;
     }
@@ -288,7 +393,7 @@ final class Relay {
 
   /** Sends dst a ping of the proxy's own (keepalive), between frames. */
   void sendPing(ByteBuffer frame) {
-    if (discarding || dst.isClosed()) {
+    if (discarding || closeAtFrameEnd != null || dst.isClosed()) {
       return;
     }
     ping = frame;
@@ -353,7 +458,7 @@ final class Relay {
 
   /** Writes the proxy's own ping once the output is at a frame boundary; false on a short write. */
   private boolean writePing() throws IOException {
-    if (ping == null || (pipeline == null && !scanner.atFrameBoundary())) {
+    if (ping == null || !atFrameBoundary()) {
       return true;
     }
     int written = dst.write(ping);

@@ -106,8 +106,7 @@ final class Timers {
       if (leg.lastHeardNanos() - pingSent > 0) {
         leg.pingAnswered();
       } else if (now - pingSent > config.pongTimeout().toNanos()) {
-        pair.report.note(leg.name() + " did not answer a ping within " + config.pongTimeout());
-        open.vanished(leg, true);
+        open.stoppedAnsweringPings(leg);
       }
     } else if (now - leg.lastHeardNanos() > interval.toNanos()) {
       open.ping(leg, now);

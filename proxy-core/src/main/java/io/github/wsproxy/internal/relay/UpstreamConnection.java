@@ -194,7 +194,7 @@ final class UpstreamConnection extends Phase {
         onConnected();
       }
     } catch (IOException e) {
-      upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
+      connectFailed(e);
     }
   }
 
@@ -211,6 +211,19 @@ final class UpstreamConnection extends Phase {
         onConnected();
       }
     } catch (IOException e) {
+      connectFailed(e);
+    }
+  }
+
+  /**
+   * The connect failed: the next server is tried, unless the proxy had no file descriptor left for
+   * the socket; then the proxy is overloaded, not the server, and the client gets 503 with
+   * Retry-After at once (no failover, the server is not counted as failed).
+   */
+  private void connectFailed(IOException e) {
+    if (Rejection.outOfDescriptors(e)) {
+      pair.reject(Rejection.overloaded(e));
+    } else {
       upstreamFailed(Rejection.of(502, "cannot connect to upstream: " + e.getMessage()));
     }
   }
