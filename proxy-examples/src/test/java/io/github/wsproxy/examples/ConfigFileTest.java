@@ -92,7 +92,7 @@ class ConfigFileTest {
     assertThat(checked.out).doesNotContain("ok");
     assertThat(checked.errLines()).containsExactly(
         file + ":3: readTimeout: expected a duration like 500ms, 30s or 5m, got \"soon\"",
-        file + ":4: upstream.1: upstream: scheme must be ws:// or wss://, was: http://127.0.0.1:1",
+        file + ":4: upstream.1: upstream: scheme must be ws://, wss:// or ws+unix:, was: http://127.0.0.1:1",
         file + ":5: noSuchSetting: unknown key",
         file + ":6: route.chat.path: expected a path prefix like /chat, was \"chat\"",
         file + ":7: route.chat.upstream.1: unknown server option \"heavy\" (weight=N or backup)",
