@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.tls.TlsMaterial;
+import io.github.wsproxy.internal.tls.TlsProviders;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -51,9 +52,11 @@ public final class ServerTls {
   private final Path trustedClientCertificates;
   private final List<String> protocols;
   private final Duration reloadCheckInterval;
+  private final TlsEngine engine;
 
   private ServerTls(Path keyStore, String password, Path certificateChain, Path privateKey,
-      ClientAuth clientAuth, Path trustedClientCertificates, List<String> protocols, Duration reloadCheckInterval) {
+      ClientAuth clientAuth, Path trustedClientCertificates, List<String> protocols, Duration reloadCheckInterval,
+      TlsEngine engine) {
     this.keyStore = keyStore;
     this.password = password;
     this.certificateChain = certificateChain;
@@ -62,6 +65,7 @@ public final class ServerTls {
     this.trustedClientCertificates = trustedClientCertificates;
     this.protocols = protocols;
     this.reloadCheckInterval = reloadCheckInterval;
+    this.engine = engine;
   }
 
   /**
@@ -77,7 +81,7 @@ public final class ServerTls {
     Objects.requireNonNull(keyStore, "keyStore");
     Objects.requireNonNull(password, "password");
     return validated(new ServerTls(keyStore, password, null, null, ClientAuth.NONE, null,
-        DEFAULT_PROTOCOLS, DEFAULT_RELOAD_CHECK));
+        DEFAULT_PROTOCOLS, DEFAULT_RELOAD_CHECK, TlsEngine.AUTO));
   }
 
   /**
@@ -95,7 +99,7 @@ public final class ServerTls {
     Objects.requireNonNull(certificateChain, "certificateChain");
     Objects.requireNonNull(privateKey, "privateKey");
     return validated(new ServerTls(null, null, certificateChain, privateKey, ClientAuth.NONE, null,
-        DEFAULT_PROTOCOLS, DEFAULT_RELOAD_CHECK));
+        DEFAULT_PROTOCOLS, DEFAULT_RELOAD_CHECK, TlsEngine.AUTO));
   }
 
   /**
@@ -113,7 +117,7 @@ public final class ServerTls {
       throw new IllegalArgumentException("listenTls clientAuth: " + mode + " needs the trusted client CA certificates");
     }
     return validated(new ServerTls(keyStore, password, certificateChain, privateKey, mode,
-        mode == ClientAuth.NONE ? null : trustedCertificates, protocols, reloadCheckInterval));
+        mode == ClientAuth.NONE ? null : trustedCertificates, protocols, reloadCheckInterval, engine));
   }
 
   /**
@@ -140,7 +144,7 @@ public final class ServerTls {
       }
     }
     return new ServerTls(keyStore, password, certificateChain, privateKey, clientAuth,
-        trustedClientCertificates, list, reloadCheckInterval);
+        trustedClientCertificates, list, reloadCheckInterval, engine);
   }
 
   /**
@@ -158,7 +162,31 @@ public final class ServerTls {
       throw new IllegalArgumentException("listenTls reloadCheckInterval: must not be negative, was " + interval);
     }
     return new ServerTls(keyStore, password, certificateChain, privateKey, clientAuth,
-        trustedClientCertificates, protocols, interval);
+        trustedClientCertificates, protocols, interval, engine);
+  }
+
+  /**
+   * The TLS implementation of the listener. Default {@link TlsEngine#AUTO}: the native engine
+   * (Conscrypt) when it is on the class path, else the JDK's.
+   *
+   * @param engine the TLS implementation to use
+   * @return a copy of this configuration with that engine
+   * @throws IllegalArgumentException naming {@code listenTls engine} if {@link TlsEngine#NATIVE} is
+   *     asked for and Conscrypt is not on the class path or its native library does not load
+   */
+  public ServerTls withEngine(TlsEngine engine) {
+    Objects.requireNonNull(engine, "engine");
+    return validated(new ServerTls(keyStore, password, certificateChain, privateKey, clientAuth,
+        trustedClientCertificates, protocols, reloadCheckInterval, engine));
+  }
+
+  /**
+   * See {@link #withEngine}.
+   *
+   * @return the TLS implementation setting, as given (AUTO is not resolved)
+   */
+  public TlsEngine engine() {
+    return engine;
   }
 
   /**
@@ -215,14 +243,14 @@ public final class ServerTls {
         : TlsMaterial.keyManagers("listenTls", certificateChain, privateKey);
     TrustManager[] trust = trustedClientCertificates == null ? null
         : TlsMaterial.trustManagers("listenTls clientAuth trustedCertificates", trustedClientCertificates);
-    return TlsMaterial.context(keys, trust);
+    return TlsMaterial.context(keys, trust, TlsProviders.resolve("listenTls engine", engine));
   }
 
   @Override
   public String toString() {
     return "ServerTls{" + (keyStore != null ? "keyStore=" + keyStore
         : "certificateChain=" + certificateChain + ", privateKey=" + privateKey)
-        + ", clientAuth=" + clientAuth + ", protocols=" + protocols + "}";
+        + ", clientAuth=" + clientAuth + ", protocols=" + protocols + ", engine=" + engine + "}";
   }
 
   private static ServerTls validated(ServerTls tls) {

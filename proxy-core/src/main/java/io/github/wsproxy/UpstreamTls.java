@@ -2,6 +2,7 @@ package io.github.wsproxy;
 
 import io.github.wsproxy.internal.tls.InsecureTrustManager;
 import io.github.wsproxy.internal.tls.TlsMaterial;
+import io.github.wsproxy.internal.tls.TlsProviders;
 import java.nio.file.Path;
 import java.util.Objects;
 import javax.net.ssl.KeyManager;
@@ -23,16 +24,20 @@ public final class UpstreamTls {
   private final TrustManager[] trust;
   private final SSLContext context;
   private final boolean givenContext;
+  private final TlsEngine engine;
 
-  private UpstreamTls(KeyManager[] keys, TrustManager[] trust, SSLContext context, boolean givenContext) {
+  private UpstreamTls(KeyManager[] keys, TrustManager[] trust, SSLContext context, boolean givenContext,
+      TlsEngine engine) {
     this.keys = keys;
     this.trust = trust;
     this.context = context;
     this.givenContext = givenContext;
+    this.engine = engine;
   }
 
-  private static UpstreamTls built(KeyManager[] keys, TrustManager[] trust) {
-    return new UpstreamTls(keys, trust, TlsMaterial.context(keys, trust), false);
+  private static UpstreamTls built(KeyManager[] keys, TrustManager[] trust, TlsEngine engine) {
+    SSLContext context = TlsMaterial.context(keys, trust, TlsProviders.resolve("upstreamTls engine", engine));
+    return new UpstreamTls(keys, trust, context, false, engine);
   }
 
   /**
@@ -41,7 +46,7 @@ public final class UpstreamTls {
    * @return a configuration trusting the JDK's CA certificates, without client certificate
    */
   public static UpstreamTls systemTrust() {
-    return built(null, null);
+    return built(null, null, TlsEngine.AUTO);
   }
 
   /**
@@ -53,7 +58,8 @@ public final class UpstreamTls {
    */
   public static UpstreamTls trusting(Path trustedCertificates) {
     Objects.requireNonNull(trustedCertificates, "trustedCertificates");
-    return built(null, TlsMaterial.trustManagers("upstreamTls trustedCertificates", trustedCertificates));
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustedCertificates", trustedCertificates),
+        TlsEngine.AUTO);
   }
 
   /**
@@ -68,7 +74,7 @@ public final class UpstreamTls {
   public static UpstreamTls trustingKeyStore(Path trustStore, String password) {
     Objects.requireNonNull(trustStore, "trustStore");
     Objects.requireNonNull(password, "password");
-    return built(null, TlsMaterial.trustManagers("upstreamTls trustStore", trustStore, password));
+    return built(null, TlsMaterial.trustManagers("upstreamTls trustStore", trustStore, password), TlsEngine.AUTO);
   }
 
   /**
@@ -78,7 +84,7 @@ public final class UpstreamTls {
    * @return a configuration using that context
    */
   public static UpstreamTls of(SSLContext context) {
-    return new UpstreamTls(null, null, Objects.requireNonNull(context, "context"), true);
+    return new UpstreamTls(null, null, Objects.requireNonNull(context, "context"), true, null);
   }
 
   /**
@@ -112,6 +118,34 @@ public final class UpstreamTls {
   }
 
   /**
+   * The TLS implementation toward upstreams. Default {@link TlsEngine#AUTO}: the native engine
+   * (Conscrypt) when it is on the class path, else the JDK's.
+   *
+   * @param engine the TLS implementation to use
+   * @return a copy of this configuration with that engine
+   * @throws IllegalArgumentException naming {@code upstreamTls engine} if {@link TlsEngine#NATIVE}
+   *     is asked for and Conscrypt is not on the class path or its native library does not load
+   * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
+   */
+  public UpstreamTls withEngine(TlsEngine engine) {
+    Objects.requireNonNull(engine, "engine");
+    if (givenContext) {
+      throw new IllegalStateException("upstreamTls engine: the SSLContext given to UpstreamTls.of has its own provider");
+    }
+    return built(keys, trust, engine);
+  }
+
+  /**
+   * See {@link #withEngine}.
+   *
+   * @return the TLS implementation setting, as given (AUTO is not resolved); null for a
+   *     configuration made {@link #of(SSLContext) of a context}
+   */
+  public TlsEngine engine() {
+    return engine;
+  }
+
+  /**
    * The context upstream connections are made with.
    *
    * @return the TLS context
@@ -126,19 +160,19 @@ public final class UpstreamTls {
       throw new IllegalArgumentException("upstreamTlsInsecureSkipVerify: cannot replace the trust of a given "
           + "SSLContext (UpstreamTls.of); configure the context itself instead");
     }
-    return built(keys, new TrustManager[] {new InsecureTrustManager()});
+    return built(keys, new TrustManager[] {new InsecureTrustManager()}, engine);
   }
 
   private UpstreamTls withKeys(KeyManager[] newKeys) {
     if (givenContext) {
       throw new IllegalStateException("upstreamTls clientCertificate: the SSLContext given to UpstreamTls.of brings its own");
     }
-    return built(newKeys, trust);
+    return built(newKeys, trust, engine);
   }
 
   @Override
   public String toString() {
     return "UpstreamTls{" + (givenContext ? "given SSLContext" : (trust == null ? "JDK trust" : "custom trust")
-        + (keys == null ? "" : ", client certificate")) + "}";
+        + (keys == null ? "" : ", client certificate") + ", engine=" + engine) + "}";
   }
 }

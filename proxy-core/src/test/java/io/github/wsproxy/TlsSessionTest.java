@@ -4,6 +4,7 @@ import static io.github.wsproxy.TlsFixtures.CLIENT;
 import static io.github.wsproxy.TlsFixtures.SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsproxy.internal.tls.TaskCosts;
 import io.github.wsproxy.internal.tls.TlsSession;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.TestCertificate;
@@ -58,8 +59,8 @@ class TlsSessionTest {
     serverEngine.setNeedClientAuth(true);
     SSLEngine clientEngine = TestCertificate.context(CLIENT, SERVER).createSSLEngine("localhost", 443);
     clientEngine.setUseClientMode(true);
-    server = new TlsSession(serverEngine, tasks);
-    client = new TlsSession(clientEngine, tasks);
+    server = new TlsSession(serverEngine, tasks, new TaskCosts());
+    client = new TlsSession(clientEngine, tasks, new TaskCosts());
   }
 
   @AfterEach

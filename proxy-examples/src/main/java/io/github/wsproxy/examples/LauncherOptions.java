@@ -4,6 +4,7 @@ import io.github.wsproxy.Balance;
 import io.github.wsproxy.HealthCheck;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.TlsEngine;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamTls;
 import io.github.wsproxy.WsProxy;
@@ -117,6 +118,8 @@ public final class LauncherOptions {
     tlsFlag("--tls-client-ca", "FILE", "PEM CA certificates that client certificates must chain to");
     tlsFlag("--tls-protocols", "LIST", "accepted TLS versions, comma-separated (default TLSv1.3,TLSv1.2)");
     tlsFlag("--tls-reload-interval", "DURATION", "check the certificate files for changes this often, 0s: never (default 10s)");
+    tlsFlag("--tls-engine", "ENGINE", "TLS implementation of both legs: auto, jdk or native (default auto: native,"
+        + " bundled, where its library loads)");
     tlsFlag("--upstream-ca", "FILE", "wss:// upstream: trust the PEM certificates in FILE instead of the JDK's CAs");
     tlsFlag("--upstream-truststore", "FILE", "wss:// upstream: trust the PKCS12/JKS trust store FILE instead");
     tlsSecretFlag("--upstream-truststore-password", "password of --upstream-truststore");
@@ -347,6 +350,10 @@ public final class LauncherOptions {
         String interval = tls.get("--tls-reload-interval").strip();
         server = server.withReloadCheckInterval(interval.matches("0+(ms|s|m)?") ? Duration.ZERO : duration(interval));
       }
+      if (tls.containsKey("--tls-engine")) {
+        flag = "--tls-engine";
+        server = server.withEngine(engine());
+      }
       return server;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
@@ -368,6 +375,13 @@ public final class LauncherOptions {
     String clientCert = tls.get("--upstream-client-cert");
     if (ca == null && trustStore == null && clientCert == null) {
       requireAbsent("needs the flag it belongs to (see --help)", "--upstream-truststore-password", "--upstream-client-key");
+      try {
+        if (engine() != TlsEngine.AUTO) {
+          builder.upstreamTls(UpstreamTls.systemTrust().withEngine(engine()));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--tls-engine: " + e.getMessage(), e);
+      }
       return;
     }
     if (ca != null && trustStore != null) {
@@ -382,9 +396,23 @@ public final class LauncherOptions {
         flag = "--upstream-client-cert";
         upstream = upstream.withClientPem(Path.of(clientCert), Path.of(required("--upstream-client-key")));
       }
+      if (tls.containsKey("--tls-engine")) {
+        flag = "--tls-engine";
+        upstream = upstream.withEngine(engine());
+      }
       builder.upstreamTls(upstream);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The --tls-engine flag's engine, AUTO without it. */
+  private TlsEngine engine() {
+    String engine = tls.getOrDefault("--tls-engine", "auto");
+    try {
+      return TlsEngine.valueOf(engine.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected auto, jdk or native, got \"" + engine + "\"", e);
     }
   }
 

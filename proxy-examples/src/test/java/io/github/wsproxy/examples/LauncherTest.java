@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.ServerTls;
+import io.github.wsproxy.TlsEngine;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.WsProxy;
 import io.github.wsproxy.testing.JdkTestClient;
@@ -197,7 +198,7 @@ class LauncherTest {
         "--client-ping-interval", "--upstream-ping-interval", "--pong-timeout", "--max-tries", "--max-fails", "--fail-timeout", "--health-check",
         "--health-interval", "--health-timeout", ";weight=N", ";backup", "--demo chat", "--tls-keystore",
         "--tls-keystore-password", "--tls-cert", "--tls-key", "--tls-client-auth", "--tls-client-ca",
-        "--tls-protocols", "--tls-reload-interval", "--upstream-ca", "--upstream-truststore",
+        "--tls-protocols", "--tls-reload-interval", "--tls-engine", "--upstream-ca", "--upstream-truststore",
         "--upstream-truststore-password", "--upstream-client-cert", "--upstream-client-key",
         "--upstream-tls-insecure-skip-verify");
   }
@@ -208,7 +209,7 @@ class LauncherTest {
     WsProxy proxy = LauncherOptions.parse("--upstream", "wss://localhost:8443",
         "--tls-cert", server.certificatePem().toString(), "--tls-key", server.privateKeyPem().toString(),
         "--tls-client-auth", "optional", "--tls-client-ca", server.certificatePem().toString(),
-        "--tls-protocols", "TLSv1.3", "--tls-reload-interval", "0s",
+        "--tls-protocols", "TLSv1.3", "--tls-reload-interval", "0s", "--tls-engine", "jdk",
         "--upstream-ca", server.certificatePem().toString(),
         "--upstream-client-cert", server.certificatePem().toString(),
         "--upstream-client-key", server.privateKeyPem().toString(),
@@ -220,6 +221,12 @@ class LauncherTest {
     assertThat(proxy.listenTls().files()).contains(server.certificatePem(), server.privateKeyPem());
     assertThat(proxy.upstreamTls()).isNotNull();
     assertThat(proxy.upstreamTlsInsecureSkipVerify()).isTrue();
+    assertThat(proxy.listenTls().engine()).isEqualTo(TlsEngine.JDK);
+    assertThat(proxy.upstreamTls().engine()).isEqualTo(TlsEngine.JDK);
+    assertThat(LauncherOptions.parse("--upstream", "wss://localhost:8443", "--tls-engine", "native").builder().build()
+        .upstreamTls().engine()).as("the JDK's CAs, on the native engine").isEqualTo(TlsEngine.NATIVE);
+    assertThatThrownBy(() -> LauncherOptions.parse("--upstream", "wss://localhost:8443", "--tls-engine", "openssl"))
+        .hasMessageStartingWith("--tls-engine: expected auto, jdk or native");
 
     WsProxy fromKeyStore = LauncherOptions.parse("--listen", "127.0.0.1:0",
         "--tls-keystore", server.keyStore().toString(), "--tls-keystore-password", TestCertificate.PASSWORD)

@@ -139,7 +139,7 @@ public final class EventLoop implements Runnable {
         if (turnEnd - nextTick >= 0) {
           nextTick = turnEnd + TICK_NANOS;
           for (int i = 0; i < tickListeners.size(); i++) {
-            tickListeners.get(i).accept(turnEnd);
+            tick(tickListeners.get(i), turnEnd);
           }
         }
       }
@@ -160,7 +160,7 @@ public final class EventLoop implements Runnable {
     while ((task = tasks.poll()) != null) {
       try {
         task.run();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         log.error("task failed on {}", thread.getName(), e);
       }
     }
@@ -179,8 +179,21 @@ public final class EventLoop implements Runnable {
     }
     try {
       ((Readiness) key.attachment()).onReady(key);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       log.error("connection handler failed on {}", thread.getName(), e);
+    }
+  }
+
+  /**
+   * A failure of one connection's handler, task or tick listener (an exception, or a class that
+   * cannot be loaded, as when descriptors run out) is logged and the loop goes on serving the
+   * others; only a {@link VirtualMachineError} ends the loop.
+   */
+  private void tick(LongConsumer listener, long now) {
+    try {
+      listener.accept(now);
+    } catch (RuntimeException | LinkageError e) {
+      log.error("tick listener failed on {}", thread.getName(), e);
     }
   }
 

@@ -29,6 +29,7 @@ final class ServerCertificates {
     this.tls = tls;
     this.stamps = stamps(tls.files());
     this.context = tls.loadContext();
+    log.info("TLS engine of the wss:// listener: {}", TlsProviders.describe(context));
   }
 
   ServerTls tls() {

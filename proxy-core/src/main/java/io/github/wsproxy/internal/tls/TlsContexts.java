@@ -44,7 +44,12 @@ public final class TlsContexts implements AutoCloseable {
     SSLContext context() {
       SSLContext made = context;
       if (made == null) {
-        made = configured != null ? configured.sslContext() : UpstreamTls.systemTrust().sslContext();
+        if (configured != null) {
+          made = configured.sslContext();
+        } else {
+          made = UpstreamTls.systemTrust().sslContext();
+          log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(made));
+        }
         context = made;
       }
       return made;
@@ -52,6 +57,8 @@ public final class TlsContexts implements AutoCloseable {
   }
 
   private final ThreadPoolExecutor tasks;
+  private final TaskCosts serverTaskCosts = new TaskCosts();
+  private final TaskCosts upstreamTaskCosts = new TaskCosts();
   private final AtomicBoolean checkQueued = new AtomicBoolean();
   /** One entry per listener, in the settings' order; null for a plain one. */
   private volatile List<ServerCertificates> listeners;
@@ -65,6 +72,9 @@ public final class TlsContexts implements AutoCloseable {
   public TlsContexts(ProxySettings config, String threadName) {
     this.listeners = certificates(config, List.of());
     this.upstream = new UpstreamTrust(config);
+    if (config.upstreamTls() != null) {
+      log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(config.upstreamTls().sslContext()));
+    }
     int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
     AtomicInteger count = new AtomicInteger();
     this.tasks = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -119,7 +129,9 @@ public final class TlsContexts implements AutoCloseable {
 
   /** A server-side session for a client accepted on a TLS listener, with its current certificate. */
   public TlsSession newServerSession(int listener) throws SSLException {
-    return new TlsSession(listeners.get(listener).newEngine(), tasks);
+    SSLEngine engine = listeners.get(listener).newEngine();
+    NativeTls.enableSessionTickets(engine);
+    return new TlsSession(engine, tasks, serverTaskCosts);
   }
 
   /**
@@ -139,7 +151,8 @@ public final class TlsContexts implements AutoCloseable {
       parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
     }
     engine.setSSLParameters(parameters);
-    return new TlsSession(engine, tasks);
+    NativeTls.configureClient(engine);
+    return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 
   /**

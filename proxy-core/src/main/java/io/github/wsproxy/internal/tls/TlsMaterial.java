@@ -1,5 +1,6 @@
 package io.github.wsproxy.internal.tls;
 
+import io.github.wsproxy.TlsEngine;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.UnrecoverableKeyException;
@@ -24,6 +26,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -36,6 +39,10 @@ public final class TlsMaterial {
   private static final Pattern PEM =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
   private static final String[] KEY_ALGORITHMS = {"RSA", "EC", "EdDSA", "RSASSA-PSS", "XDH"};
+  /** Sessions kept for resumption by each side of a context. */
+  static final int SESSION_CACHE_SIZE = 4096;
+  /** How long a session can be resumed. */
+  static final int SESSION_TIMEOUT_SECONDS = 3600;
 
   private TlsMaterial() {}
 
@@ -99,14 +106,26 @@ public final class TlsMaterial {
     }
   }
 
-  /** A TLS context from key and trust managers (either may be null: none, or the JDK's default trust). */
-  public static SSLContext context(KeyManager[] keys, TrustManager[] trust) {
+  /**
+   * A TLS context from key and trust managers (either may be null: none, or the JDK's default
+   * trust) made by the provider of {@code engine}, with bounded session caches: at most 4,096
+   * sessions each side, each resumable for one hour (which also bounds the lifetime of the session
+   * tickets the server issues).
+   *
+   * @param engine a resolved engine (JDK or NATIVE, see {@link TlsProviders#resolve})
+   */
+  public static SSLContext context(KeyManager[] keys, TrustManager[] trust, TlsEngine engine) {
     try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keys, trust, new SecureRandom());
+      Provider provider = TlsProviders.provider(engine);
+      SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
+      context.init(provider == null ? keys : NativeTls.withNativeKeys(keys), trust, new SecureRandom());
+      for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
+        sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
+        sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+      }
       return context;
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK cannot create a TLS context: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot create a TLS context: " + e.getMessage(), e);
     }
   }
 

@@ -13,20 +13,24 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * TLS over one non-blocking socket with an {@link SSLEngine}, for either leg. Used only by the
  * event loop that owns the socket, and it never blocks that loop: the handshake advances as far as
- * the socket allows and tells the caller what to wait for; the engine's delegated tasks (the
- * expensive part of a handshake: key exchange, signatures, certificate checks) run on a small
- * shared executor, after which the caller's callback resumes the handshake on the loop.
+ * the socket allows and tells the caller what to wait for. The JDK engine's delegated tasks (key
+ * exchange, signatures, certificate checks) run on a small shared executor, after which the
+ * caller's callback resumes the handshake on the loop, unless that kind of task has been measured
+ * short ({@link TaskCosts}): then it runs inline. The native engine has no delegated tasks.
  *
  * <p>Buffers: {@code netIn} (write mode) holds received records not yet decrypted, {@code netOut}
  * (read mode) one encrypted record not yet sent, {@code appIn} (read mode) decrypted bytes the
  * caller's buffer could not take yet. A write encrypts one record at a time and stops while the
- * previous record is not fully sent, so at most one record is pending per leg (backpressure). An
- * idle connection can drop the empty buffers ({@link #releaseIdleBuffers}).
+ * previous record is not fully sent, so at most one record is pending per leg (backpressure). Each
+ * buffer comes from the thread's {@link TlsBuffers} when needed and goes back as soon as it is
+ * empty, so an idle connection holds none. A read decrypts straight into the caller's buffer when
+ * that has room for a whole record.
  */
 public final class TlsSession {
   /** What {@link #handshake} needs before it can go on. */
@@ -42,10 +46,19 @@ public final class TlsSession {
   }
 
   private static final ByteBuffer[] EMPTY = {ByteBuffer.allocate(0)};
+  /** Stand-ins for the buffers a session does not hold (capacity 0: their state never changes). */
+  private static final ByteBuffer NO_NET_IN = ByteBuffer.allocate(0);
+  private static final ByteBuffer NO_NET_OUT = ByteBuffer.allocate(0);
+  private static final ByteBuffer NO_APP_IN = ByteBuffer.allocate(0);
   private static final int RECORD_HEADER = 5;
+  /** A fatal unexpected_message alert record, in the clear. */
+  private static final byte[] UNEXPECTED_MESSAGE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a};
 
   private final SSLEngine engine;
   private final Executor tasks;
+  private final TaskCosts taskCosts;
+  /** Whether the buffers are direct (the native engine reads and writes those in place). */
+  private final boolean direct;
   /** The one buffer of a plain write, as the engine's gathering wrap wants an array. */
   private final ByteBuffer[] single = new ByteBuffer[1];
   private ByteBuffer netIn;
@@ -59,20 +72,31 @@ public final class TlsSession {
   private boolean eofReported;
   /** The last socket read hit the end of the stream. */
   private boolean lastReadEof;
+  /**
+   * The last unwrap found no room for the plaintext: the native engine may hold it (having taken
+   * the record in), so the next read unwraps even with no record in netIn.
+   */
+  private boolean overflowed;
+  /** Some record went out on the socket (if none did, a failed handshake has told the peer nothing). */
+  private boolean sentRecords;
+  /** The delegated task batches run so far. */
+  private int taskBatches;
   private X509Certificate peerCertificate;
 
   /**
    * Starts the handshake of a configured engine (client or server mode set).
    *
-   * @param tasks where the engine's delegated tasks run; never an event loop
+   * @param tasks where the engine's long delegated tasks run; never an event loop
+   * @param taskCosts the measured cost of delegated tasks, shared by the sessions of one context
    */
-  public TlsSession(SSLEngine engine, Executor tasks) throws SSLException {
+  public TlsSession(SSLEngine engine, Executor tasks, TaskCosts taskCosts) throws SSLException {
     this.engine = engine;
     this.tasks = tasks;
-    int packet = engine.getSession().getPacketBufferSize();
-    this.netIn = ByteBuffer.allocate(packet);
-    this.netOut = ByteBuffer.allocate(packet).flip();
-    this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
+    this.taskCosts = taskCosts;
+    this.direct = NativeTls.isNative(engine);
+    this.netIn = NO_NET_IN;
+    this.netOut = NO_NET_OUT;
+    this.appIn = NO_APP_IN;
     engine.beginHandshake();
   }
 
@@ -93,38 +117,48 @@ public final class TlsSession {
       return Step.WAITING_FOR_TASK;
     }
     try {
-      while (true) {
-        if (!flush(channel)) {
-          return Step.NEED_WRITE;
-        }
-        switch (engine.getHandshakeStatus()) {
-          case NEED_TASK:
-            startTasks(afterTask);
-            return Step.WAITING_FOR_TASK;
-          case NEED_WRAP:
-            if (wrap(EMPTY).getStatus() == SSLEngineResult.Status.CLOSED) {
-              flush(channel);
-              throw new SSLException("the TLS session closed during the handshake");
-            }
-            break;
-          case NEED_UNWRAP:
-          case NEED_UNWRAP_AGAIN:
-            if (!unwrapHandshake(channel)) {
-              return Step.NEED_READ;
-            }
-            break;
-          default:
-            if (engine.isInboundDone() || engine.isOutboundDone()) {
-              throw new SSLException("the TLS session closed during the handshake");
-            }
-            handshakeDone = true;
-            peerCertificate = verifiedPeer();
-            return Step.DONE;
-        }
-      }
+      return advanceHandshake(channel, afterTask);
     } catch (SSLException e) {
       closeQuietly(channel);
       throw e;
+    } finally {
+      releaseEmptyBuffers();
+    }
+  }
+
+  private Step advanceHandshake(SocketChannel channel, Runnable afterTask) throws IOException {
+    while (true) {
+      if (!flush(channel)) {
+        return Step.NEED_WRITE;
+      }
+      switch (engine.getHandshakeStatus()) {
+        case NEED_TASK:
+          if (!taskCosts.runInline(taskBatches)) {
+            startTasks(afterTask);
+            return Step.WAITING_FOR_TASK;
+          }
+          runTasksInline();
+          break;
+        case NEED_WRAP:
+          if (wrap(EMPTY).getStatus() == SSLEngineResult.Status.CLOSED) {
+            flush(channel);
+            throw new SSLException("the TLS session closed during the handshake");
+          }
+          break;
+        case NEED_UNWRAP:
+        case NEED_UNWRAP_AGAIN:
+          if (!unwrapHandshake(channel)) {
+            return Step.NEED_READ;
+          }
+          break;
+        default:
+          if (engine.isInboundDone() || engine.isOutboundDone()) {
+            throw new SSLException("the TLS session closed during the handshake");
+          }
+          handshakeDone = true;
+          peerCertificate = verifiedPeer();
+          return Step.DONE;
+      }
     }
   }
 
@@ -151,6 +185,14 @@ public final class TlsSession {
    *     close_notify, once everything before it was delivered
    */
   public int read(SocketChannel channel, ByteBuffer dst) throws IOException {
+    try {
+      return readInto(channel, dst);
+    } finally {
+      releaseEmptyBuffers();
+    }
+  }
+
+  private int readInto(SocketChannel channel, ByteBuffer dst) throws IOException {
     int total = 0;
     boolean socketEof = false;
     while (true) {
@@ -158,11 +200,18 @@ public final class TlsSession {
       if (!dst.hasRemaining() || inboundDone) {
         break;
       }
-      if (netIn.position() > 0) {
-        SSLEngineResult result = unwrap();
+      if (netIn.position() > 0 || overflowed) {
+        boolean straight = !appIn.hasRemaining() && dst.remaining() >= engine.getSession().getApplicationBufferSize();
+        SSLEngineResult result = straight ? unwrap(dst) : unwrap();
+        if (straight) {
+          total += result.bytesProduced();
+        }
         switch (result.getStatus()) {
           case OK:
             if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+              if (sentOwnRecords(channel)) {
+                continue;
+              }
               return total; // the engine first wants to send a record the socket did not take
             }
             afterPostHandshakeMessage(channel);
@@ -171,7 +220,7 @@ public final class TlsSession {
             inboundDone = true;
             continue;
           case BUFFER_OVERFLOW:
-            appIn = grow(appIn, engine.getSession().getApplicationBufferSize(), true);
+            growAppIn();
             continue;
           default:
             break;
@@ -198,18 +247,22 @@ public final class TlsSession {
    * a complete record, or the end of the session not yet reported.
    */
   public boolean hasBufferedInput() {
-    if (appIn.hasRemaining() || (inboundDone && !eofReported)) {
+    if (appIn.hasRemaining() || overflowed || (inboundDone && !eofReported)) {
       return true;
     }
     if (netOut.hasRemaining() && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
       return false; // nothing decrypts before the engine's own record is out
     }
-    int received = netIn.position();
-    if (received < RECORD_HEADER) {
-      return false;
+    return completeRecordLength(netIn, 0, netIn.position()) > 0;
+  }
+
+  /** The length of the record at {@code start} of {@code bytes} up to {@code end}, or -1 when incomplete. */
+  private static int completeRecordLength(ByteBuffer bytes, int start, int end) {
+    if (end - start < RECORD_HEADER) {
+      return -1;
     }
-    int length = ((netIn.get(3) & 0xff) << 8) | (netIn.get(4) & 0xff);
-    return received >= RECORD_HEADER + length;
+    int length = RECORD_HEADER + (((bytes.get(start + 3) & 0xff) << 8) | (bytes.get(start + 4) & 0xff));
+    return end - start >= length ? length : -1;
   }
 
   /**
@@ -238,14 +291,18 @@ public final class TlsSession {
       throw new SSLException("TLS handshake not complete");
     }
     long consumed = 0;
-    while (flush(channel) && remaining(srcs, offset, length) > 0) {
-      SSLEngineResult result = wrap(srcs, offset, length);
-      consumed += result.bytesConsumed();
-      if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
-        throw new SSLException("TLS engine made no progress: " + result);
+    try {
+      while (flush(channel) && remaining(srcs, offset, length) > 0) {
+        SSLEngineResult result = wrap(srcs, offset, length);
+        consumed += result.bytesConsumed();
+        if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+          throw new SSLException("TLS engine made no progress: " + result);
+        }
       }
+      return consumed;
+    } finally {
+      releaseEmptyBuffers();
     }
-    return consumed;
   }
 
   /**
@@ -257,10 +314,11 @@ public final class TlsSession {
   public boolean flush(SocketChannel channel) throws IOException {
     while (true) {
       if (netOut.hasRemaining()) {
-        channel.write(netOut);
+        sentRecords |= channel.write(netOut) > 0;
         if (netOut.hasRemaining()) {
           return false;
         }
+        releaseNetOut();
       }
       if (!handshakeDone || engine.isOutboundDone() || engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
         return true;
@@ -283,30 +341,26 @@ public final class TlsSession {
         if (wrap(EMPTY).bytesProduced() == 0) {
           break;
         }
-        channel.write(netOut);
+        sentRecords |= channel.write(netOut) > 0;
+      }
+      if (!sentRecords && !handshakeDone) {
+        // the native engine answers bytes that are no TLS at all (a plain HTTP request) with no
+        // alert; the JDK's sends one, and a peer is better told
+        sentRecords = channel.write(ByteBuffer.wrap(UNEXPECTED_MESSAGE_ALERT.clone())) > 0;
       }
     } catch (IOException | RuntimeException e) {
       // best effort: the socket is closed next either way
+    } finally {
+      releaseEmptyBuffers();
     }
   }
 
   /**
-   * Drops the buffers that are empty, for an idle connection: about 16 KiB each, which come back
-   * (through the engine's overflow and underflow answers) when traffic resumes.
+   * Gives the empty buffers back to the thread's pool. Every operation already does so on its
+   * way out; this is for a caller that wants to be sure an idle connection holds none.
    */
   public void releaseIdleBuffers() {
-    if (!handshakeDone) {
-      return;
-    }
-    if (netIn.position() == 0 && netIn.capacity() > 0) {
-      netIn = ByteBuffer.allocate(0);
-    }
-    if (!appIn.hasRemaining() && appIn.capacity() > 0) {
-      appIn = ByteBuffer.allocate(0);
-    }
-    if (!netOut.hasRemaining() && netOut.capacity() > 0) {
-      netOut = ByteBuffer.allocate(0);
-    }
+    releaseEmptyBuffers();
   }
 
   /** The connection is going away: delegated tasks not started yet are skipped. */
@@ -316,10 +370,22 @@ public final class TlsSession {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Sends what the engine wants to send of its own before it decrypts more (the native engine's
+   * session tickets, for one); true when that went out whole.
+   */
+  private boolean sentOwnRecords(SocketChannel channel) throws IOException {
+    if (netOut.hasRemaining() || engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+      return false;
+    }
+    return flush(channel) && engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP;
+  }
+
   /** Reads what the socket has into netIn; false when it had nothing (or ended: see lastReadEof). */
   private boolean readSocket(SocketChannel channel) throws IOException {
     if (!netIn.hasRemaining()) {
-      netIn = grow(netIn, engine.getSession().getPacketBufferSize(), false);
+      int packet = engine.getSession().getPacketBufferSize();
+      netIn = netIn.capacity() == 0 ? TlsBuffers.ofThisThread().acquire(direct, packet) : grow(netIn, packet, false);
     }
     int n = channel.read(netIn);
     lastReadEof = n < 0;
@@ -336,7 +402,7 @@ public final class TlsSession {
         }
         return readMore(channel);
       case BUFFER_OVERFLOW:
-        appIn = grow(appIn, engine.getSession().getApplicationBufferSize(), true);
+        growAppIn();
         return true;
       case CLOSED:
         throw new SSLException("the peer closed the TLS session during the handshake");
@@ -381,20 +447,36 @@ public final class TlsSession {
     }
   }
 
+  /** Runs the engine's pending tasks on this thread, timing them. */
+  private void runTasksInline() {
+    int batch = taskBatches++;
+    long start = System.nanoTime();
+    Runnable task;
+    while ((task = engine.getDelegatedTask()) != null) {
+      task.run();
+    }
+    taskCosts.record(batch, System.nanoTime() - start);
+  }
+
   private void startTasks(Runnable afterTask) throws SSLException {
     List<Runnable> pending = new ArrayList<>(2);
     Runnable task;
     while ((task = engine.getDelegatedTask()) != null) {
       pending.add(task);
     }
+    int batch = taskBatches++;
     taskRunning = true;
     try {
       tasks.execute(() -> {
         try {
+          long start = System.nanoTime();
           for (Runnable each : pending) {
             if (!abandoned) {
               each.run();
             }
+          }
+          if (!abandoned) {
+            taskCosts.record(batch, System.nanoTime() - start);
           }
         } finally {
           taskRunning = false;
@@ -408,14 +490,49 @@ public final class TlsSession {
   }
 
   private SSLEngineResult unwrap() throws SSLException {
-    netIn.flip();
+    if (appIn.capacity() == 0) {
+      growAppIn(); // the native engine takes a record in even when its plaintext has nowhere to go
+    }
     appIn.compact();
     try {
-      return engine.unwrap(netIn, appIn);
+      return unwrap(appIn);
     } finally {
       appIn.flip();
+    }
+  }
+
+  /**
+   * Decrypts from netIn into {@code dst} (write mode), one record at a time: the native engine
+   * takes in all it is given and would keep the plaintext that does not fit, where neither a read
+   * nor {@link #hasBufferedInput} could see it.
+   */
+  private SSLEngineResult unwrap(ByteBuffer dst) throws SSLException {
+    netIn.flip();
+    int limit = netIn.limit();
+    int record = completeRecordLength(netIn, netIn.position(), limit);
+    if (record > 0) {
+      netIn.limit(netIn.position() + record);
+    }
+    try {
+      SSLEngineResult result = engine.unwrap(netIn, dst);
+      overflowed = result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW;
+      return result;
+    } catch (SSLException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw undeclared(e);
+    } finally {
+      netIn.limit(limit);
       netIn.compact();
     }
+  }
+
+  /**
+   * The native engine lets its trust manager's {@code CertificateException} through undeclared:
+   * a failed handshake all the same.
+   */
+  private static SSLException undeclared(Exception e) {
+    return (SSLException) new SSLHandshakeException(e.getMessage()).initCause(e);
   }
 
   private SSLEngineResult wrap(ByteBuffer[] srcs) throws SSLException {
@@ -424,11 +541,18 @@ public final class TlsSession {
 
   /** Encrypts into netOut, which the caller has flushed empty. */
   private SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length) throws SSLException {
+    if (netOut.capacity() == 0) {
+      netOut = TlsBuffers.ofThisThread().acquire(direct, engine.getSession().getPacketBufferSize());
+    }
     while (true) {
       netOut.clear();
       SSLEngineResult result;
       try {
         result = engine.wrap(srcs, offset, length, netOut);
+      } catch (SSLException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw undeclared(e);
       } finally {
         netOut.flip();
       }
@@ -438,7 +562,8 @@ public final class TlsSession {
           if (netOut.capacity() >= packet) {
             throw new SSLException("TLS record larger than the engine's packet size " + packet);
           }
-          netOut = ByteBuffer.allocate(packet).flip();
+          releaseNetOut();
+          netOut = TlsBuffers.ofThisThread().acquire(direct, packet);
           continue;
         case CLOSED:
           if (result.bytesProduced() == 0 && remaining(srcs, offset, length) > 0) {
@@ -471,26 +596,60 @@ public final class TlsSession {
     return n;
   }
 
+  /** Room for decrypted bytes: a pooled buffer, or a larger one keeping what appIn holds. */
+  private void growAppIn() throws SSLException {
+    int size = engine.getSession().getApplicationBufferSize();
+    appIn = appIn.capacity() == 0 ? TlsBuffers.ofThisThread().acquire(direct, size).flip() : grow(appIn, size, true);
+  }
+
   /**
-   * A larger buffer with the same content, for an engine whose session grew its sizes.
+   * A larger buffer with the same content, for an engine whose session grew its sizes; the old
+   * one goes back to the pool.
    *
    * @param readMode whether {@code buffer} is in read mode (flipped)
    */
-  private static ByteBuffer grow(ByteBuffer buffer, int size, boolean readMode) throws SSLException {
+  private ByteBuffer grow(ByteBuffer buffer, int size, boolean readMode) throws SSLException {
     int needed = readMode ? Math.max(size, buffer.remaining() + size) : Math.max(size, buffer.capacity() * 2);
     if (!readMode && buffer.capacity() >= 2 * size) {
       throw new SSLException("TLS record larger than the engine's packet size " + size);
     }
-    ByteBuffer bigger = ByteBuffer.allocate(needed);
+    TlsBuffers pool = TlsBuffers.ofThisThread();
+    ByteBuffer bigger = pool.acquire(direct, needed);
     if (readMode) {
       bigger.put(buffer).flip();
     } else {
       bigger.put(buffer.flip());
     }
+    pool.release(buffer);
     return bigger;
   }
 
+  /** Gives back the buffers holding nothing. */
+  private void releaseEmptyBuffers() {
+    if (netIn.capacity() > 0 && netIn.position() == 0) {
+      TlsBuffers.ofThisThread().release(netIn);
+      netIn = NO_NET_IN;
+    }
+    if (appIn.capacity() > 0 && !appIn.hasRemaining()) {
+      TlsBuffers.ofThisThread().release(appIn);
+      appIn = NO_APP_IN;
+    }
+    if (!netOut.hasRemaining()) {
+      releaseNetOut();
+    }
+  }
+
+  private void releaseNetOut() {
+    if (netOut.capacity() > 0) {
+      TlsBuffers.ofThisThread().release(netOut);
+      netOut = NO_NET_OUT;
+    }
+  }
+
   private X509Certificate verifiedPeer() {
+    if (!engine.getUseClientMode() && !engine.getNeedClientAuth() && !engine.getWantClientAuth()) {
+      return null; // no client certificate was asked for: spares the exception saying so
+    }
     try {
       Certificate[] chain = engine.getSession().getPeerCertificates();
       return chain.length > 0 && chain[0] instanceof X509Certificate ? (X509Certificate) chain[0] : null;

@@ -38,4 +38,27 @@ class EventLoopTest {
       loop.join();
     }
   }
+
+  @Test
+  void goesOnServingAfterATaskOrTickListenerFailsToLoadAClass() throws Exception {
+    EventLoop loop = new EventLoop("event-loop-test");
+    loop.start();
+    List<String> ran = new CopyOnWriteArrayList<>();
+    try {
+      loop.execute(() -> {
+        throw new NoClassDefFoundError("io/github/wsproxy/Missing (Too many open files)");
+      });
+      loop.onTick(now -> {
+        if (ran.add("tick") && ran.size() == 1) {
+          throw new NoClassDefFoundError("io/github/wsproxy/Missing");
+        }
+      });
+      Await.until(() -> ran.size() >= 2, Duration.ofSeconds(5), "the tick listener ran again after it failed");
+      loop.execute(() -> ran.add("task after the failures"));
+      Await.until(() -> ran.contains("task after the failures"), Duration.ofSeconds(5), "a task ran after the failures");
+    } finally {
+      loop.stop();
+      loop.join();
+    }
+  }
 }

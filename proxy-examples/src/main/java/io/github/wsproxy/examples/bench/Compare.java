@@ -64,6 +64,9 @@ final class Compare {
 
   static void main(String[] args) throws Exception {
     CompareOptions options = CompareOptions.parse(args);
+    if (options.trust() != null) {
+      BenchTls.trust(options.trust());
+    }
     Compare compare = new Compare(options);
     long start = System.nanoTime();
     compare.runAll();
@@ -119,7 +122,7 @@ final class Compare {
       System.err.printf(Locale.ROOT, "warm-up: %s ...%n", t.name());
       new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
       new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
-      new HandshakeLoad(t.uri(), options.handshakeConcurrency()).run(0, seconds / 2, () -> 0);
+      new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0);
     }
   }
 
@@ -147,9 +150,18 @@ final class Compare {
         record(t, new Row("64 B ping-pong, 1 conn x 1", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
       }
       case "handshake" -> {
-        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency()).run(warmup, seconds, t.cpuTicks());
+        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(warmup, seconds, t.cpuTicks());
         String name = "open+close, " + options.handshakeConcurrency() + " at a time";
         record(t, new Row(name, "handshakes/s", Better.HIGHER, 1.0, false, "0"), r.perSecond());
+        record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
+      }
+      case "resumed" -> {
+        if (!"wss".equals(t.uri().getScheme())) {
+          return; // only TLS resumes
+        }
+        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), true).run(warmup, seconds, t.cpuTicks());
+        String name = "TLS resumed open+close, " + options.handshakeConcurrency() + " at a time";
+        record(t, new Row(name, "handshakes/s", Better.HIGHER, Double.NaN, false, "0"), r.perSecond());
         record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
       }
       case "idle" -> {

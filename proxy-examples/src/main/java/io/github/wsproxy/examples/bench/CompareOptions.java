@@ -1,13 +1,14 @@
 package io.github.wsproxy.examples.bench;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The command line of {@code Bench compare}. */
 record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> ratios, List<String> scenarios,
     double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
-    String out, List<String> info) {
+    String out, List<String> info, Path trust) {
 
   /** A ratio column of the table: {@code mine}'s figure over {@code other}'s. */
   record Ratio(String mine, String other) {
@@ -25,7 +26,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     }
   }
 
-  static final List<String> ALL_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "idle");
+  static final List<String> ALL_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "resumed", "idle");
 
   static final String USAGE = """
       usage: Bench compare --target NAME=URL@PID ... [options]
@@ -42,7 +43,9 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --idle-connections N    (default 8000)
         --handshake-concurrency N  handshakes in progress at a time (default 16)
         --out FILE              also write the report there
-        --info TEXT             a line for the report's header (repeatable)""";
+        --info TEXT             a line for the report's header (repeatable)
+        --trust FILE            PEM certificate(s) to trust for wss:// targets (handshake: full TLS
+                                handshakes; resumed: resumed ones, wss:// targets only)""";
 
   static CompareOptions parse(String[] args) {
     List<Compare.Target> targets = new ArrayList<>();
@@ -58,6 +61,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     int idleConnections = 8000;
     int handshakeConcurrency = 16;
     String out = null;
+    Path trust = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -85,6 +89,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         case "--handshake-concurrency" -> handshakeConcurrency = (int) positive(flag, Integer.parseInt(value));
         case "--out" -> out = value;
         case "--info" -> info.add(value);
+        case "--trust" -> trust = Path.of(value);
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -102,7 +107,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
       }
     }
     return new CompareOptions(List.copyOf(targets), direct, List.copyOf(ratios), scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
-        idleConnections, handshakeConcurrency, out, List.copyOf(info));
+        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust);
   }
 
   private static double positive(String flag, double value) {

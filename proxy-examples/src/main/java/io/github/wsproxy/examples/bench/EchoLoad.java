@@ -68,7 +68,7 @@ public final class EchoLoad {
    * {@link ProcStats#TICKS_PER_SECOND} ticks) at the start and the end of the measured interval.
    */
   public Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = BenchTls.newClient();
     List<Connection> open = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {

@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Handshakes per second: {@code concurrency} loops, each opening a WebSocket, closing it with 1000
- * and waiting for the peer's close, then opening the next, with the JDK's async client.
+ * and waiting for the peer's close, then opening the next, with the JDK's async client. Toward a
+ * {@code wss://} target every TLS handshake is a full one, unless {@code resumed}: then all but the
+ * first resume a session.
  */
 public final class HandshakeLoad {
 
@@ -35,18 +37,20 @@ public final class HandshakeLoad {
 
   private final URI target;
   private final int concurrency;
+  private final boolean forgetSessions;
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean stopped;
 
-  public HandshakeLoad(URI target, int concurrency) {
+  public HandshakeLoad(URI target, int concurrency, boolean resumed) {
     this.target = target;
     this.concurrency = concurrency;
+    this.forgetSessions = !resumed && "wss".equals(target.getScheme());
   }
 
   /** Runs the loops, warms up, counts for {@code seconds}, waits for the loops to finish. */
   public Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = BenchTls.newClient();
     List<CompletableFuture<Void>> loops = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
       CompletableFuture<Void> done = new CompletableFuture<>();
@@ -75,6 +79,9 @@ public final class HandshakeLoad {
       return;
     }
     CompletableFuture<Void> closed = new CompletableFuture<>();
+    if (forgetSessions) {
+      BenchTls.forgetSessions(http);
+    }
     http.newWebSocketBuilder()
         .buildAsync(target, new WebSocket.Listener() {
           @Override

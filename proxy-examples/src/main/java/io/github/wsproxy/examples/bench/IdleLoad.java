@@ -37,7 +37,7 @@ public final class IdleLoad {
   /** Opens the connections, measures process {@code pid} (and its descendants), aborts them all. */
   public Result run(long pid) throws Exception {
     ProcStats before = ProcStats.of(pid);
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = BenchTls.newClient();
     Semaphore handshakes = new Semaphore(32);
     List<CompletableFuture<WebSocket>> sockets = new ArrayList<>(count);
     try {

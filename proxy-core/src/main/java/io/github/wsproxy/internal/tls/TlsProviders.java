@@ -1,0 +1,69 @@
+package io.github.wsproxy.internal.tls;
+
+import io.github.wsproxy.TlsEngine;
+import java.security.Provider;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Resolves a {@link TlsEngine} setting to the JSSE provider that makes the TLS contexts: null for
+ * the JDK's default provider, or Conscrypt's when it is on the class path and its native library
+ * loads. Conscrypt's classes are touched only through {@link NativeTls}, so that this class works
+ * without them.
+ */
+public final class TlsProviders {
+  /** The system property that overrides {@link TlsEngine#AUTO}: {@code JDK} or {@code NATIVE}. */
+  public static final String AUTO_PROPERTY = "wsproxy.tlsEngine";
+
+  private TlsProviders() {}
+
+  /**
+   * The engine {@code engine} stands for on this class path: {@link TlsEngine#JDK} or {@link
+   * TlsEngine#NATIVE}, never AUTO.
+   *
+   * @param setting the setting named in the exception, e.g. {@code listenTls engine}
+   * @throws IllegalArgumentException naming {@code setting} if NATIVE is asked for (or forced by
+   *     the system property) and unavailable, or the system property has an unknown value
+   */
+  public static TlsEngine resolve(String setting, TlsEngine engine) {
+    switch (engine) {
+      case JDK:
+        return TlsEngine.JDK;
+      case NATIVE:
+        String missing = NativeTls.unavailableReason();
+        if (missing != null) {
+          throw new IllegalArgumentException(setting + ": NATIVE needs Conscrypt "
+              + "(org.conscrypt:conscrypt-openjdk-uber) on the class path, with a native library for this platform; "
+              + missing + ". Use TlsEngine.JDK or AUTO instead.");
+        }
+        return TlsEngine.NATIVE;
+      default:
+        String forced = System.getProperty(AUTO_PROPERTY, "").strip();
+        if (forced.isEmpty() || forced.equalsIgnoreCase("AUTO")) {
+          return NativeTls.unavailableReason() == null ? TlsEngine.NATIVE : TlsEngine.JDK;
+        }
+        String property = setting + " AUTO (system property " + AUTO_PROPERTY + ")";
+        TlsEngine chosen;
+        try {
+          chosen = TlsEngine.valueOf(forced.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(property + ": expected JDK or NATIVE, got \"" + forced + "\"", e);
+        }
+        return resolve(property, chosen);
+    }
+  }
+
+  /** The provider of a resolved engine: Conscrypt's for NATIVE, null (the JDK's default) for JDK. */
+  public static Provider provider(TlsEngine resolved) {
+    return resolved == TlsEngine.NATIVE ? NativeTls.provider() : null;
+  }
+
+  /** Names the implementation behind a context, for the log: {@code native (Conscrypt ...)} or {@code JDK (...)}. */
+  public static String describe(SSLContext context) {
+    Provider provider = context.getProvider();
+    if (NativeTls.isNative(context)) {
+      return "native (" + provider.getName() + " " + NativeTls.version() + ", BoringSSL)";
+    }
+    return "JDK (" + provider.getName() + ", Java " + Runtime.version() + ")";
+  }
+}

@@ -1,0 +1,125 @@
+package io.github.wsproxy;
+
+import static io.github.wsproxy.HandshakeTest.startProxy;
+import static io.github.wsproxy.TlsFixtures.SERVER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.wsproxy.internal.tls.TlsMaterial;
+import io.github.wsproxy.internal.tls.TlsProviders;
+import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.TestUpstream;
+import java.net.Socket;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The TLS engine setting and session resumption, on both engines. The build runs the TLS tests
+ * twice: with AUTO as it is (the native engine, Conscrypt being on the test class path) and with
+ * AUTO forced to the JDK's engine by the system property.
+ */
+class TlsEngineTest {
+  TestUpstream upstream;
+
+  @BeforeEach
+  void startUpstream() throws Exception {
+    upstream = TestUpstream.startEcho();
+  }
+
+  @AfterEach
+  void stopUpstream() {
+    upstream.close();
+  }
+
+  @Test
+  void autoIsTheNativeEngineUnlessTheSystemPropertyForcesTheJdks() {
+    ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem());
+    String forced = System.getProperty(TlsProviders.AUTO_PROPERTY);
+    assertThat(tls.engine()).isEqualTo(TlsEngine.AUTO);
+    assertThat(TlsProviders.describe(tls.loadContext())).startsWith("JDK".equals(forced) ? "JDK (" : "native (Conscrypt");
+    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.JDK).loadContext())).startsWith("JDK (");
+    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.NATIVE).loadContext())).startsWith("native (Conscrypt");
+    assertThat(TlsProviders.describe(UpstreamTls.trusting(SERVER.certificatePem()).withEngine(TlsEngine.NATIVE)
+        .sslContext())).startsWith("native (Conscrypt");
+  }
+
+  /** The client's trust manager checks the server's certificate on every full handshake, never on a resumed one. */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"JDK, TLSv1.3", "JDK, TLSv1.2", "NATIVE, TLSv1.3", "NATIVE, TLSv1.2"})
+  void aSecondConnectionFromTheSameClientResumesItsSession(TlsEngine engine, String protocol) throws Exception {
+    CountingTrust trust = new CountingTrust();
+    SSLContext client = SSLContext.getInstance(protocol);
+    client.init(null, new TrustManager[] {trust}, new SecureRandom());
+    ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem()).withEngine(engine)
+        .withProtocols(protocol);
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).listenTls(tls))) {
+      URI uri = URI.create("wss://localhost:" + proxy.port() + "/");
+      for (int i = 0; i < 3; i++) {
+        try (JdkTestClient connection = JdkTestClient.connect(uri, client)) {
+          TlsFixtures.assertEchoes(connection, 100); // the session ticket (TLS 1.3) has arrived
+        }
+      }
+    }
+    assertThat(trust.fullHandshakes).as("full handshakes of 3 connections").hasValue(1);
+  }
+
+  /** Trusts the test server's certificate, counting the checks. */
+  private static final class CountingTrust extends X509ExtendedTrustManager {
+    final AtomicInteger fullHandshakes = new AtomicInteger();
+    private final X509ExtendedTrustManager trust = (X509ExtendedTrustManager)
+        TlsMaterial.trustManagers("test", SERVER.certificatePem())[0];
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      fullHandshakes.incrementAndGet();
+      trust.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      fullHandshakes.incrementAndGet();
+      trust.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      fullHandshakes.incrementAndGet();
+      trust.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return trust.getAcceptedIssuers();
+    }
+  }
+}
