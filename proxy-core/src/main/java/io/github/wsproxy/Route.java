@@ -44,6 +44,7 @@ public final class Route {
   private final Duration readTimeout;
   private final Duration sendTimeout;
   private final Duration connectTimeout;
+  private final boolean stripPrefix;
   private final List<Interceptor> interceptors;
 
   private Route(Builder builder) {
@@ -54,6 +55,7 @@ public final class Route {
     this.readTimeout = builder.readTimeout;
     this.sendTimeout = builder.sendTimeout;
     this.connectTimeout = builder.connectTimeout;
+    this.stripPrefix = builder.stripPrefix;
     this.interceptors = List.copyOf(builder.interceptors);
   }
 
@@ -152,10 +154,20 @@ public final class Route {
     return interceptors;
   }
 
+  /**
+   * Whether the matched path prefix is removed from the request target sent upstream. See {@link
+   * Builder#stripPrefix}.
+   *
+   * @return whether the route strips its path prefix
+   */
+  public boolean stripPrefix() {
+    return stripPrefix;
+  }
+
   @Override
   public String toString() {
     return "Route{" + name + ": " + (hosts.isEmpty() ? "*" : String.join(",", hosts)) + path
-        + (upstream == null ? "" : " -> " + upstream) + "}";
+        + (stripPrefix ? " (stripped)" : "") + (upstream == null ? "" : " -> " + upstream) + "}";
   }
 
   /**
@@ -170,6 +182,7 @@ public final class Route {
     private Duration readTimeout;
     private Duration sendTimeout;
     private Duration connectTimeout;
+    private boolean stripPrefix;
     private final List<Interceptor> interceptors = new ArrayList<>();
 
     private Builder(String name) {
@@ -188,6 +201,7 @@ public final class Route {
       this.readTimeout = route.readTimeout;
       this.sendTimeout = route.sendTimeout;
       this.connectTimeout = route.connectTimeout;
+      this.stripPrefix = route.stripPrefix;
       this.interceptors.addAll(route.interceptors);
     }
 
@@ -280,6 +294,24 @@ public final class Route {
      */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = Checks.atLeast("connectTimeout", Duration.ofMillis(1), timeout);
+      return this;
+    }
+
+    /**
+     * Whether the upstream gets the request target without the route's {@link #path} prefix, like
+     * nginx's {@code location /chat/ { proxy_pass http://b/; }}: with path {@code /chat} (or
+     * {@code /chat/}), a client's {@code /chat/room?id=7} goes upstream as {@code /room?id=7}, and
+     * {@code /chat} itself as {@code /}. The upstream URL's own path, if any, is then prefixed as
+     * always ({@code ws://b/app} makes it {@code /app/room?id=7}). Interceptors see and set the
+     * client's target ({@link Handshake#upstreamTarget()}); the prefix is stripped when the
+     * request is sent, if the target still begins with it. Default false: the whole path goes
+     * upstream.
+     *
+     * @param strip true to remove the matched prefix from the target sent upstream
+     * @return this builder
+     */
+    public Builder stripPrefix(boolean strip) {
+      this.stripPrefix = strip;
       return this;
     }
 

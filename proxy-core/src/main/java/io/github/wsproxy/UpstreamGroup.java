@@ -1,6 +1,7 @@
 package io.github.wsproxy;
 
 import io.github.wsproxy.internal.config.Checks;
+import io.github.wsproxy.internal.http.UpstreamUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -192,8 +193,16 @@ public final class UpstreamGroup {
   static URI checkUrl(URI url) {
     Objects.requireNonNull(url, "upstream");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("ws") && !scheme.equals("wss")) {
-      throw new IllegalArgumentException("upstream: scheme must be ws:// or wss://, was: " + url);
+    if (!scheme.equals("ws") && !scheme.equals("wss") && !scheme.equals(UpstreamUrls.UNIX_SCHEME)) {
+      throw new IllegalArgumentException("upstream: scheme must be ws://, wss:// or ws+unix:, was: " + url);
+    }
+    if (scheme.equals(UpstreamUrls.UNIX_SCHEME)) {
+      if (url.getRawAuthority() != null || url.getPath() == null || !url.getPath().startsWith("/")
+          || url.getPath().startsWith("/:") || url.getRawQuery() != null || url.getRawFragment() != null) {
+        throw new IllegalArgumentException(
+            "upstream: a UNIX socket URL is ws+unix:/path/to/socket or ws+unix:/path/to/socket:/prefix, was: " + url);
+      }
+      return url;
     }
     if (url.getHost() == null || url.getHost().isEmpty()) {
       throw new IllegalArgumentException("upstream: URL has no host: " + url);

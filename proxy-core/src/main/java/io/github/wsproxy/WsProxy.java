@@ -10,6 +10,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
@@ -39,10 +41,13 @@ import java.util.Objects;
  * accessors may be called from any thread.
  */
 public final class WsProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WsProxy.class);
+
   /** Replaced by {@link #reconfigure} with a copy holding the new routing. */
   private volatile ProxySettings settings;
 
   private final Object lifecycleLock = new Object();
+  private volatile boolean draining;
   private ProxyServer server;
   private boolean closed;
 
@@ -110,8 +115,45 @@ public final class WsProxy implements AutoCloseable {
       }
       settings = reconfigured;
       if (server != null) {
-        server.reconfigure(upstream, reconfigured.routes());
+        server.reconfigure(reconfigured);
       }
+    }
+  }
+
+  /**
+   * Takes every setting of {@code newConfig} that can change while the proxy runs (what {@code
+   * nginx -s reload} does): its upstream group and routes (as {@link #reconfigure(UpstreamGroup,
+   * List)} says), timeouts, limits, keepalive, allowed origins, trusted proxies, interceptors,
+   * event listener, upstream trust and the listeners' certificates (their files are read now).
+   * Connections accepted from now on get them; open connections keep the settings they started
+   * with. The listen addresses ({@link Builder#listen}, {@link Builder#listener}), {@link
+   * Builder#eventLoops} and {@link Builder#acceptBacklog} need a restart: they keep their current
+   * values, and their names are returned. The log names every changed setting, applied or not.
+   *
+   * @param newConfig a proxy built with the new settings, not started (only its configuration is
+   *     read)
+   * @return the names (as the {@link Builder} setters') of the changed settings that need a
+   *     restart and were not applied; empty when everything was applied
+   * @throws IllegalArgumentException when a listener's certificate files cannot be used; then
+   *     nothing changed
+   * @throws IllegalStateException when the proxy is closed
+   */
+  public List<String> reconfigure(WsProxy newConfig) {
+    ProxySettings next = newConfig.settings;
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("proxy is closed");
+      }
+      ProxySettings.Changes changes = settings.changesTo(next);
+      ProxySettings reconfigured = settings.reloadableFrom(next);
+      if (server != null) {
+        server.reconfigure(reconfigured);
+      }
+      settings = reconfigured;
+      log.info("reconfigured: upstreams and routes replaced; changed: {}; need a restart, kept: {}",
+          changes.applied().isEmpty() ? "nothing else" : String.join(", ", changes.applied()),
+          changes.needRestart().isEmpty() ? "none" : String.join(", ", changes.needRestart()));
+      return changes.needRestart();
     }
   }
 
@@ -218,6 +260,17 @@ public final class WsProxy implements AutoCloseable {
   @Override
   public void close() {
     shutdown(Duration.ZERO);
+  }
+
+  /**
+   * The address of every listener, with its actual port: the {@link Builder#listen} one first,
+   * then those of {@link Builder#listener}, in the order they were added.
+   *
+   * @return the bound addresses of the listen sockets
+   * @throws IllegalStateException if the proxy is not started
+   */
+  public List<InetSocketAddress> boundAddresses() {
+    return running().boundAddresses();
   }
 
   /**
@@ -328,6 +381,64 @@ public final class WsProxy implements AutoCloseable {
       throw new IllegalArgumentException("close code " + code + " cannot be sent in a close frame");
     }
     return running().closeConnection(id, code, Objects.requireNonNull(reason, "reason"));
+  }
+
+  /**
+   * Whether the proxy accepts new clients: true from {@link #start()} until a {@link
+   * #shutdown(Duration) shutdown} (or {@link #close()}) begins, false before and after. During a
+   * shutdown's grace period open connections still relay, but this is already false, so a
+   * readiness probe built on it tells a load balancer to stop sending new clients at once.
+   *
+   * @return whether the proxy is started and no shutdown has begun
+   */
+  public boolean isAccepting() {
+    synchronized (lifecycleLock) {
+      return server != null && !closed;
+    }
+  }
+
+  /**
+   * Begins draining the proxy before stopping it: {@link #isReady()} turns false at once, so a
+   * load balancer whose health check reads it stops sending new clients, while the proxy still
+   * accepts and relays as before. Follow it with {@link #shutdown(Duration)} once the balancer had
+   * time to notice (a few health-check intervals): then no client the balancer sent in the
+   * meantime is refused. A drain is not undone. Idempotent.
+   */
+  public void drain() {
+    if (!draining) {
+      draining = true;
+      log.info("draining: not ready for new clients, still accepting until the shutdown");
+    }
+  }
+
+  /**
+   * Whether {@link #drain()} or a {@link #shutdown(Duration) shutdown} has begun.
+   *
+   * @return whether the proxy is draining or shutting down
+   */
+  public boolean isDraining() {
+    synchronized (lifecycleLock) {
+      return draining || closed;
+    }
+  }
+
+  /**
+   * Whether a load balancer should send this proxy new clients: it {@link #isAccepting() accepts},
+   * is not {@link #drain() draining}, and at least one server of its current upstream groups (its
+   * own and its routes') is usable ({@link UpstreamState.Health#UP}, neither failed nor down).
+   * What an admin endpoint's {@code /readyz} answers.
+   *
+   * @return whether the proxy accepts clients, is not draining, and has a usable upstream server
+   */
+  public boolean isReady() {
+    ProxyServer running;
+    synchronized (lifecycleLock) {
+      if (server == null || closed || draining) {
+        return false;
+      }
+      running = server;
+    }
+    return running.anyServerUp();
   }
 
   private ProxyServer running() {
@@ -693,6 +804,23 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder upstream(URI url) {
       return upstream(UpstreamGroup.of(url));
+    }
+
+    /**
+     * Adds a further address to accept clients on, besides {@link #listen}'s: plain {@code ws://}
+     * when {@code tls} is null, else {@code wss://} with this certificate (like nginx's several
+     * {@code listen} lines, e.g. 80 and 443 at once). Each listener serves the same routes;
+     * {@code X-Forwarded-Proto} says which kind the client used. Call it once per further
+     * address. Default: none.
+     *
+     * @param address the address to bind; port 0 picks a free port
+     * @param tls the listener's certificate, or null for plain {@code ws://}
+     * @return this builder
+     * @throws IllegalArgumentException naming {@code listener} when the address is unresolved
+     */
+    public Builder listener(InetSocketAddress address, ServerTls tls) {
+      settings.listener(address, tls);
+      return this;
     }
 
     /**

@@ -8,8 +8,10 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.RecordedClose;
 import io.github.wsproxy.testing.TestUpstream;
+import io.github.wsproxy.testing.WireFrame;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -218,6 +220,29 @@ class ReconfigurationTest {
     assertThat(Duration.ofNanos(closedAfter)).isGreaterThanOrEqualTo(grace);
     assertThat(a.awaitCloses(2, DEADLINE).get(1).code()).isEqualTo(1001);
     assertThat(a.handshakes()).hasSize(2);
+  }
+
+  @Test
+  void aShutdownClosesTheUpstreamFirstSoWhatItSentBeforeItsCloseReplyStillReachesTheClient() throws Exception {
+    RawUpstream upstream = resources.track(RawUpstream.start(c -> {
+      c.accept(c.readRequest());
+      WireFrame message = c.readFrame(DEADLINE);
+      WireFrame close = c.readFrame(DEADLINE);
+      // the proxy's 1001 arrived while the answer was being prepared: the answer still goes first
+      c.sendFrame(WireFrame.text("answer to " + message.payloadText()));
+      c.sendFrame(close.unmaskedCopy());
+    }));
+    WsProxy proxy = resources.proxy(p -> p.upstream(upstream.uri().toString()));
+    JdkTestClient client = resources.track(JdkTestClient.connect(uri(proxy, "/")));
+    client.sendText("question");
+    Await.until(() -> upstream.receivedFrames().size() == 1, DEADLINE, "the upstream took the message");
+
+    proxy.shutdown(Duration.ZERO);
+
+    assertThat(client.awaitText(DEADLINE)).isEqualTo("answer to question");
+    assertThat(client.awaitClose(DEADLINE).code()).isEqualTo(1001);
+    assertThat(upstream.receivedFrames()).extracting(WireFrame::opcode).containsExactly(WireFrame.TEXT, WireFrame.CLOSE);
+    assertThat(upstream.receivedFrames().get(1).closeReason()).isEqualTo("proxy shutting down");
   }
 
   @Test

@@ -40,6 +40,26 @@ class RoutingTest {
   }
 
   @Test
+  void aRouteThatStripsItsPrefixSendsTheRestUpstreamBehindTheUpstreamUrlsPath() throws Exception {
+    WsProxy proxy = resources.proxy(p -> p
+        .route(Route.builder("chat").path("/chat").stripPrefix(true).upstream(group(a)).build())
+        .route(Route.builder("api").path("/api/").stripPrefix(true).upstream(b.uri() + "/v2").build())
+        .route(Route.builder("rest").path("/").upstream(group(c)).build()));
+
+    assertLandsOn(proxy, "/chat/room?x=1", a);
+    assertLandsOn(proxy, "/chat", a);
+    assertLandsOn(proxy, "/chat?x=2", a);
+    assertLandsOn(proxy, "/api/users/7", b);
+    assertLandsOn(proxy, "/api/", b);
+    assertLandsOn(proxy, "/chatter", c);
+    assertThat(a.handshakes()).extracting(h -> h.resource()).containsExactly("/room?x=1", "/", "/?x=2");
+    assertThat(b.handshakes()).extracting(h -> h.resource()).containsExactly("/v2/users/7", "/v2/");
+    assertThat(c.handshakes()).extracting(h -> h.resource()).containsExactly("/chatter");
+    assertThat(proxy.routes().get(0).stripPrefix()).isTrue();
+    assertThat(proxy.routes().get(2).stripPrefix()).isFalse();
+  }
+
+  @Test
   void theLongestMatchingPathPrefixWinsAtASegmentBoundary() throws Exception {
     WsProxy proxy = resources.proxy(p -> p
         .route(Route.builder("chat").path("/chat").upstream(group(a)).build())

@@ -1,9 +1,8 @@
 package io.github.wsproxy.internal;
 
-import io.github.wsproxy.Route;
-import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.ConnectionSnapshot;
+import io.github.wsproxy.internal.config.Listener;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.limits.ClientLimits;
 import io.github.wsproxy.internal.loop.EventLoop;
@@ -27,14 +26,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running engine behind a {@code WsProxy}: the listen socket, accepted on the first event loop
- * and handed round-robin to all loops, and the loops themselves.
+ * The running engine behind a {@code WsProxy}: the listen sockets, accepted on the first event
+ * loop and handed round-robin to all loops, and the loops themselves.
  */
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -43,36 +43,122 @@ public final class ProxyServer {
   private static final long FIRST_ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_ACCEPT_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private final ProxySettings config;
-  private final ServerSocketChannel listener;
+  /** The settings current for new connections; replaced by {@link #reconfigure}. */
+  private volatile ProxySettings config;
+  private final List<Acceptor> acceptors = new ArrayList<>();
   private final List<LoopConnections> loops = new ArrayList<>();
   private final UpstreamResolver resolver = new UpstreamResolver();
+  private final ClientLimits limits;
   private final Routing routing;
   private final TlsContexts tls;
-  private final InetSocketAddress boundAddress;
   private int nextLoop;
-  private SelectionKey acceptKey;
-  /** Created up front: when accept fails for lack of descriptors, loading a class may fail too. */
-  private final Runnable resumeAccepting = this::resumeAccepting;
-  /** Accept errors in a row (reset by the next accepted connection), and the pause after the last. */
-  private int acceptFailures;
-  private long acceptPauseNanos;
+
+  /** One listen socket, the index of its listener in the settings, and its accept back-off. */
+  private final class Acceptor {
+    final int index;
+    final ServerSocketChannel channel;
+    final InetSocketAddress boundAddress;
+    SelectionKey key;
+    /** Created up front: when accept fails for lack of descriptors, loading a class may fail too. */
+    final Runnable resume = this::resume;
+    /** Accept errors in a row (reset by the next accepted connection), and the pause after the last. */
+    int failures;
+    long pauseNanos;
+
+    Acceptor(int index, Listener listener, int backlog) throws IOException {
+      this.index = index;
+      this.channel = ServerSocketChannel.open();
+      try {
+        channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        channel.bind(listener.address(), backlog);
+        channel.configureBlocking(false);
+        this.boundAddress = (InetSocketAddress) channel.getLocalAddress();
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
+    void acceptAll() {
+      for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
+        SocketChannel accepted;
+        try {
+          accepted = channel.accept();
+        } catch (IOException e) {
+          pause(e);
+          return;
+        }
+        if (accepted == null) {
+          return;
+        }
+        if (failures > 0) {
+          log.info("accepting on {} again after {} failed accepts", boundAddress, failures);
+          failures = 0;
+        }
+        LoopConnections target = loops.get(nextLoop);
+        nextLoop = (nextLoop + 1) % loops.size();
+        if (target.loop().inLoop()) {
+          target.accept(accepted, index);
+        } else {
+          target.loop().execute(() -> target.accept(accepted, index));
+        }
+      }
+    }
+
+    /**
+     * An accept failed (out of file descriptors, typically): the listen socket is not watched for a
+     * pause that starts at 10 ms and doubles up to 1 s while accepting keeps failing. Waiting
+     * clients stay in the backlog meanwhile; the loop neither spins nor floods the log (one line
+     * per pause), and accepts again within a pause of descriptors coming free.
+     */
+    private void pause(IOException e) {
+      if (!channel.isOpen() || !key.isValid()) {
+        return;
+      }
+      pauseNanos = failures == 0 ? FIRST_ACCEPT_PAUSE_NANOS : Math.min(pauseNanos * 2, MAX_ACCEPT_PAUSE_NANOS);
+      failures++;
+      log.warn("accept failed ({} in a row): {}; not accepting for {} ms", failures, e.toString(),
+          TimeUnit.NANOSECONDS.toMillis(pauseNanos));
+      key.interestOps(0);
+      loops.get(0).loop().schedule(pauseNanos, resume);
+    }
+
+    private void resume() {
+      if (key.isValid()) {
+        key.interestOps(SelectionKey.OP_ACCEPT);
+      }
+    }
+
+    void close() {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("closing the listen socket", e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return (tls.listenerTls(index) ? "wss://" : "ws://") + boundAddress.getAddress().getHostAddress() + ":"
+          + boundAddress.getPort();
+    }
+  }
 
   private ProxyServer(ProxySettings config) throws IOException {
     this.config = config;
-    this.listener = ServerSocketChannel.open();
     TlsContexts contexts = null;
     try {
-      listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      listener.bind(config.listenAddress(), config.acceptBacklog());
-      listener.configureBlocking(false);
-      this.boundAddress = (InetSocketAddress) listener.getLocalAddress();
-      contexts = new TlsContexts(config, "wsproxy-tls-" + boundAddress.getPort());
-      ClientLimits limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
+      List<Listener> listeners = config.listeners();
+      for (int i = 0; i < listeners.size(); i++) {
+        acceptors.add(new Acceptor(i, listeners.get(i), config.acceptBacklog()));
+      }
+      int port = acceptors.get(0).boundAddress.getPort();
+      contexts = new TlsContexts(config, "wsproxy-tls-" + port);
+      this.limits = new ClientLimits(config.maxConnections(), config.maxConnectionsPerIp(),
           config.maxHandshakesPerSecondPerIp(), config.trustedProxies());
       List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
-        eventLoops.add(new EventLoop("wsproxy-loop-" + boundAddress.getPort() + "-" + i));
+        eventLoops.add(new EventLoop("wsproxy-loop-" + port + "-" + i));
       }
       this.routing = new Routing(config, resolver, eventLoops.get(0), contexts);
       for (EventLoop loop : eventLoops) {
@@ -80,7 +166,7 @@ public final class ProxyServer {
       }
       loops.get(0).loop().onTick(contexts::onTick);
     } catch (IOException | RuntimeException e) {
-      listener.close();
+      acceptors.forEach(Acceptor::close);
       resolver.shutdown();
       if (contexts != null) {
         contexts.close();
@@ -90,7 +176,7 @@ public final class ProxyServer {
     this.tls = contexts;
   }
 
-  /** Binds, starts the loops and returns once the listen socket accepts connections. */
+  /** Binds every listener, starts the loops and returns once the listen sockets accept connections. */
   public static ProxyServer start(ProxySettings config) throws IOException {
     ProxyServer server = new ProxyServer(config);
     for (LoopConnections loop : server.loops) {
@@ -99,7 +185,9 @@ public final class ProxyServer {
     EventLoop acceptLoop = server.loops.get(0).loop();
     CountDownLatch registered = new CountDownLatch(1);
     acceptLoop.execute(() -> {
-      server.acceptKey = acceptLoop.register(server.listener, SelectionKey.OP_ACCEPT, key -> server.acceptAll());
+      for (Acceptor acceptor : server.acceptors) {
+        acceptor.key = acceptLoop.register(acceptor.channel, SelectionKey.OP_ACCEPT, key -> acceptor.acceptAll());
+      }
       registered.countDown();
     });
     try {
@@ -109,14 +197,23 @@ public final class ProxyServer {
       server.shutdown();
       throw new IOException("interrupted while starting", e);
     }
-    log.info("WsProxy listening on {}{}:{} -> {}", server.tls.listenerTls() ? "wss://" : "ws://",
-        server.boundAddress.getAddress().getHostAddress(), server.boundAddress.getPort(),
+    log.info("WsProxy listening on {} -> {}", server.listening(),
         config.routes().isEmpty() ? config.upstreamGroup() : config.routes());
     return server;
   }
 
+  private String listening() {
+    return acceptors.stream().map(Acceptor::toString).collect(Collectors.joining(", "));
+  }
+
+  /** The first listener's bound address. */
   public InetSocketAddress boundAddress() {
-    return boundAddress;
+    return acceptors.get(0).boundAddress;
+  }
+
+  /** Every listener's bound address, in the settings' order. */
+  public List<InetSocketAddress> boundAddresses() {
+    return acceptors.stream().map(acceptor -> acceptor.boundAddress).toList();
   }
 
   /** The TLS contexts of this server (certificate reload). */
@@ -129,19 +226,36 @@ public final class ProxyServer {
     return routing.states(route);
   }
 
+  /** Whether a server of the current routing takes new connections. */
+  public boolean anyServerUp() {
+    return routing.anyServerUp();
+  }
+
   /**
-   * Swaps in new routes and upstream for new connections; connections to servers that are gone
-   * are closed with 1001 after the drain timeout, if one is configured, spread over the close
-   * spread window.
+   * Gives new connections the settings of {@code next} (whose listeners, event loops and backlog
+   * must be this server's: see {@link ProxySettings#reloadableFrom}): certificates and upstream
+   * trust, limits, routes, upstream, interceptors, timeouts and every other setting; open
+   * connections keep theirs. Connections to servers that are gone are closed with 1001 after the
+   * drain timeout, if one is configured, spread over the close spread window.
+   *
+   * @throws IllegalArgumentException when a listener's certificate files cannot be used; then
+   *     nothing changed
    */
-  public void reconfigure(UpstreamGroup upstream, List<Route> routes) {
-    Set<ServerState> removed = new HashSet<>(routing.replace(upstream, routes));
-    log.info("WsProxy on {} reconfigured: {}", boundAddress, routes.isEmpty() ? upstream : routes);
-    if (removed.isEmpty() || config.drainTimeout().isZero()) {
+  public synchronized void reconfigure(ProxySettings next) {
+    tls.reconfigure(next);
+    limits.reconfigure(next.maxConnections(), next.maxConnectionsPerIp(), next.maxHandshakesPerSecondPerIp(),
+        next.trustedProxies());
+    for (LoopConnections connections : loops) {
+      connections.reconfigure(next);
+    }
+    config = next;
+    Set<ServerState> removed = new HashSet<>(routing.replace(next));
+    log.info("WsProxy on {} reconfigured: {}", listening(), next.routes().isEmpty() ? next.upstreamGroup() : next.routes());
+    if (removed.isEmpty() || next.drainTimeout().isZero()) {
       return;
     }
-    long start = System.nanoTime() + config.drainTimeout().toNanos();
-    long window = config.closeSpread().toNanos();
+    long start = System.nanoTime() + next.drainTimeout().toNanos();
+    long window = next.closeSpread().toNanos();
     for (LoopConnections connections : loops) {
       connections.loop().execute(() -> connections.drain(removed, start, window));
     }
@@ -201,7 +315,7 @@ public final class ProxyServer {
    */
   public void shutdown(long graceNanos, long spreadNanos) {
     EventLoop acceptLoop = loops.get(0).loop();
-    acceptLoop.execute(this::closeListener);
+    acceptLoop.execute(this::closeListeners);
     acceptLoop.execute(routing::stop);
     awaitNoConnections(System.nanoTime() + graceNanos);
     long now = System.nanoTime();
@@ -228,71 +342,17 @@ public final class ProxyServer {
     } catch (InterruptedException e) {
       interrupted = true;
     }
-    closeListener();
+    closeListeners();
     resolver.shutdown();
     tls.close();
-    log.info("WsProxy on {} stopped", boundAddress);
+    log.info("WsProxy on {} stopped", listening());
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
   }
 
-  private void acceptAll() {
-    for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
-      SocketChannel channel;
-      try {
-        channel = listener.accept();
-      } catch (IOException e) {
-        pauseAccepting(e);
-        return;
-      }
-      if (channel == null) {
-        return;
-      }
-      if (acceptFailures > 0) {
-        log.info("accepting again after {} failed accepts", acceptFailures);
-        acceptFailures = 0;
-      }
-      LoopConnections target = loops.get(nextLoop);
-      nextLoop = (nextLoop + 1) % loops.size();
-      if (target.loop().inLoop()) {
-        target.accept(channel);
-      } else {
-        target.loop().execute(() -> target.accept(channel));
-      }
-    }
-  }
-
-  /**
-   * An accept failed (out of file descriptors, typically): the listen socket is not watched for a
-   * pause that starts at 10 ms and doubles up to 1 s while accepting keeps failing. Waiting
-   * clients stay in the backlog meanwhile; the loop neither spins nor floods the log (one line
-   * per pause), and accepts again within a pause of descriptors coming free.
-   */
-  private void pauseAccepting(IOException e) {
-    if (!listener.isOpen() || !acceptKey.isValid()) {
-      return;
-    }
-    acceptPauseNanos = acceptFailures == 0 ? FIRST_ACCEPT_PAUSE_NANOS : Math.min(acceptPauseNanos * 2, MAX_ACCEPT_PAUSE_NANOS);
-    acceptFailures++;
-    log.warn("accept failed ({} in a row): {}; not accepting for {} ms", acceptFailures, e.toString(),
-        TimeUnit.NANOSECONDS.toMillis(acceptPauseNanos));
-    acceptKey.interestOps(0);
-    loops.get(0).loop().schedule(acceptPauseNanos, resumeAccepting);
-  }
-
-  private void resumeAccepting() {
-    if (acceptKey.isValid()) {
-      acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-    }
-  }
-
-  private void closeListener() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      log.debug("closing the listen socket", e);
-    }
+  private void closeListeners() {
+    acceptors.forEach(Acceptor::close);
   }
 
   private void awaitNoConnections(long deadline) {

@@ -25,7 +25,8 @@ import java.util.Map;
  * repeatable flags with an index ({@code upstream.1=ws://...;weight=3}, {@code interceptor.2=...},
  * applied in index order), and routes as {@code route.NAME.KEY}: {@code path}, {@code host}
  * (comma-separated), {@code upstream.N} and the other upstream-group keys, {@code readTimeout},
- * {@code sendTimeout}, {@code connectTimeout}, {@code interceptor.N}.
+ * {@code sendTimeout}, {@code connectTimeout}, {@code stripPrefix} ({@code true}: the upstream gets
+ * the path without the route's prefix), {@code interceptor.N}.
  *
  * <p>Flags given on the command line next to {@code --config} override the file's keys, as
  * {@code nginx -g} adds directives: a flag replaces the key it names (every index of a repeatable
@@ -50,12 +51,13 @@ public final class ConfigFile {
   }
 
   /**
-   * What a file describes: the proxy (not started), the launcher's shutdown grace and admin address
+   * What a file describes: the proxy (not started), the launcher's shutdown grace, accept grace
+   * (see {@code --accept-grace}) and admin address
    * (null: none), and what the command line changed in it ({@code --check} prints it); or the
    * problems that keep it from describing one.
    */
-  public record Result(WsProxy proxy, Duration shutdownGrace, InetSocketAddress adminListen, List<String> overrides,
-      List<Problem> problems) {
+  public record Result(WsProxy proxy, Duration shutdownGrace, Duration acceptGrace, InetSocketAddress adminListen,
+      List<String> overrides, List<Problem> problems) {
     public boolean ok() {
       return problems.isEmpty();
     }
@@ -147,7 +149,8 @@ public final class ConfigFile {
       return failed(problems);
     }
     try {
-      return new Result(builder.build(), options.shutdownGrace(), options.adminListenAddress(), overridden, List.of());
+      return new Result(builder.build(), options.shutdownGrace(), options.acceptGrace(), options.adminListenAddress(),
+          overridden, List.of());
     } catch (IllegalStateException | IllegalArgumentException e) {
       int line = routes.entrySet().stream().filter(route -> e.getMessage().contains("route " + route.getKey() + " "))
           .mapToInt(route -> route.getValue().get(0).line).findFirst().orElse(0);
@@ -159,7 +162,7 @@ public final class ConfigFile {
   private static Result failed(List<Problem> problems) {
     List<Problem> sorted = new ArrayList<>(problems);
     sorted.sort(Comparator.comparingInt(Problem::line));
-    return new Result(null, null, null, List.of(), List.copyOf(sorted));
+    return new Result(null, null, null, null, List.of(), List.copyOf(sorted));
   }
 
   /**
@@ -242,6 +245,14 @@ public final class ConfigFile {
     }
   }
 
+  private static boolean trueOrFalse(String value) {
+    String lower = value.strip().toLowerCase(Locale.ROOT);
+    if (!lower.equals("true") && !lower.equals("false")) {
+      throw new IllegalArgumentException("expected true or false, got \"" + value + "\"");
+    }
+    return lower.equals("true");
+  }
+
   private Route route(String name, List<Entry> entries) {
     Route.Builder route;
     try {
@@ -263,6 +274,7 @@ public final class ConfigFile {
         case "readTimeout" -> attempt(entry, () -> route.readTimeout(LauncherOptions.duration(entry.value)));
         case "sendTimeout" -> attempt(entry, () -> route.sendTimeout(LauncherOptions.duration(entry.value)));
         case "connectTimeout" -> attempt(entry, () -> route.connectTimeout(LauncherOptions.duration(entry.value)));
+        case "stripPrefix" -> attempt(entry, () -> route.stripPrefix(trueOrFalse(entry.value)));
         default -> {
           if (entry.base.equals("interceptor")) {
             attempt(entry, () -> route.interceptor(LauncherOptions.interceptor(entry.value)));

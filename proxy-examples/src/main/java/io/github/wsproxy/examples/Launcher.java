@@ -14,8 +14,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -121,7 +121,8 @@ public final class Launcher {
   /** Like {@link #start(ConfigFile.Result, Path)}, with command-line flags that a reload applies over the file again. */
   static Running start(ConfigFile.Result configured, Path configFile, List<LauncherOptions.Setting> overrides)
       throws IOException {
-    return Running.start(configured.proxy().newBuilder(), null, configFile, overrides, configured.shutdownGrace(),
+    return Running.start(configured.proxy().newBuilder(), null, configFile, overrides,
+        new Stopping(configured.acceptGrace(), configured.shutdownGrace()),
         configured.adminListen());
   }
 
@@ -138,7 +139,8 @@ public final class Launcher {
         demo = DemoEchoUpstream.start(new InetSocketAddress("127.0.0.1", 0));
         builder.upstream(options.upstreamGroup(demo.uri()));
       }
-      return Running.start(builder, demo, null, List.of(), options.shutdownGrace(), options.adminListenAddress());
+      return Running.start(builder, demo, null, List.of(), new Stopping(options.acceptGrace(), options.shutdownGrace()),
+          options.adminListenAddress());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeQuietly(demo);
@@ -159,45 +161,54 @@ public final class Launcher {
     }
   }
 
+  /**
+   * How a SIGTERM stops the proxy: draining (/readyz 503) while still accepting for {@code
+   * acceptGrace}, then {@link WsProxy#shutdown(Duration)} with {@code shutdownGrace}.
+   */
+  private record Stopping(Duration acceptGrace, Duration shutdownGrace) {}
+
   /** A started proxy (and its demo upstream and admin endpoint, if any), closed together. */
   public static final class Running implements AutoCloseable {
     private final WsProxy proxy;
     private final DemoEchoUpstream demo;
     private final Path configFile;
     private final List<LauncherOptions.Setting> overrides;
-    private final Duration shutdownGrace;
-    /** False from the moment {@link #close()} begins: the admin endpoint's /readyz turns 503. */
-    private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private final Stopping stopping;
     private final CountDownLatch closed = new CountDownLatch(1);
     private AdminEndpoint admin;
+    /** The admin endpoint's metrics listener, kept across reloads; null without one. */
+    private MicrometerEventListener metrics;
 
     private Running(WsProxy proxy, DemoEchoUpstream demo, Path configFile, List<LauncherOptions.Setting> overrides,
-        Duration shutdownGrace) {
+        Stopping stopping) {
       this.proxy = proxy;
       this.demo = demo;
       this.configFile = configFile;
       this.overrides = overrides;
-      this.shutdownGrace = shutdownGrace;
+      this.stopping = stopping;
     }
 
     /** Builds and starts the proxy, then the admin endpoint on {@code adminListen} unless null. */
     private static Running start(WsProxy.Builder builder, DemoEchoUpstream demo, Path configFile,
-        List<LauncherOptions.Setting> overrides, Duration shutdownGrace, InetSocketAddress adminListen)
+        List<LauncherOptions.Setting> overrides, Stopping stopping, InetSocketAddress adminListen)
         throws IOException {
       PrometheusMeterRegistry registry = null;
+      MicrometerEventListener metrics = null;
       if (adminListen != null) {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        builder.eventListener(new MicrometerEventListener(registry));
+        metrics = new MicrometerEventListener(registry);
+        builder.eventListener(metrics);
       }
       WsProxy proxy = builder.build();
       if (adminListen != null && adminListen.getPort() != 0 && adminListen.equals(proxy.listenAddress())) {
         throw new IllegalArgumentException("--admin-listen: must not be the --listen address " + adminListen);
       }
       proxy.start();
-      Running running = new Running(proxy, demo, configFile, overrides, shutdownGrace);
+      Running running = new Running(proxy, demo, configFile, overrides, stopping);
+      running.metrics = metrics;
       if (registry != null) {
         try {
-          running.admin = AdminEndpoint.start(adminListen, proxy, registry, running.accepting::get);
+          running.admin = AdminEndpoint.start(adminListen, proxy, registry);
         } catch (IOException e) {
           proxy.close();
           throw new IOException("--admin-listen " + adminListen + ": " + e.getMessage(), e);
@@ -207,9 +218,11 @@ public final class Launcher {
     }
 
     /**
-     * Reads the configuration file again and replaces the running proxy's upstreams and routes
-     * with its own (the SIGHUP handler); other settings take effect at the next start. An invalid
-     * file keeps the running configuration, and each of its errors is logged with its line.
+     * Reads the configuration file again and gives the running proxy every setting that can change
+     * without a restart (the SIGHUP handler; see {@link WsProxy#reconfigure(WsProxy)}): new
+     * connections get them, open ones keep theirs. The listen addresses, {@code eventLoops} and
+     * {@code acceptBacklog} take effect at the next start; the log names them. An invalid file
+     * keeps the running configuration, and each of its errors is logged with its line.
      *
      * @return whether the new configuration is in place
      */
@@ -221,13 +234,16 @@ public final class Launcher {
         result.problems().forEach(problem -> log.error("  {}", problem.describe(configFile)));
         return false;
       }
+      WsProxy next = metrics == null ? result.proxy() : result.proxy().newBuilder().eventListener(metrics).build();
+      List<String> needRestart;
       try {
-        proxy.reconfigure(result.proxy().upstreamGroup(), result.proxy().routes());
+        needRestart = proxy.reconfigure(next);
       } catch (IllegalArgumentException | IllegalStateException e) {
         log.error("reload failed, keeping the running configuration: {}", e.getMessage());
         return false;
       }
-      log.info("reloaded {}: upstreams and routes replaced", configFile);
+      log.info("reloaded {}{}", configFile, needRestart.isEmpty() ? ""
+          : "; not applied until the next start: " + String.join(", ", needRestart));
       return true;
     }
 
@@ -251,7 +267,11 @@ public final class Launcher {
       UpstreamGroup group = proxy.upstreamGroup();
       String upstream = demo != null ? proxy.upstream() + " (built-in echo server)"
           : group == null ? "-" : group.servers().size() == 1 ? proxy.upstream().toString() : group.toString();
-      return "WsProxy listening on " + proxyUri() + "\n"
+      List<InetSocketAddress> bound = proxy.boundAddresses();
+      String more = bound.size() == 1 ? "" : "  also on:  " + bound.subList(1, bound.size()).stream()
+          .map(address -> address.getAddress().getHostAddress() + ":" + address.getPort())
+          .collect(Collectors.joining(", ")) + "\n";
+      return "WsProxy listening on " + proxyUri() + "\n" + more
           + "  upstream: " + upstream + "\n"
           + (proxy.routes().isEmpty() ? "" : "  routes:   " + proxy.routes() + "\n")
           + (admin == null ? "" : "  admin:    http://" + admin.address().getAddress().getHostAddress() + ":"
@@ -270,13 +290,22 @@ public final class Launcher {
     }
 
     /**
-     * Closes the proxy gracefully (after the shutdown grace, clients get 1001), then the admin
-     * endpoint (whose /readyz says 503 from the start) and the demo upstream.
+     * Closes the proxy gracefully: drains it ({@link WsProxy#drain()}: /readyz says 503 from now
+     * on) while still accepting for the accept grace, shuts it down (after the shutdown grace,
+     * clients get 1001, spread over the close spread), then closes the admin endpoint and the demo
+     * upstream.
      */
     @Override
     public void close() {
-      accepting.set(false);
-      proxy.shutdown(shutdownGrace);
+      proxy.drain();
+      if (!stopping.acceptGrace().isZero()) {
+        try {
+          Thread.sleep(stopping.acceptGrace().toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      proxy.shutdown(stopping.shutdownGrace());
       if (admin != null) {
         admin.close();
       }

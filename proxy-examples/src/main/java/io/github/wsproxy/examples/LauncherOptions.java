@@ -37,7 +37,8 @@ public final class LauncherOptions {
 
   private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
   /** Flags that may be given several times; in a configuration file they take an index: {@code upstream.1}. */
-  private static final Set<String> REPEATABLE = Set.of("--upstream", "--interceptor", "--allowed-origin", "--trusted-proxy");
+  private static final Set<String> REPEATABLE = Set.of("--listen", "--upstream", "--interceptor", "--allowed-origin",
+      "--trusted-proxy");
   /** Flags of the upstream group, which a configuration file's routes take too. */
   static final Set<String> GROUP_FLAGS = Set.of("--upstream", "--balance", "--upstream-max-connections",
       "--max-tries", "--max-fails", "--fail-timeout", "--health-check", "--health-interval", "--health-timeout");
@@ -47,12 +48,10 @@ public final class LauncherOptions {
   private static final Set<String> OTHER_MODES = Set.of("--client", "--demo");
 
   static {
-    flag("--listen", "HOST:PORT", "address to accept clients on (default 127.0.0.1:8080; with --demo chat: the"
-            + " page's, default 127.0.0.1:" + ChatDemo.DEFAULT_PORT + ")",
-        (o, v) -> {
-          o.listen = address(v);
-          o.builder.listen(o.listen);
-        });
+    flag("--listen", "HOST:PORT[;tls]", "address to accept clients on; repeat for several, ;tls marks those serving"
+            + " wss:// with the --tls-* certificate (unmarked: all do when it is given) (default 127.0.0.1:8080;"
+            + " with --demo chat: the page's, default 127.0.0.1:" + ChatDemo.DEFAULT_PORT + ")",
+        (o, v) -> o.listens.add(listen(v)));
     flag("--admin-listen", "HOST:PORT", "serve /metrics, /healthz and /readyz on this address (default: off;"
             + " never on --listen)",
         (o, v) -> o.adminListen = address(v));
@@ -86,6 +85,9 @@ public final class LauncherOptions {
         (o, v) -> o.builder.closeSpread(duration(v)));
     flag("--shutdown-grace", "DURATION", "on SIGTERM, let connections end by themselves this long first (default 0s)",
         (o, v) -> o.shutdownGrace = nonNegative(duration(v)));
+    flag("--accept-grace", "DURATION", "on SIGTERM, /readyz answers 503 at once but clients are still accepted this"
+            + " long before the shutdown begins, so a load balancer's health check takes the proxy out first (default 0s)",
+        (o, v) -> o.acceptGrace = nonNegative(duration(v)));
     flag("--read-timeout", "DURATION", "close a connection idle this long in both directions (default 60s)",
         (o, v) -> o.builder.readTimeout(duration(v)));
     flag("--send-timeout", "DURATION", "close a connection whose peer takes no data this long (default 60s)",
@@ -216,12 +218,16 @@ public final class LauncherOptions {
     }
   }
   private Duration shutdownGrace = Duration.ZERO;
+  private Duration acceptGrace = Duration.ZERO;
   private final List<String> origins = new ArrayList<>();
   private String affinityCookie;
   private Duration affinityCookieMaxAge = Duration.ZERO;
   private final List<String> trustedProxies = new ArrayList<>();
   private boolean chatDemo;
-  private InetSocketAddress listen;
+  /** A {@code --listen} value: the address, and whether it was marked {@code ;tls}. */
+  private record Listen(InetSocketAddress address, boolean tls) {}
+
+  private final List<Listen> listens = new ArrayList<>();
   private InetSocketAddress adminListen;
   /** The flags given, for {@code --config} to apply over the file's keys. */
   private final List<Setting> settings = new ArrayList<>();
@@ -307,13 +313,50 @@ public final class LauncherOptions {
     }
   }
 
-  private void applyListenTls() {
+  private static Listen listen(String value) {
+    String[] parts = value.split(";", -1);
+    if (parts.length > 2 || parts.length == 2 && !parts[1].strip().equals("tls")) {
+      throw new IllegalArgumentException("expected HOST:PORT or HOST:PORT;tls, got \"" + value + "\"");
+    }
+    return new Listen(address(parts[0].strip()), parts.length == 2);
+  }
+
+  /**
+   * The listeners: the first {@code --listen} is the builder's listen address, the others further
+   * listeners; each serves the certificate when it is marked {@code ;tls}, or when none is marked
+   * and a certificate is given.
+   */
+  private void applyListeners() {
+    ServerTls certificate = listenTls();
+    boolean marked = listens.stream().anyMatch(Listen::tls);
+    if (marked && certificate == null) {
+      throw new IllegalArgumentException("--listen: ;tls needs --tls-keystore or --tls-cert");
+    }
+    for (int i = 0; i < listens.size(); i++) {
+      Listen listen = listens.get(i);
+      ServerTls served = !marked || listen.tls() ? certificate : null;
+      if (i == 0) {
+        builder.listen(listen.address());
+        if (served != null) {
+          builder.listenTls(served);
+        }
+      } else {
+        builder.listener(listen.address(), served);
+      }
+    }
+    if (listens.isEmpty() && certificate != null) {
+      builder.listenTls(certificate);
+    }
+  }
+
+  /** The certificate the --tls-* flags describe, or null without them. */
+  private ServerTls listenTls() {
     String keyStore = tls.get("--tls-keystore");
     String cert = tls.get("--tls-cert");
     if (keyStore == null && cert == null) {
       requireAbsent("needs --tls-keystore or --tls-cert", "--tls-key", "--tls-keystore-password",
           "--tls-client-auth", "--tls-client-ca", "--tls-protocols", "--tls-reload-interval");
-      return;
+      return null;
     }
     if (keyStore != null && cert != null) {
       throw new IllegalArgumentException("--tls-keystore: give either --tls-keystore or --tls-cert, not both");
@@ -346,7 +389,7 @@ public final class LauncherOptions {
         flag = "--tls-engine";
         server = server.withEngine(engine());
       }
-      builder.listenTls(server);
+      return server;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
     }
@@ -354,7 +397,7 @@ public final class LauncherOptions {
 
   /** Applies what only the whole command line tells: the TLS settings and the upstream group the flags describe. */
   void finish() {
-    applyListenTls();
+    applyListeners();
     applyUpstreamTls();
     if (upstreamGiven) {
       builder.upstream(upstreamGroup(null));
@@ -497,7 +540,7 @@ public final class LauncherOptions {
 
   /** The address given to --listen, or null. */
   public InetSocketAddress listenAddress() {
-    return listen;
+    return listens.isEmpty() ? null : listens.get(0).address();
   }
 
   /** The address given to --admin-listen, or null when the admin listener is off. */
@@ -518,6 +561,11 @@ public final class LauncherOptions {
   /** How long SIGTERM lets connections end by themselves before closing them. */
   public Duration shutdownGrace() {
     return shutdownGrace;
+  }
+
+  /** The time between the start of a drain (/readyz 503) and the shutdown on SIGTERM; zero by default. */
+  public Duration acceptGrace() {
+    return acceptGrace;
   }
 
   /** The URL given to --client, or null when running the proxy. */

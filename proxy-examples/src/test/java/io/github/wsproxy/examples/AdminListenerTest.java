@@ -63,6 +63,27 @@ class AdminListenerTest {
   }
 
   @Test
+  void withAnAcceptGraceIsUnreadyButStillAcceptsBeforeTheShutdownBegins() throws Exception {
+    try (TestUpstream upstream = TestUpstream.startEcho()) {
+      Launcher.Running running = Launcher.start(LauncherOptions.parse("--listen", "127.0.0.1:0", "--admin-listen",
+          "127.0.0.1:0", "--upstream", upstream.uri().toString(), "--accept-grace", "3s"));
+      CompletableFuture<Void> shutdown = CompletableFuture.runAsync(running::close);
+      try {
+        Await.until(() -> get(running, "/readyz").equals("503 draining"), DEADLINE, "readiness dropped");
+        assertThat(running.proxy().isAccepting()).isTrue();
+        try (JdkTestClient late = JdkTestClient.connect(running.proxyUri())) {
+          late.sendText("a client the balancer sent before it noticed");
+          assertThat(late.awaitText(DEADLINE)).isEqualTo("a client the balancer sent before it noticed");
+        }
+        assertThat(shutdown).isNotDone();
+      } finally {
+        shutdown.get();
+      }
+      assertThat(running.proxy().isAccepting()).isFalse();
+    }
+  }
+
+  @Test
   void isUnreadyWhileNoUpstreamServerIsUp() throws Exception {
     int closedPort;
     try (TestUpstream gone = TestUpstream.startEcho()) {

@@ -11,6 +11,9 @@ import io.github.wsproxy.testing.TestUpstream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +92,7 @@ class ConfigFileTest {
     assertThat(checked.out).doesNotContain("ok");
     assertThat(checked.errLines()).containsExactly(
         file + ":3: readTimeout: expected a duration like 500ms, 30s or 5m, got \"soon\"",
-        file + ":4: upstream.1: upstream: scheme must be ws:// or wss://, was: http://127.0.0.1:1",
+        file + ":4: upstream.1: upstream: scheme must be ws://, wss:// or ws+unix:, was: http://127.0.0.1:1",
         file + ":5: noSuchSetting: unknown key",
         file + ":6: route.chat.path: expected a path prefix like /chat, was \"chat\"",
         file + ":7: route.chat.upstream.1: unknown server option \"heavy\" (weight=N or backup)",
@@ -167,6 +170,30 @@ class ConfigFileTest {
         JdkTestClient.connect(running.proxyUri()).close();
         assertThat(b.handshakes()).hasSize(1);
         assertThat(a.handshakes()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void reloadAppliesEverySettingThatNeedsNoRestartAndKeepsTheListenAddressAndTheMetrics() throws Exception {
+    try (TestUpstream a = TestUpstream.startEcho()) {
+      Path file = write("full.properties", "listen=127.0.0.1:0", "adminListen=127.0.0.1:0", "upstream.1=" + a.uri());
+      try (Launcher.Running running = Launcher.start(ConfigFile.load(file), file)) {
+        int port = running.proxy().port();
+        write("full.properties", "listen=127.0.0.1:1", "adminListen=127.0.0.1:0", "upstream.1=" + a.uri(),
+            "readTimeout=300ms", "allowedOrigin.1=https://app.example", "eventLoops=3");
+
+        assertThat(running.reload()).isTrue();
+        assertThat(running.proxy().readTimeout()).isEqualTo(Duration.ofMillis(300));
+        assertThat(running.proxy().allowedOrigins()).containsExactly("https://app.example");
+        assertThat(running.proxy().port()).isEqualTo(port);
+        try (JdkTestClient idle = JdkTestClient.connect(running.proxyUri())) {
+          assertThat(idle.awaitClose(DEADLINE).reason()).isEqualTo("idle timeout");
+        }
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + running.adminAddress().getPort() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).as("the metrics listener survives the reload").contains("status=\"101\"");
       }
     }
   }

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,12 +135,10 @@ class LauncherTest {
   }
 
   @Test
-  void aRepeatedListenIsRefusedNamingTheFlagInsteadOfTheLastOneWinning() {
-    assertThatThrownBy(() -> LauncherOptions.parse("--listen", "127.0.0.1:8081", "--listen", "127.0.0.1:8082"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("--listen: given twice; it takes one value").hasMessageContaining("--upstream");
+  void aRepeatedSingleValueFlagIsRefusedNamingTheFlagInsteadOfTheLastOneWinning() {
     assertThatThrownBy(() -> LauncherOptions.parse("--read-timeout", "1s", "--read-timeout", "2s"))
-        .hasMessageStartingWith("--read-timeout: given twice");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--read-timeout: given twice; it takes one value").hasMessageContaining("--listen");
     assertThat(LauncherOptions.parse("--upstream", "ws://127.0.0.1:1", "--upstream", "ws://127.0.0.1:2")
         .builder().build().upstreamGroup().servers()).hasSize(2);
   }
@@ -255,6 +254,30 @@ class LauncherTest {
     assertThat(fromKeyStore.listenTls().files()).containsExactly(server.keyStore());
     assertThatThrownBy(() -> LauncherOptions.parse("--tls-keystore", server.keyStore().toString(),
         "--tls-keystore-password", "wrong")).hasMessageStartingWith("--tls-keystore: listenTls keyStore password");
+  }
+
+  @Test
+  void aRepeatedListenBindsEachAddressAndTlsGoesToThoseMarkedTls(@TempDir Path dir) throws Exception {
+    TestCertificate server = TestCertificate.generate(dir, "server", "localhost", "dns:localhost");
+    LauncherOptions options = LauncherOptions.parse("--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0;tls",
+        "--tls-cert", server.certificatePem().toString(), "--tls-key", server.privateKeyPem().toString());
+    try (Launcher.Running running = Launcher.start(options)) {
+      List<InetSocketAddress> bound = running.proxy().boundAddresses();
+      assertThat(bound).hasSize(2);
+      assertThat(running.banner()).contains("also on:  127.0.0.1:" + bound.get(1).getPort());
+      try (JdkTestClient plain = JdkTestClient.connect(URI.create("ws://127.0.0.1:" + bound.get(0).getPort() + "/"));
+          JdkTestClient tls = JdkTestClient.connect(URI.create("wss://localhost:" + bound.get(1).getPort() + "/"),
+              TestCertificate.context(null, server))) {
+        plain.sendText("plain");
+        tls.sendText("tls");
+        assertThat(plain.awaitText(DEADLINE)).isEqualTo("plain");
+        assertThat(tls.awaitText(DEADLINE)).isEqualTo("tls");
+      }
+    }
+    assertThatThrownBy(() -> LauncherOptions.parse("--listen", "127.0.0.1:0;tls"))
+        .hasMessage("--listen: ;tls needs --tls-keystore or --tls-cert");
+    assertThatThrownBy(() -> LauncherOptions.parse("--listen", "127.0.0.1:0;ssl"))
+        .hasMessageStartingWith("--listen: expected HOST:PORT or HOST:PORT;tls");
   }
 
   @Test

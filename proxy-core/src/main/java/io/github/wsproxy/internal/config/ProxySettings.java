@@ -11,7 +11,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -31,7 +34,17 @@ import java.util.function.UnaryOperator;
 public final class ProxySettings {
   private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
 
+  /**
+   * Each setting by the name of its setter, in declaration order: what {@link #changesTo} compares.
+   * The routing ({@code upstream}, {@code route}) is not among them: it is replaced as a whole.
+   */
+  private static final Map<String, Function<ProxySettings, Object>> SETTINGS = settings();
+  /** The settings a running proxy cannot change without binding its sockets or threads again. */
+  private static final Set<String> NEED_RESTART =
+      Set.of("listen", "listener", "eventLoops", "acceptBacklog", "upstreamKeepAlive", "upstreamKeepAliveTimeout");
+
   private final InetSocketAddress listenAddress;
+  private final List<Listener> moreListeners;
   private final UpstreamGroup upstreamGroup;
   private final List<Route> routes;
   private final Duration drainTimeout;
@@ -77,6 +90,7 @@ public final class ProxySettings {
 
   private ProxySettings(Builder builder, UpstreamGroup upstreamGroup, List<Route> routes, UpstreamTls upstreamTls) {
     this.listenAddress = builder.listenAddress;
+    this.moreListeners = List.copyOf(builder.moreListeners);
     this.upstreamGroup = upstreamGroup;
     this.routes = routes;
     this.drainTimeout = builder.drainTimeout;
@@ -134,6 +148,88 @@ public final class ProxySettings {
     return new ProxySettings(newBuilder(), upstream, copy, upstreamTls);
   }
 
+  /**
+   * These settings as a running proxy can adopt them from {@code next}: {@code next}'s settings,
+   * with the listen addresses, event loops and accept backlog kept from these (they need a
+   * restart). The listeners' TLS comes from {@code next} while the addresses are the same.
+   */
+  public ProxySettings reloadableFrom(ProxySettings next) {
+    Builder kept = next.newBuilder();
+    kept.listenAddress = listenAddress;
+    if (!moreAddresses().equals(next.moreAddresses())) {
+      kept.moreListeners.clear();
+      kept.moreListeners.addAll(moreListeners);
+    }
+    kept.eventLoops = eventLoops;
+    kept.acceptBacklog = acceptBacklog;
+    return new ProxySettings(kept, next.upstreamGroup, next.routes, next.upstreamTls);
+  }
+
+  /**
+   * The names of the settings (their setters' names) that differ in {@code next}, in two lists:
+   * those a running proxy applies to new connections, and those that need a restart.
+   */
+  public Changes changesTo(ProxySettings next) {
+    List<String> applied = new ArrayList<>();
+    List<String> needRestart = new ArrayList<>();
+    SETTINGS.forEach((name, value) -> {
+      if (!Objects.equals(value.apply(this), value.apply(next))) {
+        (NEED_RESTART.contains(name) ? needRestart : applied).add(name);
+      }
+    });
+    return new Changes(List.copyOf(applied), List.copyOf(needRestart));
+  }
+
+  /**
+   * What a reconfiguration changed.
+   *
+   * @param applied the settings new connections get from now on
+   * @param needRestart the settings that stay as they are until the proxy is started again
+   */
+  public record Changes(List<String> applied, List<String> needRestart) {}
+
+  private List<InetSocketAddress> moreAddresses() {
+    return moreListeners.stream().map(Listener::address).toList();
+  }
+
+  private static Map<String, Function<ProxySettings, Object>> settings() {
+    Map<String, Function<ProxySettings, Object>> all = new LinkedHashMap<>();
+    all.put("listen", ProxySettings::listenAddress);
+    all.put("listener", ProxySettings::moreAddresses);
+    all.put("listener TLS", s -> s.moreListeners.stream().map(Listener::tls).toList());
+    all.put("drainTimeout", ProxySettings::drainTimeout);
+    all.put("closeSpread", ProxySettings::closeSpread);
+    all.put("readTimeout", ProxySettings::readTimeout);
+    all.put("sendTimeout", ProxySettings::sendTimeout);
+    all.put("connectTimeout", ProxySettings::connectTimeout);
+    all.put("handshakeTimeout", ProxySettings::handshakeTimeout);
+    all.put("closeTimeout", ProxySettings::closeTimeout);
+    all.put("maxHeaderBytes", ProxySettings::maxHeaderBytes);
+    all.put("maxMessageBytes", ProxySettings::maxMessageBytes);
+    all.put("validateUtf8", ProxySettings::validateUtf8);
+    all.put("preserveHost", ProxySettings::preserveHost);
+    all.put("permessageDeflate", ProxySettings::permessageDeflate);
+    all.put("nonUpgradeStatus", ProxySettings::nonUpgradeStatus);
+    all.put("eventLoops", ProxySettings::eventLoops);
+    all.put("acceptBacklog", ProxySettings::acceptBacklog);
+    all.put("listenTls", ProxySettings::listenTls);
+    all.put("upstreamTls", s -> s.configuredUpstreamTls);
+    all.put("upstreamTlsInsecureSkipVerify", ProxySettings::upstreamTlsInsecureSkipVerify);
+    all.put("interceptor", ProxySettings::interceptors);
+    all.put("eventListener", ProxySettings::eventListener);
+    all.put("interceptorTimeout", ProxySettings::interceptorTimeout);
+    all.put("maxConnections", ProxySettings::maxConnections);
+    all.put("maxConnectionsPerIp", ProxySettings::maxConnectionsPerIp);
+    all.put("maxHandshakesPerSecondPerIp", ProxySettings::maxHandshakesPerSecondPerIp);
+    all.put("maxFrameBytes", ProxySettings::maxFrameBytes);
+    all.put("allowedOrigins", ProxySettings::allowedOrigins);
+    all.put("trustedProxies", ProxySettings::trustedProxies);
+    all.put("clientPingInterval", ProxySettings::clientPingInterval);
+    all.put("upstreamPingInterval", ProxySettings::upstreamPingInterval);
+    all.put("pongTimeout", ProxySettings::pongTimeout);
+    return Collections.unmodifiableMap(all);
+  }
+
   /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
   private static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
       Function<String, E> error) {
@@ -156,6 +252,25 @@ public final class ProxySettings {
 
   public InetSocketAddress listenAddress() {
     return listenAddress;
+  }
+
+  /** Every listener: the first is {@link #listenAddress()} with {@link #listenTls()}, then those added. */
+  public List<Listener> listeners() {
+    List<Listener> all = new ArrayList<>(1 + moreListeners.size());
+    all.add(new Listener(listenAddress, listenTls));
+    all.addAll(moreListeners);
+    return all;
+  }
+
+  /** These settings as a connection accepted on {@code listener} sees them: its address and TLS as the listen ones. */
+  public ProxySettings forListener(Listener listener) {
+    if (listener.address().equals(listenAddress) && Objects.equals(listener.tls(), listenTls)) {
+      return this;
+    }
+    Builder view = newBuilder();
+    view.listenAddress = listener.address();
+    view.listenTls = listener.tls();
+    return new ProxySettings(view, upstreamGroup, routes, upstreamTls);
   }
 
   /** The first server of {@link #upstreamGroup()}, or null when there is no such group. */
@@ -340,6 +455,7 @@ public final class ProxySettings {
    */
   public static final class Builder {
     private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
+    private final List<Listener> moreListeners = new ArrayList<>();
     private UpstreamGroup upstream;
     private final List<Route> routes = new ArrayList<>();
     private Duration drainTimeout = Duration.ZERO;
@@ -385,6 +501,7 @@ public final class ProxySettings {
 
     private Builder(ProxySettings settings) {
       this.listenAddress = settings.listenAddress;
+      this.moreListeners.addAll(settings.moreListeners);
       this.upstream = settings.upstreamGroup;
       this.routes.addAll(settings.routes);
       this.drainTimeout = settings.drainTimeout;
@@ -432,6 +549,15 @@ public final class ProxySettings {
         throw new IllegalArgumentException("listen: address is unresolved: " + address);
       }
       this.listenAddress = address;
+      return this;
+    }
+
+    public Builder listener(InetSocketAddress address, ServerTls tls) {
+      Objects.requireNonNull(address, "listener");
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("listener: address is unresolved: " + address);
+      }
+      moreListeners.add(new Listener(address, tls));
       return this;
     }
 
@@ -669,6 +795,13 @@ public final class ProxySettings {
      * @throws IllegalStateException naming the setting when the configuration is incomplete
      */
     public ProxySettings build(UnaryOperator<UpstreamTls> trustEverything) {
+      Set<InetSocketAddress> addresses = new HashSet<>();
+      addresses.add(listenAddress);
+      for (Listener listener : moreListeners) {
+        if (listener.address().getPort() != 0 && !addresses.add(listener.address())) {
+          throw new IllegalStateException("listener: " + listener.address() + " is already a listen address");
+        }
+      }
       List<Route> copy = checkRouting(upstream, routes, IllegalStateException::new);
       UpstreamTls effective = !upstreamTlsInsecureSkipVerify ? upstreamTls
           : trustEverything.apply(upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls);

@@ -107,8 +107,8 @@ public final class HandshakeTranslator {
    */
   public byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
-        .append("GET ").append(upstreamTarget(upstream.getRawPath(), target)).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(config.preserveHost() ? client.value("host") : authority(upstream)).append("\r\n")
+        .append("GET ").append(upstreamTarget(UpstreamUrls.pathPrefix(upstream), target)).append(" HTTP/1.1\r\n")
+        .append("Host: ").append(config.preserveHost() ? client.value("host") : UpstreamUrls.authority(upstream)).append("\r\n")
         .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
         .append("Sec-WebSocket-Key: ").append(upstreamKey).append("\r\n")
         .append("Sec-WebSocket-Version: 13\r\n");
@@ -235,12 +235,5 @@ public final class HandshakeTranslator {
       return target;
     }
     return prefix.endsWith("/") ? prefix + target.substring(1) : prefix + target;
-  }
-
-  private static String authority(URI upstream) {
-    int port = upstream.getPort();
-    String host = upstream.getHost();
-    int defaultPort = "wss".equalsIgnoreCase(upstream.getScheme()) ? 443 : 80;
-    return port < 0 || port == defaultPort ? host : host + ":" + port;
   }
 }

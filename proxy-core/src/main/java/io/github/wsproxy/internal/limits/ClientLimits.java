@@ -23,11 +23,11 @@ public final class ClientLimits {
     TOO_FAST
   }
 
-  private final int maxConnections;
-  private final int maxPerAddress;
-  private final int handshakesPerSecond;
+  /** The limits, replaced as a whole by {@link #reconfigure}; the counts carry over. */
+  private record Limits(int maxConnections, int maxPerAddress, int handshakesPerSecond, List<AddressRange> trustedProxies) {}
+
+  private volatile Limits limits;
   private final AtomicInteger total = new AtomicInteger();
-  private final List<AddressRange> trustedProxies;
   private final ConcurrentHashMap<InetAddress, PerAddress> addresses = new ConcurrentHashMap<>();
 
   /** Connections and handshake tokens of one address. */
@@ -42,10 +42,15 @@ public final class ClientLimits {
    * @param handshakesPerSecond 0 for no limit
    */
   public ClientLimits(int maxConnections, int maxPerAddress, int handshakesPerSecond, List<String> trustedProxies) {
-    this.trustedProxies = AddressRange.parseAll(trustedProxies);
-    this.maxConnections = maxConnections;
-    this.maxPerAddress = maxPerAddress;
-    this.handshakesPerSecond = handshakesPerSecond;
+    reconfigure(maxConnections, maxPerAddress, handshakesPerSecond, trustedProxies);
+  }
+
+  /**
+   * Replaces the limits for the clients admitted from now on (parameters as in the constructor);
+   * the clients counted in stay counted.
+   */
+  public void reconfigure(int maxConnections, int maxPerAddress, int handshakesPerSecond, List<String> trustedProxies) {
+    this.limits = new Limits(maxConnections, maxPerAddress, handshakesPerSecond, AddressRange.parseAll(trustedProxies));
   }
 
   /**
@@ -53,15 +58,18 @@ public final class ClientLimits {
    * admitted socket must be {@link #release}d once.
    */
   public Refusal admit(InetAddress address) {
-    if (total.incrementAndGet() > maxConnections) {
+    Limits current = limits;
+    int maxPerAddress = current.maxPerAddress;
+    int handshakesPerSecond = current.handshakesPerSecond;
+    if (total.incrementAndGet() > current.maxConnections) {
       total.decrementAndGet();
       return Refusal.PROXY_FULL;
     }
     Refusal[] refusal = new Refusal[1];
     long now = System.nanoTime();
     addresses.compute(address, (key, entry) -> {
-      PerAddress state = entry != null ? entry : fresh(now);
-      refill(state, now);
+      PerAddress state = entry != null ? entry : fresh(now, handshakesPerSecond);
+      refill(state, now, handshakesPerSecond);
       if (state.connections >= maxPerAddress) {
         refusal[0] = Refusal.ADDRESS_FULL;
       } else if (handshakesPerSecond > 0 && state.tokens < 1) {
@@ -70,7 +78,7 @@ public final class ClientLimits {
         state.connections++;
         state.tokens--;
       }
-      return state.connections == 0 && full(state) ? null : state;
+      return state.connections == 0 && full(state, handshakesPerSecond) ? null : state;
     });
     if (refusal[0] != null) {
       total.decrementAndGet();
@@ -82,16 +90,17 @@ public final class ClientLimits {
   public void release(InetAddress address) {
     total.decrementAndGet();
     long now = System.nanoTime();
+    int handshakesPerSecond = limits.handshakesPerSecond;
     addresses.computeIfPresent(address, (key, state) -> {
       state.connections--;
-      refill(state, now);
-      return state.connections == 0 && full(state) ? null : state;
+      refill(state, now, handshakesPerSecond);
+      return state.connections == 0 && full(state, handshakesPerSecond) ? null : state;
     });
   }
 
   /** The proxies whose forwarding headers are believed, parsed. */
   public List<AddressRange> trustedProxies() {
-    return trustedProxies;
+    return limits.trustedProxies;
   }
 
   /** Client sockets currently admitted. */
@@ -99,14 +108,14 @@ public final class ClientLimits {
     return total.get();
   }
 
-  private PerAddress fresh(long now) {
+  private static PerAddress fresh(long now, int handshakesPerSecond) {
     PerAddress state = new PerAddress();
     state.tokens = Math.max(handshakesPerSecond, 1);
     state.refilledAt = now;
     return state;
   }
 
-  private void refill(PerAddress state, long now) {
+  private static void refill(PerAddress state, long now, int handshakesPerSecond) {
     if (handshakesPerSecond == 0) {
       state.tokens = 1;
       return;
@@ -115,7 +124,7 @@ public final class ClientLimits {
     state.refilledAt = now;
   }
 
-  private boolean full(PerAddress state) {
+  private static boolean full(PerAddress state, int handshakesPerSecond) {
     return handshakesPerSecond == 0 || state.tokens >= handshakesPerSecond;
   }
 }

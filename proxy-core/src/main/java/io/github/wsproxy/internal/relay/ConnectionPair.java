@@ -44,6 +44,8 @@ final class ConnectionPair implements ConnectionHandle.Control {
   private static final AtomicLong IDS = new AtomicLong();
 
   private final long id = IDS.incrementAndGet();
+  /** The proxy's affinity cookie for this client's listener; null when it sets none. */
+  private final AffinityCookie affinityCookie;
   final LoopConnections owner;
   final ProxySettings config;
   final EventLoop loop;
@@ -66,9 +68,10 @@ final class ConnectionPair implements ConnectionHandle.Control {
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
 
-  ConnectionPair(LoopConnections owner, SocketChannel channel) throws IOException {
+  ConnectionPair(LoopConnections owner, SocketChannel channel, int listener) throws IOException {
     this.owner = owner;
-    this.config = owner.config();
+    this.config = owner.config(listener);
+    this.affinityCookie = owner.affinityCookie(listener);
     this.loop = owner.loop();
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.report = new ConnectionReport(id, clientAddress, owner.events());
@@ -76,8 +79,8 @@ final class ConnectionPair implements ConnectionHandle.Control {
     timers.deadlineAt(report.startNanos() + config.handshakeTimeout().toNanos());
     this.phase = new ClientHandshake(this);
     client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
-    if (owner.tls().listenerTls()) {
-      client.startTls(owner.tls().newServerSession(), loop);
+    if (owner.tls().listenerTls(listener)) {
+      client.startTls(owner.tls().newServerSession(listener), loop);
     }
   }
 
@@ -289,7 +292,7 @@ final class ConnectionPair implements ConnectionHandle.Control {
 
   /** The server the request's affinity cookie names in {@code pool}, or null (no cookie, or an unknown id). */
   ServerState affinityServer(UpstreamPool pool, HttpHead request) {
-    AffinityCookie cookie = owner.affinityCookie();
+    AffinityCookie cookie = affinityCookie;
     String id = cookie == null ? null : cookie.find(request);
     return id == null ? null : pool.byAffinityId(cookie, id);
   }
@@ -299,7 +302,7 @@ final class ConnectionPair implements ConnectionHandle.Control {
    * proxy sets no affinity cookie or the request already carries that server's id.
    */
   String affinityCookieField(HttpHead request) {
-    AffinityCookie cookie = owner.affinityCookie();
+    AffinityCookie cookie = affinityCookie;
     if (cookie == null || upstreams == null || upstreams.current() == null) {
       return null;
     }

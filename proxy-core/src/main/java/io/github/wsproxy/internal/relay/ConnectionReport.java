@@ -8,6 +8,8 @@ import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -48,7 +50,7 @@ final class ConnectionReport {
   private int upstreamCloseCode = -1;
   /** The upstream server tried last (the one serving the connection once open); null before. */
   private URI upstreamUrl;
-  private InetSocketAddress upstreamAddress;
+  private SocketAddress upstreamAddress;
   private Duration connectTime;
   private boolean outcomeReported;
   /** Plain HTTP exchanges completed on this connection (each logged by itself). */
@@ -172,7 +174,7 @@ final class ConnectionReport {
   }
 
   /** The address the upstream leg connects to, null between tries. */
-  void upstreamAddress(InetSocketAddress address) {
+  void upstreamAddress(SocketAddress address) {
     upstreamAddress = address;
   }
 
@@ -301,7 +303,8 @@ final class ConnectionReport {
     return code < 0 ? "-" : Integer.toString(code);
   }
 
-  private static String address(InetSocketAddress address) {
-    return address.getAddress().getHostAddress() + ":" + address.getPort();
+  private static String address(SocketAddress address) {
+    return address instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
+        : "unix:" + ((UnixDomainSocketAddress) address).getPath();
   }
 }

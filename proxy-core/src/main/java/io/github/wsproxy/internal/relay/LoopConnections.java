@@ -35,15 +35,16 @@ public final class LoopConnections {
   /** The key of affinity cookie ids: one per process, so that every loop names a server alike. */
   private static final byte[] AFFINITY_SECRET = AffinityCookie.randomSecret();
 
-  private final ProxySettings config;
+  /** The settings of new connections, one view per listener (see {@link ProxySettings#forListener}). */
+  private volatile List<ProxySettings> configs;
   private final EventLoop loop;
   private final Routing routing;
   private final ClientLimits limits;
   private final TlsContexts tls;
-  private final Events events;
+  private volatile Events events;
   private final UpstreamKeepAlive upstreamKeepAlive;
-  /** The proxy's affinity cookie; null when it sets none. */
-  private final AffinityCookie affinityCookie;
+  /** The proxy's affinity cookie per listener (its Secure flag follows the listener's TLS); null entries when it sets none. */
+  private volatile List<AffinityCookie> affinityCookies;
   private long nextTrafficReport = System.nanoTime() + TRAFFIC_REPORT_NANOS;
   private final Set<ConnectionPair> pairs = new HashSet<>();
   /** Pairs the proxy closes with 1001 at a time of its own. */
@@ -51,25 +52,44 @@ public final class LoopConnections {
   private volatile int count;
 
   public LoopConnections(ProxySettings config, EventLoop loop, Routing routing, ClientLimits limits, TlsContexts tls) {
-    this.config = config;
     this.loop = loop;
     this.routing = routing;
     this.limits = limits;
     this.tls = tls;
-    this.events = new Events(config.eventListener());
-    byte[] secret = config.affinityCookieSecret();
-    this.affinityCookie = config.affinityCookieName() == null ? null : new AffinityCookie(config.affinityCookieName(),
-        secret == null ? AFFINITY_SECRET : secret, config.affinityCookieMaxAge().toSeconds(), config.listenTls() != null);
     this.upstreamKeepAlive = new UpstreamKeepAlive(config.upstreamKeepAlive(), config.upstreamKeepAliveTimeout().toNanos());
+    reconfigure(config);
     loop.onTick(this::tick);
   }
 
-  /** Takes over an accepted client socket; call on this loop. */
-  public void accept(SocketChannel channel) {
+  /**
+   * Gives connections accepted from now on these settings (and event listener); open ones keep
+   * theirs. Callable from any thread.
+   */
+  public void reconfigure(ProxySettings config) {
+    List<ProxySettings> views = config.listeners().stream().map(config::forListener).toList();
+    this.affinityCookies = views.stream().map(LoopConnections::affinityCookie).toList();
+    this.configs = views;
+    this.events = new Events(config.eventListener());
+  }
+
+  private static AffinityCookie affinityCookie(ProxySettings listener) {
+    if (listener.affinityCookieName() == null) {
+      return null;
+    }
+    byte[] secret = listener.affinityCookieSecret();
+    return new AffinityCookie(listener.affinityCookieName(), secret == null ? AFFINITY_SECRET : secret,
+        listener.affinityCookieMaxAge().toSeconds(), listener.listenTls() != null);
+  }
+
+  /**
+   * Takes over a client socket accepted on the listener with this index (in the settings'
+   * order); call on this loop.
+   */
+  public void accept(SocketChannel channel, int listener) {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      ConnectionPair pair = new ConnectionPair(this, channel);
+      ConnectionPair pair = new ConnectionPair(this, channel, listener);
       pairs.add(pair);
       count = pairs.size();
       pair.admit();
@@ -146,8 +166,9 @@ public final class LoopConnections {
     return loop;
   }
 
-  ProxySettings config() {
-    return config;
+  /** The settings a connection accepted now on this listener gets. */
+  ProxySettings config(int listener) {
+    return configs.get(listener);
   }
 
   Events events() {
@@ -158,9 +179,9 @@ public final class LoopConnections {
     return limits;
   }
 
-  /** The proxy's affinity cookie, or null when it sets none. */
-  AffinityCookie affinityCookie() {
-    return affinityCookie;
+  /** The proxy's affinity cookie for clients of this listener, or null when it sets none. */
+  AffinityCookie affinityCookie(int listener) {
+    return affinityCookies.get(listener);
   }
 
   /** The idle keep-alive upstream connections of this loop. */

@@ -288,9 +288,19 @@ final class OpenRelay extends Phase {
     }
   }
 
+  /**
+   * The proxy goes away (a shutdown, a drained server): the upstream gets 1001 first, and the
+   * client keeps receiving what the upstream sent before its close reply (the answers to messages
+   * it already took), then that reply; so no message the upstream acknowledged is lost.
+   */
   @Override
   void goAway(String reason) {
-    close(WebSocketProtocol.CLOSE_GOING_AWAY, reason);
+    if (isOpen()) {
+      pair.report.endedByProxy();
+      pair.report.initiatedBy(CloseInfo.Initiator.PROXY);
+      pair.report.noteIfNone(reason);
+      sendOwnClose(toUpstream, WebSocketProtocol.CLOSE_GOING_AWAY, reason);
+    }
   }
 
   @Override

@@ -18,6 +18,7 @@ import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.URI;
@@ -58,7 +59,7 @@ final class UpstreamConnection extends Phase {
   private Step step = Step.CONNECTING;
   private UpstreamPool pool;
   private UpstreamSelection upstreams;
-  private InetSocketAddress address;
+  private SocketAddress address;
   private long connectStartNanos;
   /** The upstream's answer as it arrives; its remainder is the start of the relayed stream. */
   private HeadReader head;
@@ -224,7 +225,7 @@ final class UpstreamConnection extends Phase {
     return true;
   }
 
-  private void connect(InetSocketAddress resolved) {
+  private void connect(SocketAddress resolved) {
     if (pair.phase() != this || step != Step.CONNECTING) {
       return;
     }
@@ -234,10 +235,11 @@ final class UpstreamConnection extends Phase {
     Leg upstream = pair.upstream();
     try {
       // of the address's own family: a dual-stack socket would cost a system call more
-      SocketChannel channel = SocketChannel.open(
-          resolved.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+      SocketChannel channel = SocketChannel.open(familyOf(resolved));
       channel.configureBlocking(false);
-      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      if (resolved instanceof InetSocketAddress) {
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      }
       boolean connected = channel.connect(resolved);
       upstream.attach(channel, pair.loop.register(channel, connected ? 0 : SelectionKey.OP_CONNECT, upstream));
       if (connected) {
@@ -246,6 +248,13 @@ final class UpstreamConnection extends Phase {
     } catch (IOException e) {
       connectFailed(e);
     }
+  }
+
+  private static StandardProtocolFamily familyOf(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress inet)) {
+      return StandardProtocolFamily.UNIX;
+    }
+    return inet.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
   }
 
   private void finishConnect() {
@@ -278,7 +287,8 @@ final class UpstreamConnection extends Phase {
     URI server = upstreams.current().url();
     if ("wss".equalsIgnoreCase(server.getScheme())) {
       try {
-        upstream.startTls(pair.owner.tls().newUpstreamSession(server.getHost(), address.getPort()), pair.loop);
+        upstream.startTls(pair.owner.tls().newUpstreamSession(server.getHost(),
+            ((InetSocketAddress) address).getPort()), pair.loop);
       } catch (IOException e) {
         upstreamFailed(Rejection.of(502, "cannot start TLS with upstream: " + e.getMessage()));
         return;
@@ -313,9 +323,9 @@ final class UpstreamConnection extends Phase {
     Leg upstream = pair.upstream();
     upstream.interest(SelectionKey.OP_READ, true);
     URI server = upstreams.current().url();
-    byte[] requestHead = handshake == null
-        ? translator.upstreamRequest(server, pair.clientAddress, request.second(), translator.forwardedFields())
-        : translator.upstreamRequest(server, pair.clientAddress, handshake.upstreamTarget(), handshake.upstreamFields());
+    String target = pair.route().upstreamTarget(handshake == null ? request.second() : handshake.upstreamTarget());
+    byte[] requestHead = translator.upstreamRequest(server, pair.clientAddress, target,
+        handshake == null ? translator.forwardedFields() : handshake.upstreamFields());
     upstream.sendHandshake(requestHead);
     flushHandshake(upstream);
   }

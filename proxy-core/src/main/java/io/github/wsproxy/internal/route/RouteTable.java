@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.route;
 import io.github.wsproxy.Interceptor;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.loop.EventLoop;
@@ -47,13 +48,14 @@ public final class RouteTable {
     Builder pools = new Builder(resolver, previous, checkLoop, tls);
     UpstreamPool own = upstream == null ? null : pools.pool(OWN_UPSTREAM, upstream);
     this.fallback = routes.isEmpty()
-        ? new ActiveRoute(null, own, new InterceptorChain(config.interceptors()), Timeouts.of(config)) : null;
+        ? new ActiveRoute(null, own, new InterceptorChain(config.interceptors()), Timeouts.of(config), null) : null;
     for (Route route : routes) {
       UpstreamPool pool = route.upstream() == null ? own : pools.pool(route.name(), route.upstream());
       List<Interceptor> interceptors = new ArrayList<>(config.interceptors());
       interceptors.addAll(route.interceptors());
       entries.add(new Entry(route,
-          new ActiveRoute(route.name(), pool, new InterceptorChain(interceptors), Timeouts.of(config, route))));
+          new ActiveRoute(route.name(), pool, new InterceptorChain(interceptors), Timeouts.of(config, route),
+              route.stripPrefix() ? route.path() : null)));
     }
   }
 
@@ -126,6 +128,18 @@ public final class RouteTable {
     return poolsByKey.get(key);
   }
 
+  /** Whether a server of any of this table's groups takes new connections (is {@code UP}). */
+  boolean anyServerUp() {
+    for (UpstreamPool pool : poolsByKey.values()) {
+      for (UpstreamState state : pool.states()) {
+        if (state.health() == UpstreamState.Health.UP) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The servers of this table that {@code next} does not keep, pool by pool (matched by route name and URL). */
   List<ServerState> removedIn(RouteTable next) {
     List<ServerState> removed = new ArrayList<>();
@@ -167,7 +181,8 @@ public final class RouteTable {
     return best;
   }
 
-  private static boolean pathMatches(String prefix, String path) {
+  /** Whether {@code path} begins with {@code prefix} at a segment boundary. */
+  static boolean pathMatches(String prefix, String path) {
     if (!path.startsWith(prefix)) {
       return false;
     }

@@ -1,6 +1,5 @@
 package io.github.wsproxy.internal.route;
 
-import io.github.wsproxy.Route;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.config.ProxySettings;
@@ -22,7 +21,6 @@ public final class Routing {
   /** More distinct groups than this means an interceptor builds a new group per connection. */
   static final int MAX_CHOSEN_GROUPS = 1024;
 
-  private final ProxySettings config;
   private final UpstreamResolver resolver;
   private final EventLoop checkLoop;
   private final TlsContexts tls;
@@ -34,7 +32,6 @@ public final class Routing {
    * passive-health expiry tick on {@code checkLoop}.
    */
   public Routing(ProxySettings config, UpstreamResolver resolver, EventLoop checkLoop, TlsContexts tls) {
-    this.config = config;
     this.resolver = resolver;
     this.checkLoop = checkLoop;
     this.tls = tls;
@@ -69,12 +66,13 @@ public final class Routing {
   }
 
   /**
-   * Swaps in a table for new routes and upstream; servers kept (same route name, same URL) keep
-   * their state. Returns the servers removed, whose connections may be drained.
+   * Swaps in a table for the routes, upstream, interceptors and timeouts of {@code config}; servers
+   * kept (same route name, same URL) keep their state. Returns the servers removed, whose
+   * connections may be drained.
    */
-  public synchronized List<ServerState> replace(UpstreamGroup upstream, List<Route> routes) {
+  public synchronized List<ServerState> replace(ProxySettings config) {
     RouteTable old = table;
-    RouteTable next = new RouteTable(config, upstream, routes, resolver, old, checkLoop, tls);
+    RouteTable next = new RouteTable(config, config.upstreamGroup(), config.routes(), resolver, old, checkLoop, tls);
     table = next;
     checkLoop.execute(old::stopHealthChecks);
     return old.removedIn(next);
@@ -84,6 +82,11 @@ public final class Routing {
   public List<UpstreamState> states(String route) {
     UpstreamPool pool = table.poolNamed(route);
     return pool == null ? List.of() : pool.states();
+  }
+
+  /** Whether a server of the current table's groups takes new connections. */
+  public boolean anyServerUp() {
+    return table.anyServerUp();
   }
 
   /** Stops the active health checks; call on the check loop. */

@@ -2,10 +2,8 @@ package io.github.wsproxy.internal.tls;
 
 import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.UpstreamTls;
+import io.github.wsproxy.internal.config.Listener;
 import io.github.wsproxy.internal.config.ProxySettings;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,44 +21,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TLS side of a running proxy: the listener's reloadable context, the context for {@code
- * wss://} upstream servers, and the small executor that runs handshake tasks off the event loops
- * (its threads start on the first task and end after 10 s idle). One per {@code ProxyServer};
- * thread-safe.
+ * The TLS side of a running proxy: each TLS listener's reloadable certificate, the context for
+ * {@code wss://} upstream servers, and the small executor that runs handshake tasks off the event
+ * loops (its threads start on the first task and end after 10 s idle). One per {@code
+ * ProxyServer}; thread-safe. A reconfiguration replaces the certificates and the upstream trust
+ * for new handshakes.
  */
 public final class TlsContexts implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
 
-  private final ServerTls listenTls;
-  private final UpstreamTls configuredUpstreamTls;
-  private volatile SSLContext upstreamContext;
-  private final boolean verifyUpstream;
+  /** The trust toward upstream servers; its context is made on first use. */
+  private static final class UpstreamTrust {
+    final UpstreamTls configured;
+    final boolean verify;
+    volatile SSLContext context;
+
+    UpstreamTrust(ProxySettings config) {
+      this.configured = config.upstreamTls();
+      this.verify = !config.upstreamTlsInsecureSkipVerify();
+    }
+
+    SSLContext context() {
+      SSLContext made = context;
+      if (made == null) {
+        if (configured != null) {
+          made = configured.sslContext();
+        } else {
+          made = UpstreamTls.systemTrust().sslContext();
+          log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(made));
+        }
+        context = made;
+      }
+      return made;
+    }
+  }
+
   private final ThreadPoolExecutor tasks;
   private final TaskCosts serverTaskCosts = new TaskCosts();
   private final TaskCosts upstreamTaskCosts = new TaskCosts();
-  private final long reloadCheckNanos;
   private final AtomicBoolean checkQueued = new AtomicBoolean();
-  private volatile SSLContext serverContext;
-  private List<String> stamps;
-  private long nextCheckNanos;
+  /** One entry per listener, in the settings' order; null for a plain one. */
+  private volatile List<ServerCertificates> listeners;
+  private volatile UpstreamTrust upstream;
 
   /**
-   * Reads the listener's files; no thread is started for a proxy without TLS.
+   * Reads the listeners' files; no thread is started for a proxy without TLS.
    *
-   * @throws IllegalArgumentException if the listener's files have become unusable since configuration
+   * @throws IllegalArgumentException if a listener's files have become unusable since configuration
    */
   public TlsContexts(ProxySettings config, String threadName) {
-    this.listenTls = config.listenTls();
-    this.configuredUpstreamTls = config.upstreamTls();
-    this.verifyUpstream = !config.upstreamTlsInsecureSkipVerify();
-    this.reloadCheckNanos = listenTls == null ? 0 : listenTls.reloadCheckInterval().toNanos();
-    if (listenTls != null) {
-      this.stamps = stamps(listenTls.files());
-      this.serverContext = listenTls.loadContext();
-      log.info("TLS engine of the wss:// listener: {}", TlsProviders.describe(serverContext));
-    }
-    if (configuredUpstreamTls != null) {
-      log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(configuredUpstreamTls.sslContext()));
+    this.listeners = certificates(config, List.of());
+    this.upstream = new UpstreamTrust(config);
+    if (config.upstreamTls() != null) {
+      log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(config.upstreamTls().sslContext()));
     }
     int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
     AtomicInteger count = new AtomicInteger();
@@ -70,28 +83,53 @@ public final class TlsContexts implements AutoCloseable {
       return thread;
     });
     tasks.allowCoreThreadTimeOut(true);
-    if (!verifyUpstream) {
+    warnIfInsecure(config);
+  }
+
+  /** The listeners' certificates: those of {@code current} whose {@code ServerTls} is the same, else read now. */
+  private static List<ServerCertificates> certificates(ProxySettings config, List<ServerCertificates> current) {
+    List<ServerCertificates> all = new ArrayList<>();
+    List<Listener> listeners = config.listeners();
+    for (int i = 0; i < listeners.size(); i++) {
+      ServerTls tls = listeners.get(i).tls();
+      ServerCertificates kept = i < current.size() ? current.get(i) : null;
+      all.add(tls == null ? null : kept != null && kept.tls() == tls ? kept : new ServerCertificates(tls));
+    }
+    return all;
+  }
+
+  private static void warnIfInsecure(ProxySettings config) {
+    if (config.upstreamTlsInsecureSkipVerify()) {
       log.warn("upstreamTlsInsecureSkipVerify is on: the certificates of wss:// upstreams ({}) are NOT verified; "
           + "anyone on the path can impersonate them. Use it for tests only.", config.upstreamGroup());
     }
   }
 
-  /** Whether clients speak TLS to the listener. */
-  public boolean listenerTls() {
-    return listenTls != null;
+  /**
+   * Takes the listeners' certificates (the files of a {@code ServerTls} other than the current one
+   * read now) and the upstream trust of {@code next}, for handshakes from now on.
+   *
+   * @throws IllegalArgumentException naming the bad setting when a listener's files cannot be used;
+   *     then nothing changes
+   */
+  public void reconfigure(ProxySettings next) {
+    List<ServerCertificates> certificates = certificates(next, listeners);
+    listeners = certificates;
+    UpstreamTrust trust = new UpstreamTrust(next);
+    if (trust.configured != upstream.configured || trust.verify != upstream.verify) {
+      upstream = trust;
+      warnIfInsecure(next);
+    }
   }
 
-  /** A server-side session for an accepted client, with the current certificate. */
-  public TlsSession newServerSession() throws SSLException {
-    SSLEngine engine = serverContext.createSSLEngine();
-    engine.setUseClientMode(false);
-    SSLParameters parameters = engine.getSSLParameters();
-    parameters.setProtocols(listenTls.protocols().toArray(new String[0]));
-    parameters.setNeedClientAuth(listenTls.clientAuth() == ServerTls.ClientAuth.REQUIRED);
-    if (listenTls.clientAuth() == ServerTls.ClientAuth.OPTIONAL) {
-      parameters.setWantClientAuth(true);
-    }
-    engine.setSSLParameters(parameters);
+  /** Whether clients speak TLS to the listener with this index (in the settings' order). */
+  public boolean listenerTls(int listener) {
+    return listeners.get(listener) != null;
+  }
+
+  /** A server-side session for a client accepted on a TLS listener, with its current certificate. */
+  public TlsSession newServerSession(int listener) throws SSLException {
+    SSLEngine engine = listeners.get(listener).newEngine();
     NativeTls.enableSessionTickets(engine);
     return new TlsSession(engine, tasks, serverTaskCosts);
   }
@@ -101,11 +139,12 @@ public final class TlsContexts implements AutoCloseable {
    * the host of its URL (an IP literal, bracketed or not, gets no SNI).
    */
   public TlsSession newUpstreamSession(String urlHost, int port) throws SSLException {
+    UpstreamTrust trust = upstream;
     String upstreamHost = urlHost.startsWith("[") ? urlHost.substring(1, urlHost.length() - 1) : urlHost;
-    SSLEngine engine = upstreamContext().createSSLEngine(upstreamHost, port);
+    SSLEngine engine = trust.context().createSSLEngine(upstreamHost, port);
     engine.setUseClientMode(true);
     SSLParameters parameters = engine.getSSLParameters();
-    if (verifyUpstream) {
+    if (trust.verify) {
       parameters.setEndpointIdentificationAlgorithm("HTTPS");
     }
     if (!upstreamHost.contains(":") && !upstreamHost.matches("[0-9.]+")) {
@@ -116,77 +155,41 @@ public final class TlsContexts implements AutoCloseable {
     return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 
-  /** The configured upstream context, or one trusting the JDK's CAs, made on first use. */
-  private SSLContext upstreamContext() {
-    SSLContext context = upstreamContext;
-    if (context == null) {
-      if (configuredUpstreamTls != null) {
-        context = configuredUpstreamTls.sslContext();
-      } else {
-        context = UpstreamTls.systemTrust().sslContext();
-        log.info("TLS engine toward wss:// upstreams: {}", TlsProviders.describe(context));
-      }
-      upstreamContext = context;
-    }
-    return context;
-  }
-
   /**
-   * Reads the listener's files again; new handshakes use the new certificate.
+   * Reads every TLS listener's files again; new handshakes use the new certificates.
    *
    * @throws IllegalStateException if there is no TLS listener
-   * @throws IllegalArgumentException naming the bad setting; the current certificate stays
+   * @throws IllegalArgumentException naming the bad setting; that listener's current certificate stays
    */
-  public synchronized void reloadServerCertificates() {
-    if (listenTls == null) {
+  public void reloadServerCertificates() {
+    List<ServerCertificates> current = listeners;
+    if (current.stream().allMatch(Objects::isNull)) {
       throw new IllegalStateException("listenTls is not configured: there is no certificate to reload");
     }
-    List<String> current = stamps(listenTls.files());
-    SSLContext context = listenTls.loadContext();
-    serverContext = context;
-    stamps = current;
-    log.info("TLS certificate reloaded from {}", listenTls.files());
+    for (ServerCertificates certificates : current) {
+      if (certificates != null) {
+        certificates.reload();
+      }
+    }
   }
 
-  /** Called on a loop tick: when the check interval is due, checks the files off the loop. */
+  /** Called on a loop tick: the listeners whose check interval is due are checked off the loop. */
   public void onTick(long now) {
-    if (reloadCheckNanos <= 0 || now - nextCheckNanos < 0) {
-      return;
+    List<ServerCertificates> due = new ArrayList<>();
+    for (ServerCertificates certificates : listeners) {
+      if (certificates != null && certificates.checkDue(now)) {
+        due.add(certificates);
+      }
     }
-    nextCheckNanos = now + reloadCheckNanos;
-    if (checkQueued.compareAndSet(false, true)) {
-      tasks.execute(this::reloadIfChanged);
-    }
-  }
-
-  private void reloadIfChanged() {
-    try {
-      synchronized (this) {
-        List<String> current = stamps(listenTls.files());
-        if (current.equals(stamps)) {
-          return;
+    if (!due.isEmpty() && checkQueued.compareAndSet(false, true)) {
+      tasks.execute(() -> {
+        try {
+          due.forEach(ServerCertificates::reloadIfChanged);
+        } finally {
+          checkQueued.set(false);
         }
-        stamps = current;
-      }
-      reloadServerCertificates();
-    } catch (IllegalArgumentException e) {
-      log.warn("TLS certificate files changed but cannot be used, keeping the current certificate: {}",
-          e.getMessage());
-    } finally {
-      checkQueued.set(false);
+      });
     }
-  }
-
-  private static List<String> stamps(List<Path> files) {
-    List<String> stamps = new ArrayList<>();
-    for (Path file : files) {
-      try {
-        stamps.add(Files.getLastModifiedTime(file) + "/" + Files.size(file));
-      } catch (IOException e) {
-        stamps.add("missing");
-      }
-    }
-    return stamps;
   }
 
   /** Stops the handshake executor; handshakes still waiting for it fail. */
@@ -197,7 +200,8 @@ public final class TlsContexts implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "TlsContexts{listener=" + Objects.toString(listenTls, "plain") + ", upstream="
-        + Objects.toString(configuredUpstreamTls, "JDK trust") + "}";
+    UpstreamTrust trust = upstream;
+    return "TlsContexts{listeners=" + listeners + ", upstream="
+        + Objects.toString(trust.configured, "JDK trust") + "}";
   }
 }

@@ -6,13 +6,16 @@ import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.http.HeadReader;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
+import io.github.wsproxy.internal.http.UpstreamUrls;
 import io.github.wsproxy.internal.http.WebSocketKeys;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.tls.TlsSession;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -107,10 +110,11 @@ public final class HealthChecker {
       });
     }
 
-    private void connect(InetSocketAddress address) {
+    private void connect(SocketAddress address) {
       resolving = false;
       try {
-        channel = SocketChannel.open();
+        channel = address instanceof UnixDomainSocketAddress ? SocketChannel.open(StandardProtocolFamily.UNIX)
+            : SocketChannel.open();
         channel.configureBlocking(false);
         boolean connected = channel.connect(address);
         key = loop.register(channel, connected ? 0 : SelectionKey.OP_CONNECT, this);
@@ -146,7 +150,8 @@ public final class HealthChecker {
       }
       webSocketKey = WebSocketKeys.newKey();
       answer = new HeadReader(MAX_ANSWER_BYTES);
-      out = ByteBuffer.wrap(("GET " + check.path() + " HTTP/1.1\r\nHost: " + server.authority()
+      out = ByteBuffer.wrap(("GET " + check.path() + " HTTP/1.1\r\nHost: "
+          + (UpstreamUrls.isUnixSocket(server.url()) ? UpstreamUrls.authority(server.url()) : server.authority())
           + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + webSocketKey
           + "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wsproxy-health-check\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));

@@ -4,7 +4,9 @@ import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.UpstreamListener;
 import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.http.AffinityCookie;
-import java.net.InetSocketAddress;
+import io.github.wsproxy.internal.http.UpstreamUrls;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -22,7 +24,8 @@ public final class ServerState {
   final int index;
   final String host;
   final int port;
-  final InetSocketAddress literal;
+  /** The address when no lookup is needed (an IP literal, a UNIX domain socket), else null. */
+  final SocketAddress literal;
   /** The hash of the server's URL, the per-server half of rendezvous hashing. */
   final long urlHash;
   private final int cap;
@@ -50,7 +53,7 @@ public final class ServerState {
     URI url = server.url();
     this.host = url.getHost();
     this.port = url.getPort() >= 0 ? url.getPort() : "wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
-    this.literal = UpstreamResolver.literal(host, port);
+    this.literal = UpstreamUrls.isUnixSocket(url) ? UpstreamUrls.unixSocket(url) : UpstreamResolver.literal(host, port);
     this.urlHash = RendezvousHash.hash(url.toString());
     this.cap = group.maxConnections() == 0 ? Integer.MAX_VALUE : group.maxConnections();
     this.maxFails = passiveHealth ? group.maxFails() : 0;
@@ -81,9 +84,9 @@ public final class ServerState {
     return id;
   }
 
-  /** {@code host:port} as configured, for log lines. */
+  /** {@code host:port} as configured, or {@code unix:} and the socket's path, for log lines. */
   public String authority() {
-    return host + ":" + port;
+    return literal instanceof UnixDomainSocketAddress unix ? "unix:" + unix.getPath() : host + ":" + port;
   }
 
   int weight() {

@@ -7,6 +7,7 @@ import io.github.wsproxy.internal.http.AffinityCookie;
 import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ public final class UpstreamPool {
   }
 
   /** Resolves a server's address; see {@link UpstreamResolver#resolve}. */
-  public void resolve(ServerState server, EventLoop loop, Consumer<InetSocketAddress> resolved,
+  public void resolve(ServerState server, EventLoop loop, Consumer<SocketAddress> resolved,
       Consumer<UnknownHostException> failed) {
     resolver.resolve(server, loop, resolved, failed);
   }

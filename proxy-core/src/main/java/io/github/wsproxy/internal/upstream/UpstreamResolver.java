@@ -3,6 +3,7 @@ package io.github.wsproxy.internal.upstream;
 import io.github.wsproxy.internal.loop.EventLoop;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -11,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Resolves upstream servers' addresses without blocking an event loop: an IP literal is used as it
- * is; a host name is looked up on one resolver thread, started on first use and gone after 10 s
+ * Resolves upstream servers' addresses without blocking an event loop: an IP literal or a UNIX
+ * domain socket is used as it is; a host name is looked up on one resolver thread, started on first use and gone after 10 s
  * idle (DNS answers may change, so every connection looks it up, as the JDK's cache allows), and
  * the answer is handed back to the asking loop.
  */
@@ -25,7 +26,7 @@ public final class UpstreamResolver {
       });
 
   /** Calls {@code resolved} or {@code failed} on {@code loop} (at once, for an IP literal). */
-  public void resolve(ServerState server, EventLoop loop, Consumer<InetSocketAddress> resolved,
+  public void resolve(ServerState server, EventLoop loop, Consumer<SocketAddress> resolved,
       Consumer<UnknownHostException> failed) {
     if (server.literal != null) {
       resolved.accept(server.literal);
@@ -33,7 +34,7 @@ public final class UpstreamResolver {
     }
     lookups.execute(() -> {
       try {
-        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(server.host), server.port);
+        SocketAddress address = new InetSocketAddress(InetAddress.getByName(server.host), server.port);
         loop.execute(() -> resolved.accept(address));
       } catch (UnknownHostException e) {
         loop.execute(() -> failed.accept(e));

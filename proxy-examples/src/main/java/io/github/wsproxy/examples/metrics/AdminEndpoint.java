@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.BooleanSupplier;
 
 /**
  * An operator's HTTP endpoint for a running {@link WsProxy}, on an address of its own (never the
@@ -25,10 +24,11 @@ import java.util.function.BooleanSupplier;
  *       connections, 0 while failed or down; tags {@code route} ({@code ""}: the proxy's own group),
  *       {@code upstream}) and {@code wsproxy_upstream_connections}, read at each scrape.
  *   <li>{@code GET /healthz}: 200 while the process serves.
- *   <li>{@code GET /readyz}: 200 while the proxy accepts new clients and at least one upstream
- *       server takes connections; 503 otherwise, and as soon as {@code accepting} turns false (a
- *       shutdown or drain began), so that a load balancer stops sending new clients before the
- *       shutdown grace ends.
+ *   <li>{@code GET /readyz}: 200 while {@link WsProxy#isReady()}: the proxy accepts new clients, is
+ *       not draining, and at least one upstream server takes connections; 503 otherwise, from the
+ *       moment a drain ({@link WsProxy#drain()}) or a shutdown ({@link
+ *       WsProxy#shutdown(java.time.Duration)}) begins, so that a load balancer stops sending new
+ *       clients before the proxy stops listening.
  * </ul>
  *
  * <pre>{@code
@@ -36,9 +36,7 @@ import java.util.function.BooleanSupplier;
  * WsProxy proxy = WsProxy.builder().upstream("ws://127.0.0.1:8282")
  *     .eventListener(new MicrometerEventListener(registry)).build();
  * proxy.start();
- * AtomicBoolean accepting = new AtomicBoolean(true); // set false before proxy.shutdown(grace)
- * AdminEndpoint admin = AdminEndpoint.start(new InetSocketAddress("127.0.0.1", 9090), proxy, registry,
- *     accepting::get);
+ * AdminEndpoint admin = AdminEndpoint.start(new InetSocketAddress("127.0.0.1", 9090), proxy, registry);
  * }</pre>
  */
 public final class AdminEndpoint implements AutoCloseable {
@@ -56,11 +54,10 @@ public final class AdminEndpoint implements AutoCloseable {
    * @param address where to listen; must not be the proxy's listen address
    * @param proxy the started proxy whose upstream health is reported
    * @param registry the registry its {@link MicrometerEventListener} records into
-   * @param accepting false once the owner began to shut the proxy down or drain it
    * @throws IOException when the address cannot be bound
    */
-  public static AdminEndpoint start(InetSocketAddress address, WsProxy proxy, PrometheusMeterRegistry registry,
-      BooleanSupplier accepting) throws IOException {
+  public static AdminEndpoint start(InetSocketAddress address, WsProxy proxy, PrometheusMeterRegistry registry)
+      throws IOException {
     MultiGauge up = MultiGauge.builder("wsproxy.upstream.up")
         .description("1 while the upstream server takes new connections, 0 while failed or down").register(registry);
     MultiGauge connections = MultiGauge.builder("wsproxy.upstream.connections")
@@ -70,7 +67,8 @@ public final class AdminEndpoint implements AutoCloseable {
       List<MultiGauge.Row<?>> upRows = new ArrayList<>();
       List<MultiGauge.Row<?>> connectionRows = new ArrayList<>();
       forEachServer(proxy, (route, state) -> {
-        Tags tags = Tags.of("route", route, "upstream", state.url().getAuthority());
+        Tags tags = Tags.of("route", route, "upstream",
+            state.url().getAuthority() != null ? state.url().getAuthority() : state.url().toString());
         upRows.add(MultiGauge.Row.of(tags, state.health() == UpstreamState.Health.UP ? 1 : 0));
         connectionRows.add(MultiGauge.Row.of(tags, state.activeConnections()));
       });
@@ -80,7 +78,8 @@ public final class AdminEndpoint implements AutoCloseable {
     });
     server.createContext("/healthz", exchange -> PrometheusEndpoint.respond(exchange, 200, TEXT, "ok\n"));
     server.createContext("/readyz", exchange -> {
-      String notReady = !accepting.getAsBoolean() ? "shutting down" : anyServerUp(proxy) ? null : "no upstream server is up";
+      String notReady = !proxy.isAccepting() ? "shutting down" : proxy.isDraining() ? "draining"
+          : proxy.isReady() ? null : "no upstream server is up";
       PrometheusEndpoint.respond(exchange, notReady == null ? 200 : 503, TEXT, (notReady == null ? "ready" : notReady) + "\n");
     });
     server.start();
@@ -99,12 +98,6 @@ public final class AdminEndpoint implements AutoCloseable {
     } catch (IllegalStateException e) {
       // the proxy stopped: it has no servers to report
     }
-  }
-
-  private static boolean anyServerUp(WsProxy proxy) {
-    boolean[] up = {false};
-    forEachServer(proxy, (route, state) -> up[0] |= state.health() == UpstreamState.Health.UP);
-    return up[0];
   }
 
   /** The address served, with its actual port. */
