@@ -14,16 +14,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on a listen
- * address and relays each connection, frame by frame, to an upstream WebSocket server.
+ * A WebSocket reverse proxy embedded in the application: it accepts WebSocket clients on one or
+ * more listen addresses and relays each connection, frame by frame, to an upstream WebSocket
+ * server; requests without an upgrade are relayed as plain HTTP/1.1 to the same upstream, as
+ * nginx's recipe does for its {@code location /} ({@link Builder#plainHttp(boolean)}).
  *
  * <p>Build one with {@link #builder()}; the instance is immutable configuration plus a lifecycle.
  * {@link #start()} binds and returns once the proxy is listening; {@link #close()} stops it
  * gracefully, {@link #shutdown(Duration)} after a grace period. All relaying happens on a fixed
  * number of event-loop threads ({@link Builder#eventLoops(int)}), whatever the number of
  * connections. Requests can be {@link Route routed} by host and path to several upstream groups;
- * the upstream group and the routes, and only they, can be replaced while the proxy runs ({@link
- * #reconfigure}), without touching open connections.
+ * the routing, and every other setting that needs no new listen socket, can be replaced while the
+ * proxy runs ({@link #reconfigure}); open connections keep the settings they started with.
+ *
+ * <p>WsProxy logs through the SLF4J API only: with no SLF4J binding on the class path nothing is
+ * logged, not even the access log (logger {@code io.github.wsproxy.access}).
  *
  * <pre>{@code
  * WsProxy proxy = WsProxy.builder()
@@ -1073,7 +1078,7 @@ public final class WsProxy implements AutoCloseable {
      * Pins each client to one upstream server with a cookie the proxy inserts, as HAProxy's {@code
      * cookie SRV insert}: for socket.io, SockJS or SignalR behind several servers, whose sessions
      * start with HTTP requests (long polling, {@code /negotiate}) and must reach the server that
-     * later takes the WebSocket, also for many users behind one NAT (where {@link Balance#hashIp()}
+     * later takes the WebSocket, also for many users behind one NAT (where {@link Balance#hashClientIp()}
      * fails). The first response, plain HTTP or the WebSocket's 101, sets the cookie, naming the
      * chosen server by an opaque id (a keyed hash of its URL, random per proxy process); later
      * requests carrying it go to that server while it is healthy and below its cap, else to another

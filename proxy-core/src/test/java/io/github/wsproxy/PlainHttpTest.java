@@ -152,6 +152,18 @@ class PlainHttpTest {
   }
 
   @Test
+  void stripsTheRoutePrefixFromPlainRequestsAsFromUpgrades() throws Exception {
+    start(WsProxy.builder().upstream(upstreamUri())
+        .route(Route.builder("app").path("/app/").stripPrefix(true).upstream(upstreamUri().toString()).build()));
+
+    HttpResponse<String> get = http.send(HttpRequest.newBuilder(at("/app/hello?x=1")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(get.statusCode()).isEqualTo(200);
+    assertThat(get.body()).isEqualTo("hello /hello?x=1");
+  }
+
+  @Test
   void relaysOverATlsListenerAndMarksTheAffinityCookieSecure() throws Exception {
     start(WsProxy.builder().upstream(upstreamUri())
         .listenTls(ServerTls.fromKeyStore(TlsFixtures.SERVER.keyStore(), TestCertificate.PASSWORD))

@@ -3,17 +3,26 @@ package io.github.wsproxy;
 import static io.github.wsproxy.HandshakeTest.startProxy;
 import static io.github.wsproxy.TlsFixtures.SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.wsproxy.internal.tls.TlsMaterial;
 import io.github.wsproxy.internal.tls.TlsProviders;
+import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.TestCertificate;
 import io.github.wsproxy.testing.TestUpstream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -72,6 +81,44 @@ class TlsEngineTest {
       }
     }
     assertThat(trust.fullHandshakes).as("full handshakes of 3 connections").hasValue(1);
+  }
+
+  /**
+   * The native engine holds a pipe (two descriptors) per session until it is freed: closed
+   * connections must give them back at once, not at some later garbage collection.
+   */
+  @Test
+  void closedConnectionsGiveBackTheNativeEnginesDescriptorsAtOnce() throws Exception {
+    Path descriptors = Path.of("/proc/self/fd");
+    assumeTrue(Files.isDirectory(descriptors), "no /proc to count descriptors");
+    ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem()).withEngine(TlsEngine.NATIVE);
+    SSLContext client = TestCertificate.context(null, SERVER);
+    try (WsProxy proxy = startProxy(WsProxy.builder().upstream(upstream.uri()).listenTls(tls))) {
+      URI uri = URI.create("wss://localhost:" + proxy.port() + "/");
+      long before = pipes(descriptors);
+      for (int i = 0; i < 150; i++) {
+        try (JdkTestClient connection = JdkTestClient.connect(uri, client)) {
+          TlsFixtures.assertEchoes(connection, 10);
+        }
+      }
+      // a connection's pipe is freed when the proxy has closed it, a moment after the client's close
+      Await.until(() -> pipes(descriptors) - before < 20, Duration.ofSeconds(10),
+          "pipes held after 150 closed connections: " + (pipes(descriptors) - before) + " more than before");
+    }
+  }
+
+  private static long pipes(Path descriptors) {
+    try (Stream<Path> entries = Files.list(descriptors)) {
+      return entries.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().startsWith("pipe:");
+        } catch (IOException e) {
+          return false; // closed since it was listed
+        }
+      }).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Trusts the test server's certificate, counting the checks. */

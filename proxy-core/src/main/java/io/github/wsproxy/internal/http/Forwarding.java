@@ -40,7 +40,7 @@ public final class Forwarding {
    */
   public void appendHost(StringBuilder out, HttpHead client, URI upstream) {
     String clientHost = client.value("host");
-    out.append("Host: ").append(preserveHost && clientHost != null ? clientHost : authority(upstream)).append("\r\n");
+    out.append("Host: ").append(preserveHost && clientHost != null ? clientHost : UpstreamUrls.authority(upstream)).append("\r\n");
   }
 
   /** Appends the {@code X-Forwarded-For}, {@code -Proto} and {@code -Host} lines. */
@@ -79,12 +79,4 @@ public final class Forwarding {
     return false;
   }
 
-  /** {@code host[:port]} of an upstream URI, the port left out when it is the scheme's default. */
-  static String authority(URI upstream) {
-    int port = upstream.getPort();
-    String host = upstream.getHost();
-    String scheme = upstream.getScheme();
-    int defaultPort = "wss".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme) ? 443 : 80;
-    return port < 0 || port == defaultPort ? host : host + ":" + port;
-  }
 }

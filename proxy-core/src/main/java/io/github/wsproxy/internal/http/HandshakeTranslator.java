@@ -27,7 +27,7 @@ public final class HandshakeTranslator {
   private final ProxySettings config;
   private final HttpHead client;
   private final boolean offerDeflate;
-  private final List<AddressRange> trustedProxies;
+  private final Forwarding forwarding;
   private final String upstreamKey = WebSocketKeys.newKey();
   private List<String> offeredProtocols = List.of();
   private String offeredDeflate;
@@ -43,7 +43,7 @@ public final class HandshakeTranslator {
     this.config = config;
     this.client = clientRequest;
     this.offerDeflate = offerDeflate && config.permessageDeflate();
-    this.trustedProxies = trustedProxies;
+    this.forwarding = new Forwarding(config.preserveHost(), config.listenTls() != null, trustedProxies);
   }
 
   /** Checks the client's request; null when it is a WebSocket upgrade the proxy can relay. */
@@ -107,9 +107,9 @@ public final class HandshakeTranslator {
    */
   public byte[] upstreamRequest(URI upstream, InetSocketAddress clientAddress, String target, List<HttpHead.Field> fields) {
     StringBuilder out = new StringBuilder(512)
-        .append("GET ").append(upstreamTarget(UpstreamUrls.pathPrefix(upstream), target)).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(config.preserveHost() ? client.value("host") : UpstreamUrls.authority(upstream)).append("\r\n")
-        .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+        .append("GET ").append(Forwarding.upstreamTarget(UpstreamUrls.pathPrefix(upstream), target)).append(" HTTP/1.1\r\n");
+    forwarding.appendHost(out, client, upstream);
+    out.append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
         .append("Sec-WebSocket-Key: ").append(upstreamKey).append("\r\n")
         .append("Sec-WebSocket-Version: 13\r\n");
     for (HttpHead.Field field : fields) {
@@ -122,18 +122,8 @@ public final class HandshakeTranslator {
         out.append("Sec-WebSocket-Extensions: ").append(offeredDeflate).append("\r\n");
       }
     }
-    boolean trusted = isTrustedProxy(clientAddress);
-    List<String> priorForwarded = trusted ? client.elements("x-forwarded-for") : List.of();
-    String clientIp = clientAddress.getAddress().getHostAddress();
-    String proto = trusted ? client.value("x-forwarded-proto") : null;
-    String forwardedHost = trusted ? client.value("x-forwarded-host") : null;
-    out.append("X-Forwarded-For: ")
-        .append(priorForwarded.isEmpty() ? clientIp : String.join(", ", priorForwarded) + ", " + clientIp)
-        .append("\r\n")
-        .append("X-Forwarded-Proto: ").append(proto != null ? proto : config.listenTls() != null ? "https" : "http")
-        .append("\r\n")
-        .append("X-Forwarded-Host: ").append(forwardedHost != null ? forwardedHost : client.value("host"))
-        .append("\r\n\r\n");
+    forwarding.appendForwardedFields(out, client, clientAddress);
+    out.append("\r\n");
     return out.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
@@ -219,21 +209,5 @@ public final class HandshakeTranslator {
     int semicolon = extension.indexOf(';');
     String name = semicolon < 0 ? extension : extension.substring(0, semicolon);
     return name.strip().equalsIgnoreCase("permessage-deflate");
-  }
-
-  private boolean isTrustedProxy(InetSocketAddress peer) {
-    for (AddressRange range : trustedProxies) {
-      if (range.contains(peer.getAddress())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static String upstreamTarget(String prefix, String target) {
-    if (prefix == null || prefix.isEmpty() || prefix.equals("/")) {
-      return target;
-    }
-    return prefix.endsWith("/") ? prefix + target.substring(1) : prefix + target;
   }
 }

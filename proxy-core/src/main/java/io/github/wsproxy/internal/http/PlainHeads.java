@@ -71,7 +71,7 @@ public final class PlainHeads {
       BodyFraming framing, Forwarding forwarding, URI upstream, InetSocketAddress clientAddress,
       boolean keepAlive, String via) {
     StringBuilder out = new StringBuilder(512)
-        .append(client.first()).append(' ').append(Forwarding.upstreamTarget(upstream.getRawPath(), target))
+        .append(client.first()).append(' ').append(Forwarding.upstreamTarget(UpstreamUrls.pathPrefix(upstream), target))
         .append(" HTTP/1.1\r\n");
     forwarding.appendHost(out, client, upstream);
     // Fields an interceptor added go through the same filter: one framing, the proxy's own.

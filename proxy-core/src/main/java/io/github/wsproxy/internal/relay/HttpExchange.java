@@ -99,7 +99,7 @@ final class HttpExchange extends Phase {
     Forwarding forwarding = new Forwarding(config.preserveHost(), config.listenTls() != null,
         pair.owner.limits().trustedProxies());
     byte[] head = PlainHeads.upstreamRequest(request,
-        handshake == null ? request.second() : handshake.upstreamTarget(),
+        pair.route().upstreamTarget(handshake == null ? request.second() : handshake.upstreamTarget()),
         handshake == null ? PlainHeads.forwardedRequestFields(request) : handshake.upstreamFields(),
         framing, forwarding, upstreams.current().url(), pair.clientAddress, keepUpstream, null);
     ByteBuffer earlyBody = ByteBuffer.wrap(early);

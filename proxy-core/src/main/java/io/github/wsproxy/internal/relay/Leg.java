@@ -306,10 +306,11 @@ final class Leg implements Readiness {
     } catch (IOException | RuntimeException e) {
       // the socket is going away either way
     }
-    if (tls != null && reset) {
-      tls.abandon();
-    } else if (tls != null) {
-      tls.closeQuietly(channel);
+    if (tls != null) {
+      if (!reset) {
+        tls.closeQuietly(channel);
+      }
+      tls.release();
     }
     try {
       channel.close();

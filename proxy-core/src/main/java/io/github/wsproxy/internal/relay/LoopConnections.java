@@ -93,8 +93,9 @@ public final class LoopConnections {
       pairs.add(pair);
       count = pairs.size();
       pair.admit();
-    } catch (IOException e) {
-      log.debug("dropping a client that could not be set up", e);
+    } catch (IOException | RuntimeException e) {
+      // e.g. no file descriptor left for the TLS engine: this client is closed, the others served
+      log.warn("dropping a client that could not be set up: {}", e.toString());
       try {
         channel.close();
       } catch (IOException ignored) {

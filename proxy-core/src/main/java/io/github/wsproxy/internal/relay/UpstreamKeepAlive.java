@@ -101,7 +101,7 @@ final class UpstreamKeepAlive {
 
   private static void close(Leg.Socket socket) {
     if (socket.tls() != null) {
-      socket.tls().abandon();
+      socket.tls().release();
     }
     try {
       socket.channel().close();

@@ -364,8 +364,24 @@ public final class TlsSession {
   }
 
   /** The connection is going away: delegated tasks not started yet are skipped. */
-  public void abandon() {
+  private void abandon() {
     abandoned = true;
+  }
+
+  /**
+   * The connection is gone: delegated tasks not started yet are skipped, and the engine is closed
+   * both ways so that it frees what it holds outside the heap now rather than when it is collected
+   * (the native engine keeps its SSL object and a pipe, two file descriptors, until then).
+   */
+  public void release() {
+    abandon();
+    engine.closeOutbound();
+    try {
+      engine.closeInbound();
+    } catch (SSLException e) {
+      // no close_notify from the peer: expected when the connection ends without one
+    }
+    releaseEmptyBuffers();
   }
 
   // ---------------------------------------------------------------- internals
