@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * </pre>
  *
  * {@code upstream} runs the demo echo server (Java-WebSocket), {@code nio-upstream} the
- * benchmark's own lighter one ({@link NioEchoUpstream}); {@code echo} drives a closed-loop echo load and prints
+ * benchmark's own lighter one ({@link NioEchoUpstream}, which answers plain HTTP too); {@code echo} drives a closed-loop echo load and prints
  * round trips/s, MB/s and latency; {@code idle} opens idle connections and prints the RSS and
  * thread count of process PID (the proxy) before and after; {@code compare} is the side-by-side
  * benchmark; {@code jfr-top} summarises the CPU samples of a flight recording.

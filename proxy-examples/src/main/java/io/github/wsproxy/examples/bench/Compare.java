@@ -43,16 +43,36 @@ final class Compare {
   /**
    * A row of the table. {@code goal} is the issue's target: a ratio to every nginx target, or with
    * {@code absolute} a bound on the own figure of each target compared with nginx; NaN for none.
+   * {@code goals} replaces it for the nginx targets it names (NaN: no goal against that one).
    */
-  record Row(String scenario, String metric, Better better, double goal, boolean absolute, String format) {
+  record Row(String scenario, String metric, Better better, double goal, boolean absolute, String format, Map<String, Double> goals) {
+    Row(String scenario, String metric, Better better, double goal, boolean absolute, String format) {
+      this(scenario, metric, better, goal, absolute, format, Map.of());
+    }
+
+    double goalAgainst(String other) {
+      return goals.getOrDefault(other, goal);
+    }
+
     String goalText() {
       if (Double.isNaN(goal)) {
         return "";
       }
+      String text = goalText(goal);
+      for (Map.Entry<String, Double> e : goals.entrySet()) {
+        text += ", " + (Double.isNaN(e.getValue()) ? "none" : goalText(e.getValue())) + " vs " + e.getKey();
+      }
+      return text;
+    }
+
+    private String goalText(double value) {
       String op = better == Better.HIGHER ? ">= " : "<= ";
-      return absolute ? op + fmt(format, goal) : op + String.format(Locale.ROOT, "%.2fx", goal);
+      return absolute ? op + fmt(format, value) : op + String.format(Locale.ROOT, "%.2fx", value);
     }
   }
+
+  /** Keep-alive connections of the http-get scenario. */
+  private static final int HTTP_CONNECTIONS = 64;
 
   private final CompareOptions options;
   private final Map<Row, Map<String, List<Double>>> samples = new LinkedHashMap<>();
@@ -87,10 +107,10 @@ final class Compare {
       warmUp(options.warmupPassSeconds());
     }
     for (String scenario : options.scenarios()) {
-      int rounds = scenario.equals("idle") ? options.idleRounds() : options.rounds();
+      int rounds = scenario.equals("idle") || scenario.equals("http-longpoll") ? options.idleRounds() : options.rounds();
       for (int round = 0; round < rounds; round++) {
         List<Target> order = new ArrayList<>();
-        if (scenario.equals("small") && options.direct() != null) {
+        if ((scenario.equals("small") || scenario.equals("http-get")) && options.direct() != null) {
           order.add(new Target("direct", options.direct(), 0));
         }
         order.addAll(options.targets());
@@ -118,11 +138,21 @@ final class Compare {
     if (options.direct() != null) {
       all.add(0, new Target("direct", options.direct(), 0));
     }
+    boolean webSocket = options.scenarios().stream().anyMatch(CompareOptions.WEBSOCKET_SCENARIOS::contains);
+    boolean http = options.scenarios().stream().anyMatch(CompareOptions.HTTP_SCENARIOS::contains);
     for (Target t : all) {
       System.err.printf(Locale.ROOT, "warm-up: %s ...%n", t.name());
-      new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
-      new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
-      new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0);
+      if (webSocket) {
+        new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
+        new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
+        new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0);
+      }
+      if (http) {
+        httpGet(t).run(0, seconds, () -> 0);
+        HttpTransfer transfer = new HttpTransfer(t.uri(), Math.min(options.httpBytes(), 64L << 20));
+        transfer.upload(0);
+        transfer.download(0);
+      }
     }
   }
 
@@ -172,8 +202,45 @@ final class Compare {
         record(t, new Row(name, "threads, idle", Better.LOWER, Double.NaN, false, "0"), r.before().threads());
         record(t, new Row(name, "threads added", Better.LOWER, 2, true, "0"), r.after().threads() - r.before().threads());
       }
+      case "http-get" -> {
+        HttpGetLoad.Result r = httpGet(t).run(warmup, seconds, t.cpuTicks());
+        String name = "GET 1 KiB, " + HTTP_CONNECTIONS + " keep-alive conns";
+        record(t, new Row(name, "requests/s", Better.HIGHER, 1.0, false, "k", Map.of("nginx-keepalive", 0.9)), r.requestsPerSecond());
+        record(t, new Row(name, "proxy CPU us/request", Better.LOWER, 1.0, false, "0.0", Map.of("nginx-keepalive", Double.NaN)),
+            cpu(t, r.cpuMicrosPerRequest()));
+      }
+      case "http-upload", "http-download" -> {
+        boolean upload = scenario.equals("http-upload");
+        HttpTransfer transfer = new HttpTransfer(t.uri(), options.httpBytes());
+        HttpTransfer.Result r = upload ? transfer.upload(t.pid()) : transfer.download(t.pid());
+        String name = (upload ? "upload " : "download ") + binary(options.httpBytes()) + ", 1 conn";
+        record(t, new Row(name, "MB/s", Better.HIGHER, 1.0, false, "0"), r.megabytesPerSecond());
+        record(t, new Row(name, "proxy RSS growth MiB", Better.LOWER, 16, true, "0.0"), t.pid() > 0 ? r.rssGrowthMib() : Double.NaN);
+      }
+      case "http-longpoll" -> {
+        IdleLoad.Result r = new LongPollLoad(t.uri(), options.longPolls()).run(t.pid());
+        String name = String.format(Locale.ROOT, "%,d idle long polls", options.longPolls());
+        record(t, new Row(name, "RSS KiB/request above baseline", Better.LOWER, 8, true, "0.0"), r.rssKibPerConnection());
+        record(t, new Row(name, "threads, idle", Better.LOWER, Double.NaN, false, "0"), r.before().threads());
+        record(t, new Row(name, "threads added", Better.LOWER, 2, true, "0"), r.after().threads() - r.before().threads());
+      }
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
+  }
+
+  private HttpGetLoad httpGet(Target t) {
+    return new HttpGetLoad(t.uri(), HTTP_CONNECTIONS, "/1k", 1024);
+  }
+
+  /** 1073741824 as "1 GiB", 67108864 as "64 MiB". */
+  static String binary(long bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB"};
+    int unit = 0;
+    while (unit < units.length - 1 && bytes % 1024 == 0 && bytes >= 1024) {
+      bytes /= 1024;
+      unit++;
+    }
+    return bytes + " " + units[unit];
   }
 
   /** The command line without the {@code --info} lines, which the report prints as its header. */
@@ -209,8 +276,10 @@ final class Compare {
     options.targets().forEach(t -> columns.add(t.name()));
     out.append("# WsProxy vs nginx, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append("\n\n");
     options.info().forEach(line -> out.append("- ").append(line).append('\n'));
-    out.append(String.format(Locale.ROOT, "- load generator: JDK %s java.net.http WebSocket client, %d processors seen, load average at end %s%n",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), loadAverage()));
+    boolean http = options.scenarios().stream().anyMatch(CompareOptions.HTTP_SCENARIOS::contains);
+    out.append(String.format(Locale.ROOT, "- load generator: JDK %s %s, %d processors seen, load average at end %s%n",
+        System.getProperty("java.version"), http ? "raw HTTP/1.1 over NIO sockets (one thread for the 64 GET connections)"
+            : "java.net.http WebSocket client", Runtime.getRuntime().availableProcessors(), loadAverage()));
     out.append(String.format(Locale.ROOT, "- %.1f s warm-up pass per target, then %d rounds (idle: %d), %.1f s measured after %.1f s warm-up per run, targets rotated every round; medians shown; run took %.0f s%n",
         options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));
     out.append("- `Bench compare ").append(commandLine).append("`\n\n");
@@ -231,8 +300,9 @@ final class Compare {
         double mine = medians.getOrDefault(r.mine(), Double.NaN);
         double ratio = mine / medians.getOrDefault(r.other(), Double.NaN);
         out.append(Double.isNaN(ratio) || Double.isInfinite(ratio) ? " |" : String.format(Locale.ROOT, " %.2f |", ratio));
-        if (r.other().startsWith("nginx")) {
-          met &= meets(row, row.absolute() ? mine : ratio);
+        double goal = row.goalAgainst(r.other());
+        if (r.other().startsWith("nginx") && !Double.isNaN(goal)) {
+          met &= meets(row.better(), goal, row.absolute() ? mine : ratio);
         }
       }
       out.append(' ').append(row.goalText()).append(" | ").append(Double.isNaN(row.goal()) ? "" : met ? "yes" : "**no**").append(" |\n");
@@ -252,8 +322,8 @@ final class Compare {
     return out.toString();
   }
 
-  private static boolean meets(Row row, double value) {
-    return !Double.isNaN(value) && (row.better() == Better.HIGHER ? value >= row.goal() : value <= row.goal());
+  private static boolean meets(Better better, double goal, double value) {
+    return !Double.isNaN(value) && (better == Better.HIGHER ? value >= goal : value <= goal);
   }
 
   static String fmt(String format, double value) {

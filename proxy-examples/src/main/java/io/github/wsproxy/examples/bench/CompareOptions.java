@@ -4,11 +4,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The command line of {@code Bench compare}. */
 record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> ratios, List<String> scenarios,
     double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
-    String out, List<String> info, Path trust) {
+    String out, List<String> info, Path trust, long httpBytes, int longPolls) {
 
   /** A ratio column of the table: {@code mine}'s figure over {@code other}'s. */
   record Ratio(String mine, String other) {
@@ -26,7 +27,11 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     }
   }
 
-  static final List<String> ALL_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "resumed", "idle");
+  /** The WebSocket scenarios, run when {@code --scenarios} is not given. */
+  static final List<String> WEBSOCKET_SCENARIOS = List.of("small", "large", "pingpong", "handshake", "resumed", "idle");
+  /** The plain HTTP scenarios ({@code run-vs-nginx --http}). */
+  static final List<String> HTTP_SCENARIOS = List.of("http-get", "http-upload", "http-download", "http-longpoll");
+  static final List<String> ALL_SCENARIOS = Stream.concat(WEBSOCKET_SCENARIOS.stream(), HTTP_SCENARIOS.stream()).toList();
 
   static final String USAGE = """
       usage: Bench compare --target NAME=URL@PID ... [options]
@@ -34,14 +39,19 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --direct URL            the upstream itself, measured in the small-message scenario as the limit
         --ratio MINE/OTHER      a ratio column (repeatable; default wsproxy/each other target); the goals
                                 are checked on the ratios to targets named nginx*
-        --scenarios LIST        comma-separated, of small,large,pingpong,handshake,idle (default all)
+        --scenarios LIST        comma-separated, of small,large,pingpong,handshake,resumed,idle (the
+                                default: all these WebSocket ones) and http-get,http-upload,http-download,
+                                http-longpoll (plain HTTP/1.1: GET of 1 KiB on 64 keep-alive connections,
+                                one upload and one download of --http-bytes, --long-polls idle long polls)
         --seconds S             measured seconds per run (default 4)
         --warmup S              warm-up seconds per run (default 1.5)
         --warmup-pass S         untimed seconds of load per target before the first round (default 3, 0: none)
         --rounds N              runs per target and scenario, alternating (default 5)
-        --idle-rounds N         runs of the idle scenario (default 1)
+        --idle-rounds N         runs of the idle and http-longpoll scenarios (default 1)
         --idle-connections N    (default 8000)
         --handshake-concurrency N  handshakes in progress at a time (default 16)
+        --http-bytes N[k|M|G]   body size of http-upload and http-download (default 1G, binary units)
+        --long-polls N          long polls of http-longpoll (default 2000)
         --out FILE              also write the report there
         --info TEXT             a line for the report's header (repeatable)
         --trust FILE            PEM certificate(s) to trust for wss:// targets (handshake: full TLS
@@ -52,7 +62,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     List<String> info = new ArrayList<>();
     URI direct = null;
     List<Ratio> ratios = new ArrayList<>();
-    List<String> scenarios = ALL_SCENARIOS;
+    List<String> scenarios = WEBSOCKET_SCENARIOS;
     double seconds = 4;
     double warmup = 1.5;
     double warmupPass = 3;
@@ -62,6 +72,8 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     int handshakeConcurrency = 16;
     String out = null;
     Path trust = null;
+    long httpBytes = 1L << 30;
+    int longPolls = 2000;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -90,6 +102,8 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         case "--out" -> out = value;
         case "--info" -> info.add(value);
         case "--trust" -> trust = Path.of(value);
+        case "--http-bytes" -> httpBytes = (long) positive(flag, bytes(value));
+        case "--long-polls" -> longPolls = (int) positive(flag, Integer.parseInt(value));
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -107,7 +121,18 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
       }
     }
     return new CompareOptions(List.copyOf(targets), direct, List.copyOf(ratios), scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
-        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust);
+        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust, httpBytes, longPolls);
+  }
+
+  /** A byte count with an optional binary suffix: {@code 64M} is 64 MiB. */
+  static long bytes(String value) {
+    int shift = switch (value.isEmpty() ? ' ' : Character.toUpperCase(value.charAt(value.length() - 1))) {
+      case 'K' -> 10;
+      case 'M' -> 20;
+      case 'G' -> 30;
+      default -> 0;
+    };
+    return Long.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1)) << shift;
   }
 
   private static double positive(String flag, double value) {

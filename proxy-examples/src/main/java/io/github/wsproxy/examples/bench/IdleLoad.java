@@ -64,7 +64,7 @@ public final class IdleLoad {
    * files} open files: proxies register the upstream leg a little after the client's handshake
    * completes and release both legs a little after the client vanishes.
    */
-  private static void awaitOpenFiles(long pid, long files, boolean atLeast) throws InterruptedException {
+  static void awaitOpenFiles(long pid, long files, boolean atLeast) throws InterruptedException {
     long deadline = System.nanoTime() + SETTLE_NANOS;
     while (System.nanoTime() - deadline < 0) {
       long open = ProcStats.of(pid).openFiles();

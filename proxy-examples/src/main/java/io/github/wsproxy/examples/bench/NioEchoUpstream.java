@@ -24,11 +24,23 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * and closes with the same close frame. It exists because the Java-WebSocket server loses an echo
  * now and then under a ping-pong load (a write demand raised by its worker while its selector
  * finishes a write is dropped, so the reply sits in its queue until the next message), which
- * silently lowers the messages in flight. Trusted peers only: it checks little.
+ * silently lowers the messages in flight.
+ *
+ * <p>A connection whose first request is not a WebSocket upgrade is served as plain HTTP/1.1 with
+ * keep-alive instead: {@code GET /1k} answers 200 with 1 KiB, {@code GET /bytes?n=N} with N bytes
+ * written as the socket takes them, {@code POST /sink} reads and discards the body ({@code
+ * Content-Length} or chunked) and answers 200 with its length in decimal, {@code GET /poll} never
+ * answers (a long poll held until the connection closes), anything else 404. Trusted peers only:
+ * it checks little.
  */
 public final class NioEchoUpstream {
   private static final int BUFFER = 32 * 1024;
   private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
+  /** Room in {@code out} needed before an HTTP request is read: its response head, with 1 KiB of body. */
+  private static final int RESPONSE_ROOM = 2048;
+  private static final byte[] ZEROS = new byte[BUFFER];
+  private static final byte[] OK_1K = response(200, new byte[1024]);
+  private static final byte[] NOT_FOUND = response(404, new byte[0]);
 
   private NioEchoUpstream() {}
 
@@ -93,6 +105,11 @@ public final class NioEchoUpstream {
     private final byte[] mask = new byte[4];
     SelectionKey key;
     private boolean open;
+    /** Set when the connection speaks plain HTTP. */
+    private HttpReader http;
+    /** Body bytes of a {@code GET /bytes} response not yet put into {@code out}. */
+    private long streamLeft;
+    private boolean polling;
     private boolean closing;
     private long payloadLeft;
     private int maskAt;
@@ -111,13 +128,15 @@ public final class NioEchoUpstream {
         while (progress) {
           in.flip();
           int before = in.position();
-          if (!open) {
+          if (!open && http == null) {
             handshake();
           }
           if (open) {
             echo();
+          } else if (http != null) {
+            serve();
           }
-          progress = in.position() > before && in.hasRemaining();
+          progress = in.position() > before && in.hasRemaining() || streamLeft > 0;
           in.compact();
           out.flip();
           channel.write(out);
@@ -151,7 +170,6 @@ public final class NioEchoUpstream {
       if (end < 0) {
         return;
       }
-      in.position(in.position() + end + 4);
       String key = null;
       for (String line : head.substring(0, end).split("\r\n")) {
         if (line.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:")) {
@@ -159,11 +177,44 @@ public final class NioEchoUpstream {
         }
       }
       if (key == null) {
-        throw new IllegalStateException("no Sec-WebSocket-Key");
+        http = new HttpReader(); // plain HTTP: serve() reads the head again
+        return;
       }
+      in.position(in.position() + end + 4);
       out.put(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
           + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       open = true;
+    }
+
+    /** Answers the HTTP requests complete in {@code in} while {@code out} has room; streams a body. */
+    private void serve() {
+      if (streamLeft > 0) {
+        int n = (int) Math.min(streamLeft, out.remaining());
+        out.put(ZEROS, 0, n);
+        streamLeft -= n;
+        if (streamLeft > 0) {
+          return;
+        }
+      }
+      while (!polling && streamLeft == 0 && out.remaining() >= RESPONSE_ROOM && http.read(in)) {
+        String line = http.startLine();
+        String target = line.substring(line.indexOf(' ') + 1, line.lastIndexOf(' '));
+        if (line.startsWith("GET ") && target.equals("/1k")) {
+          out.put(OK_1K);
+        } else if (line.startsWith("GET ") && target.startsWith("/bytes?n=")) {
+          streamLeft = Long.parseLong(target.substring("/bytes?n=".length()));
+          out.put(head(200, streamLeft));
+        } else if (line.startsWith("POST ") && target.equals("/sink")) {
+          out.put(response(200, Long.toString(http.bodyBytes()).getBytes(StandardCharsets.US_ASCII)));
+        } else if (line.startsWith("GET ") && target.equals("/poll")) {
+          polling = true;
+        } else {
+          out.put(NOT_FOUND);
+        }
+      }
+      if (polling) {
+        in.position(in.limit()); // nothing more is answered on a long poll
+      }
     }
 
     /** Echoes what is complete enough in {@code in} while {@code out} has room. */
@@ -222,6 +273,18 @@ public final class NioEchoUpstream {
         }
       }
     }
+  }
+
+  private static byte[] head(int status, long contentLength) {
+    return ("HTTP/1.1 " + status + (status == 200 ? " OK" : " Not Found") + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+        + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] response(int status, byte[] body) {
+    byte[] head = head(status, body.length);
+    byte[] all = Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, all, head.length, body.length);
+    return all;
   }
 
   private static String accept(String key) {
