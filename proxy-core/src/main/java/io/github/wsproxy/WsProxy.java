@@ -2,6 +2,7 @@ package io.github.wsproxy;
 
 import io.github.wsproxy.internal.ProxyServer;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.config.SettingsBuilder;
 import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.http.HttpHead;
 import java.io.IOException;
@@ -766,13 +767,13 @@ public final class WsProxy implements AutoCloseable {
    * whole configuration can tell. Not thread-safe; the built proxy is immutable.
    */
   public static final class Builder {
-    private final ProxySettings.Builder settings;
+    private final SettingsBuilder settings;
 
     private Builder() {
-      this(new ProxySettings.Builder());
+      this(new SettingsBuilder());
     }
 
-    private Builder(ProxySettings.Builder settings) {
+    private Builder(SettingsBuilder settings) {
       this.settings = settings;
     }
 

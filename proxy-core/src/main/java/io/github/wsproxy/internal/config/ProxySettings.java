@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
 /**
  * A proxy's whole configuration, validated and immutable: what {@code WsProxy.Builder} builds, what
  * {@code WsProxy}'s accessors return and what the engine ({@code ProxyServer} and everything it
- * creates) runs with. Each accessor, and each setter of its {@link Builder}, means what the setter
+ * creates) runs with. Each accessor, and each setter of its {@link SettingsBuilder}, means what the setter
  * of the same name on {@code WsProxy.Builder} documents; the setters validate as documented there.
  *
  * <p>{@link #upstreamGroup()} and {@link #routes()} are the routing this object was built with; a
@@ -32,7 +32,7 @@ import java.util.function.UnaryOperator;
  * keeps its current settings as {@link #withRouting a copy with the new routing}.
  */
 public final class ProxySettings {
-  private static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
+  static final ProxyEventListener NO_EVENTS = new ProxyEventListener() {};
 
   /**
    * Each setting by the name of its setter, in declaration order: what {@link #changesTo} compares.
@@ -43,52 +43,52 @@ public final class ProxySettings {
   private static final Set<String> NEED_RESTART =
       Set.of("listen", "listener", "eventLoops", "acceptBacklog", "upstreamKeepAlive", "upstreamKeepAliveTimeout");
 
-  private final InetSocketAddress listenAddress;
-  private final List<Listener> moreListeners;
-  private final UpstreamGroup upstreamGroup;
-  private final List<Route> routes;
-  private final Duration drainTimeout;
-  private final Duration closeSpread;
-  private final Duration readTimeout;
-  private final Duration sendTimeout;
-  private final Duration connectTimeout;
-  private final Duration handshakeTimeout;
-  private final Duration closeTimeout;
-  private final int maxHeaderBytes;
-  private final long maxMessageBytes;
-  private final boolean validateUtf8;
-  private final boolean preserveHost;
-  private final boolean permessageDeflate;
-  private final int nonUpgradeStatus;
-  private final boolean plainHttp;
-  private final long maxRequestBodyBytes;
-  private final int upstreamKeepAlive;
-  private final Duration upstreamKeepAliveTimeout;
-  private final String affinityCookieName;
-  private final Duration affinityCookieMaxAge;
-  private final byte[] affinityCookieSecret;
-  private final int eventLoops;
-  private final int acceptBacklog;
-  private final ServerTls listenTls;
+  final InetSocketAddress listenAddress;
+  final List<Listener> moreListeners;
+  final UpstreamGroup upstreamGroup;
+  final List<Route> routes;
+  final Duration drainTimeout;
+  final Duration closeSpread;
+  final Duration readTimeout;
+  final Duration sendTimeout;
+  final Duration connectTimeout;
+  final Duration handshakeTimeout;
+  final Duration closeTimeout;
+  final int maxHeaderBytes;
+  final long maxMessageBytes;
+  final boolean validateUtf8;
+  final boolean preserveHost;
+  final boolean permessageDeflate;
+  final int nonUpgradeStatus;
+  final boolean plainHttp;
+  final long maxRequestBodyBytes;
+  final int upstreamKeepAlive;
+  final Duration upstreamKeepAliveTimeout;
+  final String affinityCookieName;
+  final Duration affinityCookieMaxAge;
+  final byte[] affinityCookieSecret;
+  final int eventLoops;
+  final int acceptBacklog;
+  final ServerTls listenTls;
   /** The trust upstream connections are made with: the configured one, made to trust everything when insecure. */
-  private final UpstreamTls upstreamTls;
+  final UpstreamTls upstreamTls;
   /** The trust as configured, for {@link #newBuilder()}. */
-  private final UpstreamTls configuredUpstreamTls;
-  private final boolean upstreamTlsInsecureSkipVerify;
-  private final List<Interceptor> interceptors;
-  private final ProxyEventListener eventListener;
-  private final Duration interceptorTimeout;
-  private final int maxConnections;
-  private final int maxConnectionsPerIp;
-  private final int maxHandshakesPerSecondPerIp;
-  private final long maxFrameBytes;
-  private final List<String> allowedOrigins;
-  private final List<String> trustedProxies;
-  private final Duration clientPingInterval;
-  private final Duration upstreamPingInterval;
-  private final Duration pongTimeout;
+  final UpstreamTls configuredUpstreamTls;
+  final boolean upstreamTlsInsecureSkipVerify;
+  final List<Interceptor> interceptors;
+  final ProxyEventListener eventListener;
+  final Duration interceptorTimeout;
+  final int maxConnections;
+  final int maxConnectionsPerIp;
+  final int maxHandshakesPerSecondPerIp;
+  final long maxFrameBytes;
+  final List<String> allowedOrigins;
+  final List<String> trustedProxies;
+  final Duration clientPingInterval;
+  final Duration upstreamPingInterval;
+  final Duration pongTimeout;
 
-  private ProxySettings(Builder builder, UpstreamGroup upstreamGroup, List<Route> routes, UpstreamTls upstreamTls) {
+  ProxySettings(SettingsBuilder builder, UpstreamGroup upstreamGroup, List<Route> routes, UpstreamTls upstreamTls) {
     this.listenAddress = builder.listenAddress;
     this.moreListeners = List.copyOf(builder.moreListeners);
     this.upstreamGroup = upstreamGroup;
@@ -134,14 +134,14 @@ public final class ProxySettings {
   }
 
   /** A builder holding these settings (the trust as configured), to derive other settings. */
-  public Builder newBuilder() {
-    return new Builder(this);
+  public SettingsBuilder newBuilder() {
+    return new SettingsBuilder(this);
   }
 
   /**
    * These settings with another upstream group and routes.
    *
-   * @throws IllegalArgumentException when the routing is incomplete (as {@link Builder#build} says)
+   * @throws IllegalArgumentException when the routing is incomplete (as {@link SettingsBuilder#build} says)
    */
   public ProxySettings withRouting(UpstreamGroup upstream, List<Route> routes) {
     List<Route> copy = checkRouting(upstream, routes, IllegalArgumentException::new);
@@ -154,7 +154,7 @@ public final class ProxySettings {
    * restart). The listeners' TLS comes from {@code next} while the addresses are the same.
    */
   public ProxySettings reloadableFrom(ProxySettings next) {
-    Builder kept = next.newBuilder();
+    SettingsBuilder kept = next.newBuilder();
     kept.listenAddress = listenAddress;
     if (!moreAddresses().equals(next.moreAddresses())) {
       kept.moreListeners.clear();
@@ -231,7 +231,7 @@ public final class ProxySettings {
   }
 
   /** The routes, copied, when {@code upstream} and they make a whole configuration; else {@code error}. */
-  private static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
+  static <E extends RuntimeException> List<Route> checkRouting(UpstreamGroup upstream, List<Route> routes,
       Function<String, E> error) {
     List<Route> copy = List.copyOf(routes);
     if (upstream == null && copy.isEmpty()) {
@@ -267,7 +267,7 @@ public final class ProxySettings {
     if (listener.address().equals(listenAddress) && Objects.equals(listener.tls(), listenTls)) {
       return this;
     }
-    Builder view = newBuilder();
+    SettingsBuilder view = newBuilder();
     view.listenAddress = listener.address();
     view.listenTls = listener.tls();
     return new ProxySettings(view, upstreamGroup, routes, upstreamTls);
@@ -445,367 +445,5 @@ public final class ProxySettings {
 
   public Duration pongTimeout() {
     return pongTimeout;
-  }
-
-  /**
-   * Collects and validates settings: each setter throws {@link IllegalArgumentException} naming the
-   * setting (the messages {@code WsProxy.Builder} documents); {@link #build} checks what only the
-   * whole configuration can tell. Starts from the defaults documented on {@code WsProxy.Builder}.
-   * Not thread-safe.
-   */
-  public static final class Builder {
-    private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 8080);
-    private final List<Listener> moreListeners = new ArrayList<>();
-    private UpstreamGroup upstream;
-    private final List<Route> routes = new ArrayList<>();
-    private Duration drainTimeout = Duration.ZERO;
-    private Duration closeSpread = Duration.ZERO;
-    private Duration readTimeout = Duration.ofSeconds(60);
-    private Duration sendTimeout = Duration.ofSeconds(60);
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
-    private Duration closeTimeout = Duration.ofSeconds(5);
-    private int maxHeaderBytes = 16 * 1024;
-    private long maxMessageBytes = 16L * 1024 * 1024;
-    private boolean validateUtf8 = true;
-    private boolean preserveHost;
-    private boolean permessageDeflate = true;
-    private int nonUpgradeStatus = 426;
-    private boolean plainHttp = true;
-    private long maxRequestBodyBytes = 16L * 1024 * 1024;
-    private int upstreamKeepAlive = 32;
-    private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(60);
-    private String affinityCookieName;
-    private Duration affinityCookieMaxAge = Duration.ZERO;
-    private byte[] affinityCookieSecret;
-    private int eventLoops = Runtime.getRuntime().availableProcessors();
-    private int acceptBacklog = 1024;
-    private ServerTls listenTls;
-    private UpstreamTls upstreamTls;
-    private boolean upstreamTlsInsecureSkipVerify;
-    private final List<Interceptor> interceptors = new ArrayList<>();
-    private ProxyEventListener eventListener = NO_EVENTS;
-    private Duration interceptorTimeout = Duration.ofSeconds(10);
-    private int maxConnections = 10_000;
-    private int maxConnectionsPerIp = Integer.MAX_VALUE;
-    private int maxHandshakesPerSecondPerIp = 0;
-    private long maxFrameBytes = 16L * 1024 * 1024;
-    private List<String> allowedOrigins = List.of();
-    private List<String> trustedProxies = List.of();
-    private Duration clientPingInterval = Duration.ZERO;
-    private Duration upstreamPingInterval = Duration.ZERO;
-    private Duration pongTimeout = Duration.ofSeconds(10);
-
-    /** A builder with the default settings. */
-    public Builder() {}
-
-    private Builder(ProxySettings settings) {
-      this.listenAddress = settings.listenAddress;
-      this.moreListeners.addAll(settings.moreListeners);
-      this.upstream = settings.upstreamGroup;
-      this.routes.addAll(settings.routes);
-      this.drainTimeout = settings.drainTimeout;
-      this.closeSpread = settings.closeSpread;
-      this.readTimeout = settings.readTimeout;
-      this.sendTimeout = settings.sendTimeout;
-      this.connectTimeout = settings.connectTimeout;
-      this.handshakeTimeout = settings.handshakeTimeout;
-      this.closeTimeout = settings.closeTimeout;
-      this.maxHeaderBytes = settings.maxHeaderBytes;
-      this.maxMessageBytes = settings.maxMessageBytes;
-      this.validateUtf8 = settings.validateUtf8;
-      this.preserveHost = settings.preserveHost;
-      this.permessageDeflate = settings.permessageDeflate;
-      this.nonUpgradeStatus = settings.nonUpgradeStatus;
-      this.plainHttp = settings.plainHttp;
-      this.maxRequestBodyBytes = settings.maxRequestBodyBytes;
-      this.upstreamKeepAlive = settings.upstreamKeepAlive;
-      this.upstreamKeepAliveTimeout = settings.upstreamKeepAliveTimeout;
-      this.affinityCookieName = settings.affinityCookieName;
-      this.affinityCookieMaxAge = settings.affinityCookieMaxAge;
-      this.affinityCookieSecret = settings.affinityCookieSecret;
-      this.eventLoops = settings.eventLoops;
-      this.acceptBacklog = settings.acceptBacklog;
-      this.listenTls = settings.listenTls;
-      this.upstreamTls = settings.configuredUpstreamTls;
-      this.upstreamTlsInsecureSkipVerify = settings.upstreamTlsInsecureSkipVerify;
-      this.interceptors.addAll(settings.interceptors);
-      this.eventListener = settings.eventListener;
-      this.interceptorTimeout = settings.interceptorTimeout;
-      this.maxConnections = settings.maxConnections;
-      this.maxConnectionsPerIp = settings.maxConnectionsPerIp;
-      this.maxHandshakesPerSecondPerIp = settings.maxHandshakesPerSecondPerIp;
-      this.maxFrameBytes = settings.maxFrameBytes;
-      this.allowedOrigins = settings.allowedOrigins;
-      this.trustedProxies = settings.trustedProxies;
-      this.clientPingInterval = settings.clientPingInterval;
-      this.upstreamPingInterval = settings.upstreamPingInterval;
-      this.pongTimeout = settings.pongTimeout;
-    }
-
-    public Builder listen(InetSocketAddress address) {
-      Objects.requireNonNull(address, "listen");
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("listen: address is unresolved: " + address);
-      }
-      this.listenAddress = address;
-      return this;
-    }
-
-    public Builder listener(InetSocketAddress address, ServerTls tls) {
-      Objects.requireNonNull(address, "listener");
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("listener: address is unresolved: " + address);
-      }
-      moreListeners.add(new Listener(address, tls));
-      return this;
-    }
-
-    public Builder upstream(UpstreamGroup group) {
-      this.upstream = Objects.requireNonNull(group, "upstream");
-      return this;
-    }
-
-    public Builder route(Route route) {
-      Objects.requireNonNull(route, "route");
-      if (routes.stream().anyMatch(existing -> existing.name().equals(route.name()))) {
-        throw new IllegalArgumentException("route: the name " + route.name() + " is already used");
-      }
-      routes.add(route);
-      return this;
-    }
-
-    public Builder drainTimeout(Duration timeout) {
-      this.drainTimeout = Checks.zeroOrPositive("drainTimeout", timeout);
-      return this;
-    }
-
-    public Builder closeSpread(Duration window) {
-      this.closeSpread = Checks.zeroOrPositive("closeSpread", window);
-      return this;
-    }
-
-    public Builder readTimeout(Duration timeout) {
-      this.readTimeout = Checks.positive("readTimeout", timeout);
-      return this;
-    }
-
-    public Builder sendTimeout(Duration timeout) {
-      this.sendTimeout = Checks.positive("sendTimeout", timeout);
-      return this;
-    }
-
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Checks.positive("connectTimeout", timeout);
-      return this;
-    }
-
-    public Builder handshakeTimeout(Duration timeout) {
-      this.handshakeTimeout = Checks.positive("handshakeTimeout", timeout);
-      return this;
-    }
-
-    public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = Checks.positive("closeTimeout", timeout);
-      return this;
-    }
-
-    public Builder maxHeaderBytes(int bytes) {
-      if (bytes < 1024 || bytes > 1024 * 1024) {
-        throw new IllegalArgumentException(
-            "maxHeaderBytes must be between 1024 and 1048576, was " + bytes);
-      }
-      this.maxHeaderBytes = bytes;
-      return this;
-    }
-
-    public Builder maxMessageBytes(long bytes) {
-      this.maxMessageBytes = Checks.atLeast("maxMessageBytes", 125L, bytes);
-      return this;
-    }
-
-    public Builder validateUtf8(boolean validate) {
-      this.validateUtf8 = validate;
-      return this;
-    }
-
-    public Builder preserveHost(boolean preserve) {
-      this.preserveHost = preserve;
-      return this;
-    }
-
-    public Builder permessageDeflate(boolean passThrough) {
-      this.permessageDeflate = passThrough;
-      return this;
-    }
-
-    public Builder nonUpgradeStatus(int status) {
-      if (status < 400 || status > 499) {
-        throw new IllegalArgumentException("nonUpgradeStatus must be a 4xx status, was " + status);
-      }
-      this.nonUpgradeStatus = status;
-      return this;
-    }
-
-    public Builder plainHttp(boolean relay) {
-      this.plainHttp = relay;
-      return this;
-    }
-
-    public Builder maxRequestBodyBytes(long bytes) {
-      this.maxRequestBodyBytes = Checks.atLeast("maxRequestBodyBytes", 0L, bytes);
-      return this;
-    }
-
-    public Builder upstreamKeepAlive(int idlePerServer) {
-      this.upstreamKeepAlive = Checks.atLeast("upstreamKeepAlive", 0, idlePerServer);
-      return this;
-    }
-
-    public Builder affinityCookie(String name, Duration maxAge) {
-      this.affinityCookieName = name;
-      this.affinityCookieMaxAge = Checks.atLeast("affinityCookie maxAge", Duration.ZERO, maxAge);
-      return this;
-    }
-
-    public Builder affinityCookieSecret(byte[] secret) {
-      if (secret != null && secret.length < 16) {
-        throw new IllegalArgumentException("affinityCookieSecret must have at least 16 bytes, had " + secret.length);
-      }
-      this.affinityCookieSecret = secret == null ? null : secret.clone();
-      return this;
-    }
-
-    public Builder upstreamKeepAliveTimeout(Duration timeout) {
-      this.upstreamKeepAliveTimeout = Checks.atLeast("upstreamKeepAliveTimeout", Duration.ofMillis(1), timeout);
-      return this;
-    }
-
-    public Builder eventLoops(int threads) {
-      if (threads < 1 || threads > 256) {
-        throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
-      }
-      this.eventLoops = threads;
-      return this;
-    }
-
-    public Builder listenTls(ServerTls tls) {
-      this.listenTls = Objects.requireNonNull(tls, "listenTls");
-      return this;
-    }
-
-    public Builder eventListener(ProxyEventListener listener) {
-      this.eventListener = Objects.requireNonNull(listener, "eventListener");
-      return this;
-    }
-
-    public Builder interceptor(Interceptor interceptor) {
-      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
-      return this;
-    }
-
-    public Builder upstreamTls(UpstreamTls tls) {
-      this.upstreamTls = Objects.requireNonNull(tls, "upstreamTls");
-      return this;
-    }
-
-    public Builder interceptorTimeout(Duration timeout) {
-      this.interceptorTimeout = Checks.positive("interceptorTimeout", timeout);
-      return this;
-    }
-
-    public Builder upstreamTlsInsecureSkipVerify(boolean insecure) {
-      this.upstreamTlsInsecureSkipVerify = insecure;
-      return this;
-    }
-
-    public Builder maxConnections(int connections) {
-      this.maxConnections = Checks.atLeast("maxConnections", 1, connections);
-      return this;
-    }
-
-    public Builder maxConnectionsPerIp(int connections) {
-      this.maxConnectionsPerIp = Checks.atLeast("maxConnectionsPerIp", 1, connections);
-      return this;
-    }
-
-    public Builder maxHandshakesPerSecondPerIp(int handshakes) {
-      if (handshakes < 0) {
-        throw new IllegalArgumentException("maxHandshakesPerSecondPerIp must be 0 (off) or more, was " + handshakes);
-      }
-      this.maxHandshakesPerSecondPerIp = handshakes;
-      return this;
-    }
-
-    public Builder maxFrameBytes(long bytes) {
-      this.maxFrameBytes = Checks.atLeast("maxFrameBytes", 125L, bytes);
-      return this;
-    }
-
-    public Builder allowedOrigins(List<String> origins) {
-      List<String> copy = List.copyOf(origins);
-      for (String origin : copy) {
-        if (origin.isBlank() || origin.chars().anyMatch(ch -> ch <= 0x20 || ch >= 0x7F)) {
-          throw new IllegalArgumentException("allowedOrigins: not an origin: \"" + origin + "\"");
-        }
-      }
-      this.allowedOrigins = copy;
-      return this;
-    }
-
-    public Builder trustedProxies(List<String> addresses) {
-      List<String> copy = List.copyOf(addresses);
-      for (String address : copy) {
-        try {
-          AddressRange.parse(address);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
-        }
-      }
-      this.trustedProxies = copy;
-      return this;
-    }
-
-    public Builder clientPingInterval(Duration interval) {
-      this.clientPingInterval = Checks.zeroOrPositive("clientPingInterval", interval);
-      return this;
-    }
-
-    public Builder upstreamPingInterval(Duration interval) {
-      this.upstreamPingInterval = Checks.zeroOrPositive("upstreamPingInterval", interval);
-      return this;
-    }
-
-    public Builder pongTimeout(Duration timeout) {
-      this.pongTimeout = Checks.positive("pongTimeout", timeout);
-      return this;
-    }
-
-    public Builder acceptBacklog(int backlog) {
-      this.acceptBacklog = Checks.atLeast("acceptBacklog", 1, backlog);
-      return this;
-    }
-
-    /**
-     * The settings, once the configuration is whole.
-     *
-     * @param trustEverything turns a trust (the configured one, else the JDK's) into one accepting
-     *     any certificate; applied when {@code upstreamTlsInsecureSkipVerify} is on ({@code
-     *     UpstreamTls} keeps that conversion to its own package)
-     * @throws IllegalStateException naming the setting when the configuration is incomplete
-     */
-    public ProxySettings build(UnaryOperator<UpstreamTls> trustEverything) {
-      Set<InetSocketAddress> addresses = new HashSet<>();
-      addresses.add(listenAddress);
-      for (Listener listener : moreListeners) {
-        if (listener.address().getPort() != 0 && !addresses.add(listener.address())) {
-          throw new IllegalStateException("listener: " + listener.address() + " is already a listen address");
-        }
-      }
-      List<Route> copy = checkRouting(upstream, routes, IllegalStateException::new);
-      UpstreamTls effective = !upstreamTlsInsecureSkipVerify ? upstreamTls
-          : trustEverything.apply(upstreamTls == null ? UpstreamTls.systemTrust() : upstreamTls);
-      return new ProxySettings(this, upstream, copy, effective);
-    }
   }
 }

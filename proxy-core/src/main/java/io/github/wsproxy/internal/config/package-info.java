@@ -1,6 +1,6 @@
 /**
  * The proxy's configuration as the engine sees it: {@code ProxySettings}, immutable and validated,
- * built by {@code WsProxy.Builder} through {@code ProxySettings.Builder}, and {@code Checks}, the
+ * built by {@code WsProxy.Builder} through {@code SettingsBuilder}, and {@code Checks}, the
  * argument checks every configuration builder shares (the proxy's, a route's, an upstream group's,
  * a health check's).
  *

@@ -5,10 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
@@ -55,8 +52,7 @@ public final class TlsSession {
   private static final byte[] UNEXPECTED_MESSAGE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a};
 
   private final SSLEngine engine;
-  private final Executor tasks;
-  private final TaskCosts taskCosts;
+  private final DelegatedTasks tasks;
   /** Whether the buffers are direct (the native engine reads and writes those in place). */
   private final boolean direct;
   /** The one buffer of a plain write, as the engine's gathering wrap wants an array. */
@@ -64,9 +60,6 @@ public final class TlsSession {
   private ByteBuffer netIn;
   private ByteBuffer netOut;
   private ByteBuffer appIn;
-  private volatile boolean taskRunning;
-  /** Closed by the loop: delegated tasks not yet started are skipped. */
-  private volatile boolean abandoned;
   private boolean handshakeDone;
   private boolean inboundDone;
   private boolean eofReported;
@@ -80,7 +73,6 @@ public final class TlsSession {
   /** Some record went out on the socket (if none did, a failed handshake has told the peer nothing). */
   private boolean sentRecords;
   /** The delegated task batches run so far. */
-  private int taskBatches;
   private X509Certificate peerCertificate;
 
   /**
@@ -91,8 +83,7 @@ public final class TlsSession {
    */
   public TlsSession(SSLEngine engine, Executor tasks, TaskCosts taskCosts) throws SSLException {
     this.engine = engine;
-    this.tasks = tasks;
-    this.taskCosts = taskCosts;
+    this.tasks = new DelegatedTasks(engine, tasks, taskCosts);
     this.direct = NativeTls.isNative(engine);
     this.netIn = NO_NET_IN;
     this.netOut = NO_NET_OUT;
@@ -113,7 +104,7 @@ public final class TlsSession {
     if (handshakeDone) {
       return Step.DONE;
     }
-    if (taskRunning) {
+    if (tasks.running()) {
       return Step.WAITING_FOR_TASK;
     }
     try {
@@ -133,11 +124,9 @@ public final class TlsSession {
       }
       switch (engine.getHandshakeStatus()) {
         case NEED_TASK:
-          if (!taskCosts.runInline(taskBatches)) {
-            startTasks(afterTask);
+          if (tasks.start(afterTask)) {
             return Step.WAITING_FOR_TASK;
           }
-          runTasksInline();
           break;
         case NEED_WRAP:
           if (wrap(EMPTY).getStatus() == SSLEngineResult.Status.CLOSED) {
@@ -334,7 +323,7 @@ public final class TlsSession {
    * why) as far as the socket takes it now, without waiting. The caller then closes the socket.
    */
   public void closeQuietly(SocketChannel channel) {
-    abandon();
+    tasks.abandon();
     try {
       engine.closeOutbound();
       for (int i = 0; i < 4 && !netOut.hasRemaining() && !engine.isOutboundDone(); i++) {
@@ -363,18 +352,13 @@ public final class TlsSession {
     releaseEmptyBuffers();
   }
 
-  /** The connection is going away: delegated tasks not started yet are skipped. */
-  private void abandon() {
-    abandoned = true;
-  }
-
   /**
    * The connection is gone: delegated tasks not started yet are skipped, and the engine is closed
    * both ways so that it frees what it holds outside the heap now rather than when it is collected
    * (the native engine keeps its SSL object and a pipe, two file descriptors, until then).
    */
   public void release() {
-    abandon();
+    tasks.abandon();
     engine.closeOutbound();
     try {
       engine.closeInbound();
@@ -460,48 +444,6 @@ public final class TlsSession {
     }
     if (status == HandshakeStatus.NEED_WRAP) {
       flush(channel);
-    }
-  }
-
-  /** Runs the engine's pending tasks on this thread, timing them. */
-  private void runTasksInline() {
-    int batch = taskBatches++;
-    long start = System.nanoTime();
-    Runnable task;
-    while ((task = engine.getDelegatedTask()) != null) {
-      task.run();
-    }
-    taskCosts.record(batch, System.nanoTime() - start);
-  }
-
-  private void startTasks(Runnable afterTask) throws SSLException {
-    List<Runnable> pending = new ArrayList<>(2);
-    Runnable task;
-    while ((task = engine.getDelegatedTask()) != null) {
-      pending.add(task);
-    }
-    int batch = taskBatches++;
-    taskRunning = true;
-    try {
-      tasks.execute(() -> {
-        try {
-          long start = System.nanoTime();
-          for (Runnable each : pending) {
-            if (!abandoned) {
-              each.run();
-            }
-          }
-          if (!abandoned) {
-            taskCosts.record(batch, System.nanoTime() - start);
-          }
-        } finally {
-          taskRunning = false;
-          afterTask.run();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      taskRunning = false;
-      throw new SSLException("TLS handshake abandoned: the proxy is shutting down", e);
     }
   }
 

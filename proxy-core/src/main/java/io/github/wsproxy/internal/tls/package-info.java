@@ -3,8 +3,9 @@
  * loop; {@code TlsContexts} holds a running proxy's contexts (each listener's reloadable
  * {@code ServerCertificates}, the upstream trust, the executor for long handshake tasks);
  * {@code TlsMaterial} reads key stores and PEM files; {@code TlsProviders} and {@code NativeTls}
- * pick the engine (the JDK's, or the optional Conscrypt), {@code TaskCosts} decides which delegated
- * tasks run inline, {@code TlsBuffers} recycles record buffers per loop, and
+ * pick the engine (the JDK's, or the optional Conscrypt), {@code DelegatedTasks} runs a session's
+ * delegated tasks inline or off the loop as {@code TaskCosts} measured them, {@code TlsBuffers}
+ * recycles record buffers per loop, and
  * {@code InsecureTrustManager} is what skipping verification means.
  *
  * <p>May depend on the public TLS settings types, {@code internal.config} and the JDK (plus

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.wsproxy.UpstreamGroup;
 import io.github.wsproxy.internal.config.ProxySettings;
+import io.github.wsproxy.internal.config.SettingsBuilder;
 import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,9 +29,9 @@ import java.util.List;
  */
 class HandshakeFuzzTest {
   private static final int[] LIMITS = {16 * 1024, 64, 512, 4096};
-  private static final ProxySettings PREFIXED = new ProxySettings.Builder()
+  private static final ProxySettings PREFIXED = new SettingsBuilder()
       .upstream(UpstreamGroup.of(URI.create("ws://127.0.0.1:9/base"))).build(tls -> tls);
-  private static final ProxySettings PRESERVING_HOST = new ProxySettings.Builder()
+  private static final ProxySettings PRESERVING_HOST = new SettingsBuilder()
       .upstream(UpstreamGroup.of(URI.create("ws://127.0.0.1:9"))).preserveHost(true).permessageDeflate(false)
       .build(tls -> tls);
   private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
