@@ -256,7 +256,8 @@ final class JdkSession extends WholeMessageListener {
     }
     synchronized (this) {
       stats.problem("jdk " + id + ": still running after " + ctx.sessionTimeout() + " (sent " + sent
-          + ", acked " + acked + ", closing " + closing + ", open " + (ws != null) + ")");
+          + ", acked " + acked + ", closing " + closing + ", open " + (ws != null) + "; the proxy's view: "
+          + ctx.connectionsTo("/soak/jdk/" + id) + ")");
     }
     abort();
   }

@@ -1,8 +1,11 @@
 package io.github.wsproxy.soak;
 
+import io.github.wsproxy.ConnectionSnapshot;
+import io.github.wsproxy.WsProxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -14,9 +17,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param timers runs session watchdogs and starts the next session of a slot
  * @param sessionTimeout a session still running after this long has hung: a problem
  * @param upstreams the upstreams, to tell whether one restarted during a session
+ * @param proxy the proxy, whose view of a hung session's connection the problem report includes
  */
 record SoakContext(SoakStats stats, int proxyPort, HttpClient http, ScheduledExecutorService timers,
-    Duration sessionTimeout, ChaosUpstreams upstreams) {
+    Duration sessionTimeout, ChaosUpstreams upstreams, WsProxy proxy) {
 
   /**
    * Whether 1001, 1011 or 1006 may end a session that began at {@code changesAtStart}: an upstream
@@ -26,6 +30,11 @@ record SoakContext(SoakStats stats, int proxyPort, HttpClient http, ScheduledExe
   boolean restartExcuses(long changesAtStart, int code) {
     return (code == 1001 || code == 1011 || code == 1006)
         && (upstreams.changes() != changesAtStart || upstreams.restarting());
+  }
+
+  /** The proxy's view of the connections whose request target is {@code path}: where a hung session stands. */
+  List<ConnectionSnapshot> connectionsTo(String path) {
+    return proxy.connections().stream().filter(c -> path.equals(c.target())).toList();
   }
 
   URI uri(String path) {

@@ -148,7 +148,7 @@ class SoakTest {
     HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
     Set<Thread> selectors = new HashSet<>(Resources.threadsNamed("SelectorManager"));
     selectors.removeAll(before);
-    SoakContext ctx = new SoakContext(stats, proxy.port(), http, timers, SESSION_TIMEOUT, upstreams);
+    SoakContext ctx = new SoakContext(stats, proxy.port(), http, timers, SESSION_TIMEOUT, upstreams, proxy);
     long end = System.nanoTime() + duration.toNanos();
     AtomicInteger running = new AtomicInteger();
     for (int i = 0; i < clients - raw; i++) {
