@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -174,17 +175,17 @@ class DescriptorExhaustionTest {
 
   /** The descriptors a process holds, as /proc lists them. */
   private static long count(Path descriptors) {
-    try (Stream<Path> entries = Files.list(descriptors)) {
-      return entries.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return count(descriptors, descriptor -> true);
   }
 
   /** The sockets among the descriptors a process holds. */
   private static long countSockets(Path descriptors) {
+    return count(descriptors, DescriptorExhaustionTest::isSocket);
+  }
+
+  private static long count(Path descriptors, Predicate<Path> which) {
     try (Stream<Path> entries = Files.list(descriptors)) {
-      return entries.filter(DescriptorExhaustionTest::isSocket).count();
+      return entries.filter(which).count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
