@@ -161,11 +161,21 @@ final class Compare {
     double seconds = options.seconds();
     switch (scenario) {
       case "small" -> {
-        EchoLoad.Result r = new EchoLoad(t.uri(), 64, 8, 64).run(warmup, seconds, t.cpuTicks());
+        PerfStat[] perf = new PerfStat[1];
+        boolean counting = options.perf() && t.pid() > 0;
+        EchoLoad.Result r = new EchoLoad(t.uri(), 64, 8, 64).run(warmup, seconds, t.cpuTicks(),
+            () -> perf[0] = counting ? PerfStat.start(t.pid(), seconds) : null);
         record(t, new Row("64 B, 64 conns x 8 in flight", "round trips/s", Better.HIGHER, 1.05, false, "k"), r.roundTripsPerSecond());
         record(t, new Row("64 B, 64 conns x 8 in flight", "p50 latency us", Better.LOWER, Double.NaN, false, "0"), r.p50Micros());
         record(t, new Row("64 B, 64 conns x 8 in flight", "p99 latency us", Better.LOWER, 1.2, false, "0"), r.p99Micros());
         record(t, new Row("64 B, 64 conns x 8 in flight", "proxy CPU us/msg", Better.LOWER, 0.9, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
+        if (perf[0] != null) {
+          PerfStat.Counts counts = perf[0].await();
+          record(t, new Row("64 B, 64 conns x 8 in flight", "proxy syscalls/round trip (perf)", Better.LOWER, Double.NaN, false, "0.000"),
+              counts.syscalls() / (double) r.roundTrips());
+          record(t, new Row("64 B, 64 conns x 8 in flight", "proxy context switches/round trip (perf)", Better.LOWER, Double.NaN, false, "0.000"),
+              counts.contextSwitches() / (double) r.roundTrips());
+        }
       }
       case "large" -> {
         EchoLoad.Result r = new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(warmup, seconds, t.cpuTicks());
@@ -334,6 +344,7 @@ final class Compare {
       case "k" -> String.format(Locale.ROOT, "%.1fk", value / 1000);
       case "0" -> String.format(Locale.ROOT, "%.0f", value);
       case "0.0" -> String.format(Locale.ROOT, "%.1f", value);
+      case "0.000" -> String.format(Locale.ROOT, "%.3f", value);
       default -> String.format(Locale.ROOT, "%.2f", value);
     };
   }

@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 /** The command line of {@code Bench compare}. */
 record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> ratios, List<String> scenarios,
     double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
-    String out, List<String> info, Path trust, long httpBytes, int longPolls) {
+    String out, List<String> info, Path trust, long httpBytes, int longPolls, boolean perf) {
 
   /** A ratio column of the table: {@code mine}'s figure over {@code other}'s. */
   record Ratio(String mine, String other) {
@@ -52,6 +52,8 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --handshake-concurrency N  handshakes in progress at a time (default 16)
         --http-bytes N[k|M|G]   body size of http-upload and http-download (default 1G, binary units)
         --long-polls N          long polls of http-longpoll (default 2000)
+        --perf on|off           small: also count the proxy's system calls and context switches per round
+                                trip with Linux perf (perf stat; needs perf and the right to trace, e.g. root)
         --out FILE              also write the report there
         --info TEXT             a line for the report's header (repeatable)
         --trust FILE            PEM certificate(s) to trust for wss:// targets (handshake: full TLS
@@ -74,6 +76,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     Path trust = null;
     long httpBytes = 1L << 30;
     int longPolls = 2000;
+    boolean perf = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -104,6 +107,11 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         case "--trust" -> trust = Path.of(value);
         case "--http-bytes" -> httpBytes = (long) positive(flag, bytes(value));
         case "--long-polls" -> longPolls = (int) positive(flag, Integer.parseInt(value));
+        case "--perf" -> perf = switch (value) {
+          case "on" -> true;
+          case "off" -> false;
+          default -> throw new IllegalArgumentException("--perf: on or off, not " + value);
+        };
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -121,7 +129,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
       }
     }
     return new CompareOptions(List.copyOf(targets), direct, List.copyOf(ratios), scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
-        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust, httpBytes, longPolls);
+        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust, httpBytes, longPolls, perf);
   }
 
   /** A byte count with an optional binary suffix: {@code 64M} is 64 MiB. */

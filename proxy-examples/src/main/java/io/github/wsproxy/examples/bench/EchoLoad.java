@@ -68,6 +68,11 @@ public final class EchoLoad {
    * {@link ProcStats#TICKS_PER_SECOND} ticks) at the start and the end of the measured interval.
    */
   public Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks) throws Exception {
+    return run(warmupSeconds, seconds, cpuTicks, () -> { });
+  }
+
+  /** Like {@link #run(double, double, LongSupplier)}, and runs {@code atWindowStart} as the measured interval starts. */
+  Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks, Runnable atWindowStart) throws Exception {
     HttpClient http = BenchTls.newClient();
     List<Connection> open = new ArrayList<>();
     try {
@@ -80,6 +85,7 @@ public final class EchoLoad {
       open.forEach(Connection::startSending);
       TimeUnit.MILLISECONDS.sleep((long) (warmupSeconds * 1000));
       long cpuBefore = cpuTicks.getAsLong();
+      atWindowStart.run();
       open.forEach(Connection::startMeasuring);
       long start = System.nanoTime();
       TimeUnit.MILLISECONDS.sleep((long) (seconds * 1000));
