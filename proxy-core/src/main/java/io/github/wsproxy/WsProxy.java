@@ -133,8 +133,9 @@ public final class WsProxy implements AutoCloseable {
    * event listener, upstream trust and the listeners' certificates (their files are read now).
    * Connections accepted from now on get them; open connections keep the settings they started
    * with. The listen addresses ({@link Builder#listen}, {@link Builder#listener}), {@link
-   * Builder#eventLoops} and {@link Builder#acceptBacklog} need a restart: they keep their current
-   * values, and their names are returned. The log names every changed setting, applied or not.
+   * Builder#eventLoops}, {@link Builder#acceptBacklog} and {@link Builder#transport} need a
+   * restart: they keep their current values, and their names are returned. The log names every
+   * changed setting, applied or not.
    *
    * @param newConfig a proxy built with the new settings, not started (only its configuration is
    *     read)
@@ -607,6 +608,15 @@ public final class WsProxy implements AutoCloseable {
    */
   public int eventLoops() {
     return settings.eventLoops();
+  }
+
+  /**
+   * See {@link Builder#transport(IoTransport)}.
+   *
+   * @return the transport setting (AUTO unless set); the transport in use is logged at start
+   */
+  public IoTransport transport() {
+    return settings.transport();
   }
 
   /**
@@ -1136,6 +1146,21 @@ public final class WsProxy implements AutoCloseable {
      */
     public Builder eventLoops(int threads) {
       settings.eventLoops(threads);
+      return this;
+    }
+
+    /**
+     * How the event loops do their socket I/O. Default {@link IoTransport#AUTO}: io_uring where
+     * this runtime (Java 22+) and kernel support it, else NIO; the system property {@code
+     * wsproxy.transport} ({@code NIO} or {@code IO_URING}) overrides AUTO. The transport chosen is
+     * logged at start (INFO), with the reason when AUTO falls back to NIO.
+     *
+     * @param transport the transport; not null. {@link IoTransport#IO_URING} where it cannot run
+     *     makes {@link WsProxy#start()} fail with an {@link java.io.IOException} saying why
+     * @return this builder
+     */
+    public Builder transport(IoTransport transport) {
+      settings.transport(transport);
       return this;
     }
 

@@ -1,11 +1,15 @@
 package io.github.wsproxy.internal;
 
-import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.ConnectionSnapshot;
+import io.github.wsproxy.UpstreamState;
 import io.github.wsproxy.internal.config.Listener;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.limits.ClientLimits;
+import io.github.wsproxy.internal.loop.Accepted;
 import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.loop.Listening;
+import io.github.wsproxy.internal.loop.TransportProvider;
+import io.github.wsproxy.internal.loop.Transports;
 import io.github.wsproxy.internal.relay.LoopConnections;
 import io.github.wsproxy.internal.route.Routing;
 import io.github.wsproxy.internal.tls.TlsContexts;
@@ -13,22 +17,18 @@ import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,14 +51,15 @@ public final class ProxyServer {
   private final ClientLimits limits;
   private final Routing routing;
   private final TlsContexts tls;
+  /** The transport of every loop and listen socket, chosen once at start. */
+  private final TransportProvider transport;
   private int nextLoop;
 
   /** One listen socket, the index of its listener in the settings, and its accept back-off. */
   private final class Acceptor {
     final int index;
-    final ServerSocketChannel channel;
+    final Listening socket;
     final InetSocketAddress boundAddress;
-    SelectionKey key;
     /** Created up front: when accept fails for lack of descriptors, loading a class may fail too. */
     final Runnable resume = this::resume;
     /** Accept errors in a row (reset by the next accepted connection), and the pause after the last. */
@@ -67,23 +68,15 @@ public final class ProxyServer {
 
     Acceptor(int index, Listener listener, int backlog) throws IOException {
       this.index = index;
-      this.channel = ServerSocketChannel.open();
-      try {
-        channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        channel.bind(listener.address(), backlog);
-        channel.configureBlocking(false);
-        this.boundAddress = (InetSocketAddress) channel.getLocalAddress();
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        throw e;
-      }
+      this.socket = transport.listen(listener.address(), backlog);
+      this.boundAddress = socket.localAddress();
     }
 
     void acceptAll() {
       for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
-        SocketChannel accepted;
+        Accepted accepted;
         try {
-          accepted = channel.accept();
+          accepted = socket.accept();
         } catch (IOException e) {
           pause(e);
           return;
@@ -112,29 +105,25 @@ public final class ProxyServer {
      * per pause), and accepts again within a pause of descriptors coming free.
      */
     private void pause(IOException e) {
-      if (!channel.isOpen() || !key.isValid()) {
+      if (!socket.isOpen()) {
         return;
       }
       pauseNanos = failures == 0 ? FIRST_ACCEPT_PAUSE_NANOS : Math.min(pauseNanos * 2, MAX_ACCEPT_PAUSE_NANOS);
       failures++;
       log.warn("accept failed ({} in a row): {}; not accepting for {} ms", failures, e.toString(),
           TimeUnit.NANOSECONDS.toMillis(pauseNanos));
-      key.interestOps(0);
+      socket.interestOps(0);
       loops.get(0).loop().schedule(pauseNanos, resume);
     }
 
     private void resume() {
-      if (key.isValid()) {
-        key.interestOps(SelectionKey.OP_ACCEPT);
+      if (socket.isOpen()) {
+        socket.interestOps(Listening.OP_ACCEPT);
       }
     }
 
     void close() {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        log.debug("closing the listen socket", e);
-      }
+      socket.close();
     }
 
     @Override
@@ -146,6 +135,7 @@ public final class ProxyServer {
 
   private ProxyServer(ProxySettings config) throws IOException {
     this.config = config;
+    this.transport = Transports.provider(config.transport());
     TlsContexts contexts = null;
     try {
       List<Listener> listeners = config.listeners();
@@ -158,7 +148,7 @@ public final class ProxyServer {
           config.maxHandshakesPerSecondPerIp(), config.trustedProxies());
       List<EventLoop> eventLoops = new ArrayList<>();
       for (int i = 0; i < config.eventLoops(); i++) {
-        eventLoops.add(new EventLoop("wsproxy-loop-" + port + "-" + i));
+        eventLoops.add(new EventLoop("wsproxy-loop-" + port + "-" + i, transport));
       }
       this.routing = new Routing(config, resolver, eventLoops.get(0), contexts);
       for (EventLoop loop : eventLoops) {
@@ -183,22 +173,29 @@ public final class ProxyServer {
       loop.loop().start();
     }
     EventLoop acceptLoop = server.loops.get(0).loop();
-    CountDownLatch registered = new CountDownLatch(1);
+    CompletableFuture<Void> registered = new CompletableFuture<>();
     acceptLoop.execute(() -> {
-      for (Acceptor acceptor : server.acceptors) {
-        acceptor.key = acceptLoop.register(acceptor.channel, SelectionKey.OP_ACCEPT, key -> acceptor.acceptAll());
+      try {
+        for (Acceptor acceptor : server.acceptors) {
+          acceptor.socket.register(acceptLoop.transport(), readyOps -> acceptor.acceptAll());
+        }
+        registered.complete(null);
+      } catch (IOException | RuntimeException e) {
+        registered.completeExceptionally(e);
       }
-      registered.countDown();
     });
     try {
-      registered.await();
+      registered.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       server.shutdown();
       throw new IOException("interrupted while starting", e);
+    } catch (ExecutionException e) {
+      server.shutdown();
+      throw new IOException("cannot listen: " + e.getCause().getMessage(), e.getCause());
     }
-    log.info("WsProxy listening on {} -> {}", server.listening(),
-        config.routes().isEmpty() ? config.upstreamGroup() : config.routes());
+    log.info("WsProxy listening on {} -> {} (transport {})", server.listening(),
+        config.routes().isEmpty() ? config.upstreamGroup() : config.routes(), server.transport.name());
     return server;
   }
 

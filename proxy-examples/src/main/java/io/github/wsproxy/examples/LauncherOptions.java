@@ -3,6 +3,7 @@ package io.github.wsproxy.examples;
 import io.github.wsproxy.Balance;
 import io.github.wsproxy.HealthCheck;
 import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.TlsEngine;
 import io.github.wsproxy.UpstreamGroup;
@@ -104,6 +105,9 @@ public final class LauncherOptions {
         (o, v) -> o.builder.maxMessageBytes(size(v)));
     flag("--event-loops", "N", "event-loop threads (default: number of processors)",
         (o, v) -> o.builder.eventLoops(integer(v)));
+    flag("--transport", "TRANSPORT", "how the event loops do socket I/O: auto, nio or io_uring (default auto:"
+            + " io_uring on Java 22+ where the kernel allows it, else nio)",
+        (o, v) -> o.builder.transport(transport(v)));
     flag("--no-plain-http", null, "WebSocket only: answer requests without an upgrade with --non-upgrade-status"
             + " instead of relaying them as HTTP",
         (o, v) -> o.builder.plainHttp(false));
@@ -603,6 +607,14 @@ public final class LauncherOptions {
       group.backup(parts[0], weight);
     } else {
       group.server(parts[0], weight);
+    }
+  }
+
+  private static IoTransport transport(String value) {
+    try {
+      return IoTransport.valueOf(value.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected auto, nio or io_uring, got \"" + value + "\"", e);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.github.wsproxy.Balance;
+import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.ServerTls;
 import io.github.wsproxy.TlsEngine;
 import io.github.wsproxy.UpstreamGroup;
@@ -36,7 +37,7 @@ class LauncherTest {
         "--listen", "127.0.0.1:0", "--upstream", "ws://127.0.0.1:8282/base",
         "--read-timeout", "300s", "--send-timeout", "5m", "--connect-timeout", "500ms",
         "--handshake-timeout", "2s", "--close-timeout", "1s", "--max-header-bytes", "8K",
-        "--max-message-bytes", "1MiB", "--event-loops", "3", "--non-upgrade-status", "404",
+        "--max-message-bytes", "1MiB", "--event-loops", "3", "--transport", "nio", "--non-upgrade-status", "404",
         "--no-plain-http", "--max-request-body-bytes", "2MiB", "--upstream-keepalive", "8",
         "--upstream-keepalive-timeout", "20s", "--affinity-cookie-max-age", "60m", "--affinity-cookie", "SRV",
         "--preserve-host", "--no-permessage-deflate", "--no-utf8-validation",
@@ -57,6 +58,7 @@ class LauncherTest {
     assertThat(proxy.maxHeaderBytes()).isEqualTo(8192);
     assertThat(proxy.maxMessageBytes()).isEqualTo(1 << 20);
     assertThat(proxy.eventLoops()).isEqualTo(3);
+    assertThat(proxy.transport()).isEqualTo(IoTransport.NIO);
     assertThat(proxy.nonUpgradeStatus()).isEqualTo(404);
     assertThat(proxy.plainHttp()).isFalse();
     assertThat(proxy.maxRequestBodyBytes()).isEqualTo(2 << 20);
@@ -116,7 +118,8 @@ class LauncherTest {
   void rejectsBadFlagsWithOneLineNamingTheFlagAndExitCode2() {
     String[][] cases = {
         {"--read-timeout", "soon"}, {"--listen", "nowhere"}, {"--bogus"}, {"--upstream", "http://x"},
-        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--send-timeout"},
+        {"--max-message-bytes", "lots"}, {"--event-loops", "0"}, {"--transport", "epoll"},
+        {"--send-timeout"},
         {"--tls-cert", "/no/such.pem", "--tls-key", "/no/such.key"}, {"--tls-client-auth", "required"},
         {"--tls-keystore", "/no/such.p12", "--tls-keystore-password", "env:WSPROXY_NO_SUCH_VARIABLE"},
         {"--upstream-ca", "/no/such.pem"},
@@ -199,7 +202,7 @@ class LauncherTest {
     assertThat(code).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--listen", "--upstream", "--read-timeout",
         "--send-timeout", "--connect-timeout", "--handshake-timeout", "--close-timeout", "--max-header-bytes",
-        "--max-message-bytes", "--event-loops", "--non-upgrade-status", "--preserve-host",
+        "--max-message-bytes", "--event-loops", "--transport", "--non-upgrade-status", "--preserve-host",
         "--no-permessage-deflate", "--no-utf8-validation", "--interceptor", "--interceptor-timeout", "--client",
         "--help", "--balance", "--upstream-max-connections", "--max-connections", "--max-connections-per-ip",
         "--max-handshakes-per-second-per-ip", "--max-frame-bytes", "--allowed-origin", "--trusted-proxy",

@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.config;
 
 import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.ProxyEventListener;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.ServerTls;
@@ -14,8 +15,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -41,7 +42,8 @@ public final class ProxySettings {
   private static final Map<String, Function<ProxySettings, Object>> SETTINGS = settings();
   /** The settings a running proxy cannot change without binding its sockets or threads again. */
   private static final Set<String> NEED_RESTART =
-      Set.of("listen", "listener", "eventLoops", "acceptBacklog", "upstreamKeepAlive", "upstreamKeepAliveTimeout");
+      Set.of("listen", "listener", "eventLoops", "acceptBacklog", "transport", "upstreamKeepAlive",
+          "upstreamKeepAliveTimeout");
 
   final InetSocketAddress listenAddress;
   final List<Listener> moreListeners;
@@ -69,6 +71,7 @@ public final class ProxySettings {
   final byte[] affinityCookieSecret;
   final int eventLoops;
   final int acceptBacklog;
+  final IoTransport transport;
   final ServerTls listenTls;
   /** The trust upstream connections are made with: the configured one, made to trust everything when insecure. */
   final UpstreamTls upstreamTls;
@@ -115,6 +118,7 @@ public final class ProxySettings {
     this.affinityCookieSecret = builder.affinityCookieSecret;
     this.eventLoops = builder.eventLoops;
     this.acceptBacklog = builder.acceptBacklog;
+    this.transport = builder.transport;
     this.listenTls = builder.listenTls;
     this.upstreamTls = upstreamTls;
     this.configuredUpstreamTls = builder.upstreamTls;
@@ -150,8 +154,8 @@ public final class ProxySettings {
 
   /**
    * These settings as a running proxy can adopt them from {@code next}: {@code next}'s settings,
-   * with the listen addresses, event loops and accept backlog kept from these (they need a
-   * restart). The listeners' TLS comes from {@code next} while the addresses are the same.
+   * with the listen addresses, event loops, accept backlog and transport kept from these (they
+   * need a restart). The listeners' TLS comes from {@code next} while the addresses are the same.
    */
   public ProxySettings reloadableFrom(ProxySettings next) {
     SettingsBuilder kept = next.newBuilder();
@@ -162,6 +166,7 @@ public final class ProxySettings {
     }
     kept.eventLoops = eventLoops;
     kept.acceptBacklog = acceptBacklog;
+    kept.transport = transport;
     return new ProxySettings(kept, next.upstreamGroup, next.routes, next.upstreamTls);
   }
 
@@ -212,6 +217,7 @@ public final class ProxySettings {
     all.put("nonUpgradeStatus", ProxySettings::nonUpgradeStatus);
     all.put("eventLoops", ProxySettings::eventLoops);
     all.put("acceptBacklog", ProxySettings::acceptBacklog);
+    all.put("transport", ProxySettings::transport);
     all.put("listenTls", ProxySettings::listenTls);
     all.put("upstreamTls", s -> s.configuredUpstreamTls);
     all.put("upstreamTlsInsecureSkipVerify", ProxySettings::upstreamTlsInsecureSkipVerify);
@@ -376,6 +382,10 @@ public final class ProxySettings {
 
   public int acceptBacklog() {
     return acceptBacklog;
+  }
+
+  public IoTransport transport() {
+    return transport;
   }
 
   /** The listener's TLS, or null for plain {@code ws://}. */

@@ -1,6 +1,7 @@
 package io.github.wsproxy.internal.config;
 
 import io.github.wsproxy.Interceptor;
+import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.ProxyEventListener;
 import io.github.wsproxy.Route;
 import io.github.wsproxy.ServerTls;
@@ -14,8 +15,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -54,6 +55,7 @@ public final class SettingsBuilder {
   byte[] affinityCookieSecret;
   int eventLoops = Runtime.getRuntime().availableProcessors();
   int acceptBacklog = 1024;
+  IoTransport transport = IoTransport.AUTO;
   ServerTls listenTls;
   UpstreamTls upstreamTls;
   boolean upstreamTlsInsecureSkipVerify;
@@ -100,6 +102,7 @@ public final class SettingsBuilder {
     this.affinityCookieSecret = settings.affinityCookieSecret;
     this.eventLoops = settings.eventLoops;
     this.acceptBacklog = settings.acceptBacklog;
+    this.transport = settings.transport;
     this.listenTls = settings.listenTls;
     this.upstreamTls = settings.configuredUpstreamTls;
     this.upstreamTlsInsecureSkipVerify = settings.upstreamTlsInsecureSkipVerify;
@@ -260,6 +263,11 @@ public final class SettingsBuilder {
       throw new IllegalArgumentException("eventLoops must be between 1 and 256, was " + threads);
     }
     this.eventLoops = threads;
+    return this;
+  }
+
+  public SettingsBuilder transport(IoTransport transport) {
+    this.transport = Objects.requireNonNull(transport, "transport");
     return this;
   }
 

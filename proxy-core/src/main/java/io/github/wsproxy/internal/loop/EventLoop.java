@@ -2,10 +2,6 @@ package io.github.wsproxy.internal.loop;
 
 import io.github.wsproxy.internal.frame.Masking;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.SelectableChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +14,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread, one selector: runs the I/O of every channel registered with it, tasks submitted from
- * other threads, and a periodic tick for timeouts. Everything a connection does happens here, so
- * connection state needs no locks. Nothing run here may block.
+ * One thread, one {@link Transport} (a selector, or an io_uring ring): runs the I/O of every socket
+ * registered with it, tasks submitted from other threads, and a periodic tick for timeouts.
+ * Everything a connection does happens here, so connection state needs no locks. Nothing run here
+ * may block.
  */
 public final class EventLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
   private static final long TICK_NANOS = 100_000_000L;
   public static final int BUFFER_SIZE = 64 * 1024;
 
-  private final Selector selector;
+  private final Transport transport;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -45,8 +42,8 @@ public final class EventLoop implements Runnable {
   private long now;
   private boolean nowFresh;
 
-  public EventLoop(String name) throws IOException {
-    this.selector = Selector.open();
+  public EventLoop(String name, TransportProvider provider) throws IOException {
+    this.transport = provider.open();
     this.thread = new Thread(this, name);
   }
 
@@ -62,17 +59,13 @@ public final class EventLoop implements Runnable {
   public void execute(Runnable task) {
     tasks.add(task);
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
-      selector.wakeup();
+      transport.wakeup();
     }
   }
 
-  /** Registers a channel with this loop's selector; call on this loop. */
-  public SelectionKey register(SelectableChannel channel, int ops, Readiness handler) {
-    try {
-      return channel.register(selector, ops, handler);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** This loop's transport: sockets connect, are adopted and are registered through it; on this loop. */
+  public Transport transport() {
+    return transport;
   }
 
   /** Calls the listener with the current {@link System#nanoTime()} about every 100 ms; on this loop. */
@@ -111,7 +104,7 @@ public final class EventLoop implements Runnable {
   /** Asks the loop to finish its queued tasks and exit; the caller then {@link #join}s. */
   public void stop() {
     running = false;
-    selector.wakeup();
+    transport.wakeup();
   }
 
   public void join() throws InterruptedException {
@@ -126,11 +119,7 @@ public final class EventLoop implements Runnable {
       while (running) {
         long wakeAt = timers.isEmpty() || nextTick - timers.peek().getKey() < 0 ? nextTick : timers.peek().getKey();
         long waitMillis = Math.max(1, (wakeAt - turnEnd + 999_999) / 1_000_000);
-        if (tasks.isEmpty()) {
-          selector.select(this::dispatch, waitMillis);
-        } else {
-          selector.selectNow(this::dispatch);
-        }
+        transport.poll(tasks.isEmpty() ? waitMillis : 0);
         wakeupPending.set(false);
         runTasks();
         nowFresh = false;
@@ -147,11 +136,7 @@ public final class EventLoop implements Runnable {
     } catch (IOException | RuntimeException | Error e) {
       log.error("event loop {} failed", thread.getName(), e);
     } finally {
-      try {
-        selector.close();
-      } catch (IOException e) {
-        log.debug("closing selector", e);
-      }
+      transport.close();
     }
   }
 
@@ -173,19 +158,8 @@ public final class EventLoop implements Runnable {
     }
   }
 
-  private void dispatch(SelectionKey key) {
-    if (!key.isValid()) {
-      return;
-    }
-    try {
-      ((Readiness) key.attachment()).onReady(key);
-    } catch (RuntimeException | LinkageError e) {
-      log.error("connection handler failed on {}", thread.getName(), e);
-    }
-  }
-
   /**
-   * A failure of one connection's handler, task or tick listener (an exception, or a class that
+   * A failure of one connection's handler (see {@link Handlers}), task or tick listener (an exception, or a class that
    * cannot be loaded, as when descriptors run out) is logged and the loop goes on serving the
    * others; only a {@link VirtualMachineError} ends the loop.
    */

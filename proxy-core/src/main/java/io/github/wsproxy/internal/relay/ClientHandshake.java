@@ -14,11 +14,11 @@ import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.intercept.Outcome;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.route.RouteTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -82,7 +82,7 @@ final class ClientHandshake extends Phase {
       return;
     }
     pair.timers.deadlineIn(config.handshakeTimeout());
-    pair.client.interest(SelectionKey.OP_READ, true);
+    pair.client.interest(Conduit.OP_READ, true);
     if (pipelined.length > 0) {
       head.append(ByteBuffer.wrap(pipelined));
       pipelined = null;
@@ -96,7 +96,7 @@ final class ClientHandshake extends Phase {
       continueTlsHandshake(leg);
       return;
     }
-    if ((readyOps & SelectionKey.OP_READ) == 0 || leg.isClosed()) {
+    if ((readyOps & Conduit.OP_READ) == 0 || leg.isClosed()) {
       return;
     }
     int n;

@@ -11,6 +11,8 @@ import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
 import io.github.wsproxy.internal.limits.ClientLimits;
+import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.route.RouteTable;
@@ -20,8 +22,6 @@ import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,19 +68,35 @@ final class ConnectionPair implements ConnectionHandle.Control {
   /** Whether the client was counted in by the proxy's limits (and must be counted out). */
   private boolean admitted;
 
-  ConnectionPair(LoopConnections owner, SocketChannel channel, int listener) throws IOException {
+  /**
+   * Takes over a client socket: it is registered with the owner's loop, or closed when that or the
+   * rest of the setup fails.
+   */
+  ConnectionPair(LoopConnections owner, Accepted socket, int listener) throws IOException {
     this.owner = owner;
     this.config = owner.config(listener);
     this.affinityCookie = owner.affinityCookie(listener);
     this.loop = owner.loop();
-    this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
-    this.report = new ConnectionReport(id, clientAddress, owner.events());
-    this.timers = new Timers(this);
-    timers.deadlineAt(report.startNanos() + config.handshakeTimeout().toNanos());
-    this.phase = new ClientHandshake(this);
-    client.attach(channel, loop.register(channel, SelectionKey.OP_READ, client));
-    if (owner.tls().listenerTls(listener)) {
-      client.startTls(owner.tls().newServerSession(listener), loop);
+    Conduit conduit;
+    try {
+      conduit = loop.transport().adopt(socket, Conduit.OP_READ, client);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+    client.attach(conduit);
+    try {
+      this.clientAddress = (InetSocketAddress) conduit.remoteAddress();
+      this.report = new ConnectionReport(id, clientAddress, owner.events());
+      this.timers = new Timers(this);
+      timers.deadlineAt(report.startNanos() + config.handshakeTimeout().toNanos());
+      this.phase = new ClientHandshake(this);
+      if (owner.tls().listenerTls(listener)) {
+        client.startTls(owner.tls().newServerSession(listener), loop);
+      }
+    } catch (IOException | RuntimeException e) {
+      client.close(false);
+      throw e;
     }
   }
 

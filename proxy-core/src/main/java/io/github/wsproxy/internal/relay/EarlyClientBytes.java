@@ -1,9 +1,9 @@
 package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.internal.loop.BufferPool;
+import io.github.wsproxy.internal.loop.Conduit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.util.Arrays;
 
 /**
@@ -37,7 +37,7 @@ final class EarlyClientBytes {
   /** Stops reading the client once the bytes kept reach the limit; the open relay reads it again. */
   void pauseWhenFull() {
     if (bytes.length >= max) {
-      client.interest(SelectionKey.OP_READ, false);
+      client.interest(Conduit.OP_READ, false);
     }
   }
 

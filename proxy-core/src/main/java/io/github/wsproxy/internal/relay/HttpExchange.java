@@ -12,10 +12,10 @@ import io.github.wsproxy.internal.http.PlainHeads;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
 import io.github.wsproxy.internal.loop.BufferPool;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -120,7 +120,7 @@ final class HttpExchange extends Phase {
     if (requestBodyFailed()) {
       return;
     }
-    pair.upstream().interest(SelectionKey.OP_READ, true);
+    pair.upstream().interest(Conduit.OP_READ, true);
     pumpRequest();
     if (pair.phase() == this) {
       pumpResponse();
@@ -142,17 +142,17 @@ final class HttpExchange extends Phase {
   @Override
   void onReady(Leg leg, int readyOps) {
     if (leg.direction.fromClient()) {
-      if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      if ((readyOps & Conduit.OP_WRITE) != 0) {
         pumpResponse();
       }
-      if ((readyOps & SelectionKey.OP_READ) != 0 && pair.phase() == this) {
+      if ((readyOps & Conduit.OP_READ) != 0 && pair.phase() == this) {
         pumpRequest();
       }
     } else {
-      if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      if ((readyOps & Conduit.OP_WRITE) != 0) {
         pumpRequest();
       }
-      if ((readyOps & SelectionKey.OP_READ) != 0 && pair.phase() == this) {
+      if ((readyOps & Conduit.OP_READ) != 0 && pair.phase() == this) {
         pumpResponse();
       }
     }
@@ -206,7 +206,7 @@ final class HttpExchange extends Phase {
         if (n < 0) {
           pair.end("client left before its request body was complete");
         } else {
-          client.interest(SelectionKey.OP_READ, true);
+          client.interest(Conduit.OP_READ, true);
         }
         return;
       }
@@ -247,7 +247,7 @@ final class HttpExchange extends Phase {
       pair.end("client left before its response was complete");
       return;
     }
-    pair.client.interest(SelectionKey.OP_READ, true);
+    pair.client.interest(Conduit.OP_READ, true);
     following.pauseWhenFull();
   }
 
@@ -305,7 +305,7 @@ final class HttpExchange extends Phase {
         if (n < 0) {
           upstreamClosed();
         } else {
-          upstream.interest(SelectionKey.OP_READ, true);
+          upstream.interest(Conduit.OP_READ, true);
         }
         return;
       }
@@ -458,13 +458,13 @@ final class HttpExchange extends Phase {
       to.write(pending);
     }
     if (pending.hasRemaining() || !to.flushTransport()) {
-      from.interest(SelectionKey.OP_READ, false);
-      to.interest(SelectionKey.OP_WRITE, true);
+      from.interest(Conduit.OP_READ, false);
+      to.interest(Conduit.OP_WRITE, true);
       pair.timers.deadlineIn(pair.route().timeouts().send());
       return false;
     }
     release(pending);
-    to.interest(SelectionKey.OP_WRITE, false);
+    to.interest(Conduit.OP_WRITE, false);
     progressed();
     return true;
   }

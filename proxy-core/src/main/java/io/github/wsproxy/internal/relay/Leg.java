@@ -2,14 +2,12 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.loop.BufferPool;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.tls.TlsSession;
 import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.security.cert.X509Certificate;
 import java.util.function.Consumer;
 
@@ -21,8 +19,7 @@ final class Leg implements Readiness {
   private final ConnectionPair pair;
   /** The direction of the bytes read from this leg: {@link Direction#CLIENT_TO_UPSTREAM} on the client's. */
   final Direction direction;
-  private SocketChannel channel;
-  private SelectionKey key;
+  private Conduit conduit;
   private int ops;
   /** Handshake bytes still to write on this leg (the upstream request, a response). */
   private ByteBuffer handshakeOut;
@@ -44,8 +41,8 @@ final class Leg implements Readiness {
   }
 
   @Override
-  public void onReady(SelectionKey readyKey) {
-    pair.onReady(this, readyKey.readyOps());
+  public void onReady(int readyOps) {
+    pair.onReady(this, readyOps);
     readBufferedTls();
   }
 
@@ -67,9 +64,9 @@ final class Leg implements Readiness {
    * @return true once the handshake is complete
    */
   boolean advanceTls() throws IOException {
-    TlsSession.Step step = tls.handshake(channel, this::resumeAfterTlsTask);
-    interest(SelectionKey.OP_WRITE, step == TlsSession.Step.NEED_WRITE);
-    interest(SelectionKey.OP_READ, step == TlsSession.Step.NEED_READ || step == TlsSession.Step.DONE);
+    TlsSession.Step step = tls.handshake(conduit, this::resumeAfterTlsTask);
+    interest(Conduit.OP_WRITE, step == TlsSession.Step.NEED_WRITE);
+    interest(Conduit.OP_READ, step == TlsSession.Step.NEED_READ || step == TlsSession.Step.DONE);
     return step == TlsSession.Step.DONE;
   }
 
@@ -87,46 +84,46 @@ final class Leg implements Readiness {
    * leg wants to read, a read is queued on the loop for them.
    */
   private void readBufferedTls() {
-    if (tls == null || bufferedReadQueued || closed || (ops & SelectionKey.OP_READ) == 0
+    if (tls == null || bufferedReadQueued || closed || (ops & Conduit.OP_READ) == 0
         || !tls.handshakeDone() || !tls.hasBufferedInput()) {
       return;
     }
     bufferedReadQueued = true;
     loop.execute(() -> {
       bufferedReadQueued = false;
-      if (!closed && (ops & SelectionKey.OP_READ) != 0) {
-        pair.onReady(this, SelectionKey.OP_READ);
+      if (!closed && (ops & Conduit.OP_READ) != 0) {
+        pair.onReady(this, Conduit.OP_READ);
         readBufferedTls();
       }
     });
   }
 
-  void attach(SocketChannel channel, SelectionKey key) {
-    this.channel = channel;
-    this.key = key;
-    this.ops = key.interestOps();
+  /** This leg's socket, registered with this leg as its handler. */
+  void attach(Conduit socket) {
+    this.conduit = socket;
+    this.ops = socket.interestOps();
   }
 
   /** An open upstream socket handed from one leg to another: a keep-alive connection between exchanges. */
-  record Socket(SocketChannel channel, SelectionKey key, TlsSession tls) {}
+  record Socket(Conduit conduit, TlsSession tls) {}
 
   /** Gives this leg's open socket away (it is kept alive): this leg is closed, the socket is not. */
   Socket detach() {
     closed = true;
-    return new Socket(channel, key, tls);
+    return new Socket(conduit, tls);
   }
 
   /** Takes over a socket kept alive: its readiness events come to this leg from now on. */
   void adopt(Socket socket, EventLoop owner) {
-    attach(socket.channel(), socket.key());
-    key.attach(this);
+    attach(socket.conduit());
+    conduit.handler(this);
     tls = socket.tls();
     loop = owner;
   }
 
   /** Completes a non-blocking connect; true once connected. */
   boolean finishConnect() throws IOException {
-    return channel.finishConnect();
+    return conduit.finishConnect();
   }
 
   /** The peer's certificate, verified during the TLS handshake, or null (no TLS, or none presented). */
@@ -175,42 +172,42 @@ final class Leg implements Readiness {
   boolean flushHandshake() throws IOException {
     write(handshakeOut);
     if (!flushTransport() || handshakeOut.hasRemaining()) {
-      interest(SelectionKey.OP_WRITE, true);
+      interest(Conduit.OP_WRITE, true);
       return false;
     }
     handshakeOut = null;
-    interest(SelectionKey.OP_WRITE, false);
+    interest(Conduit.OP_WRITE, false);
     return true;
   }
 
   /** Reads (and decrypts, on TLS) into {@code dst}; -1 at the end of the stream. */
   int read(ByteBuffer dst) throws IOException {
-    return tls == null ? channel.read(dst) : tls.read(channel, dst);
+    return tls == null ? conduit.read(dst) : tls.read(conduit, dst);
   }
 
   /** Writes (and encrypts, on TLS) from {@code src}; returns the bytes of {@code src} taken. */
   int write(ByteBuffer src) throws IOException {
-    return tls == null ? channel.write(src) : tls.write(channel, src);
+    return tls == null ? conduit.write(src) : tls.write(conduit, src);
   }
 
   /** A gathering {@link #write(ByteBuffer)}; returns the bytes taken from all of {@code srcs}. */
   long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-    return tls == null ? channel.write(srcs, offset, length) : tls.write(channel, srcs, offset, length);
+    return tls == null ? conduit.write(srcs, offset, length) : tls.write(conduit, srcs, offset, length);
   }
 
   /** Sends what the transport still holds (TLS records); true when nothing is left. */
   boolean flushTransport() throws IOException {
-    return tls == null || tls.flush(channel);
+    return tls == null || tls.flush(conduit);
   }
 
-  /** Turns one interest bit on or off, touching the selector only on a change. */
+  /** Turns one interest bit on or off, touching the transport only on a change. */
   void interest(int op, boolean on) {
     int wanted = on ? ops | op : ops & ~op;
-    if (wanted != ops && !closed && key != null && key.isValid()) {
+    if (wanted != ops && !closed && conduit != null && conduit.isOpen()) {
       ops = wanted;
-      key.interestOps(wanted);
+      conduit.interestOps(wanted);
     }
-    if (on && op == SelectionKey.OP_READ) {
+    if (on && op == Conduit.OP_READ) {
       readBufferedTls();
     }
   }
@@ -225,9 +222,9 @@ final class Leg implements Readiness {
   /** Ends this leg's output (after close_notify, on TLS); the peer can still send. */
   void shutdownOutput() throws IOException {
     if (tls != null) {
-      tls.closeQuietly(channel);
+      tls.closeQuietly(conduit);
     }
-    channel.shutdownOutput();
+    conduit.shutdownOutput();
   }
 
   /** Bytes arrived on this leg at {@code now}. */
@@ -296,24 +293,21 @@ final class Leg implements Readiness {
       return;
     }
     closed = true;
-    if (channel == null) {
+    if (conduit == null) {
       return;
-    }
-    try {
-      if (reset && channel.isConnected()) {
-        channel.setOption(StandardSocketOptions.SO_LINGER, 0);
-      }
-    } catch (IOException | RuntimeException e) {
-      // the socket is going away either way
     }
     if (tls != null) {
       if (!reset) {
-        tls.closeQuietly(channel);
+        tls.closeQuietly(conduit);
       }
       tls.release();
     }
+    if (reset) {
+      conduit.reset();
+      return;
+    }
     try {
-      channel.close();
+      conduit.close();
     } catch (IOException e) {
       // nothing left to release
     }

@@ -4,15 +4,14 @@ import io.github.wsproxy.ConnectionSnapshot;
 import io.github.wsproxy.internal.config.ProxySettings;
 import io.github.wsproxy.internal.http.AffinityCookie;
 import io.github.wsproxy.internal.limits.ClientLimits;
+import io.github.wsproxy.internal.loop.Accepted;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.route.Routing;
 import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.upstream.ServerState;
 import java.io.IOException;
-import java.net.StandardSocketOptions;
-import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -85,22 +84,15 @@ public final class LoopConnections {
    * Takes over a client socket accepted on the listener with this index (in the settings'
    * order); call on this loop.
    */
-  public void accept(SocketChannel channel, int listener) {
+  public void accept(Accepted socket, int listener) {
     try {
-      channel.configureBlocking(false);
-      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      ConnectionPair pair = new ConnectionPair(this, channel, listener);
+      ConnectionPair pair = new ConnectionPair(this, socket, listener);
       pairs.add(pair);
       count = pairs.size();
       pair.admit();
     } catch (IOException | RuntimeException e) {
       // e.g. no file descriptor left for the TLS engine: this client is closed, the others served
       log.warn("dropping a client that could not be set up: {}", e.toString());
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // already gone
-      }
     }
   }
 

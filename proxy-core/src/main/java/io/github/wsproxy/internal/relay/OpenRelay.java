@@ -11,9 +11,9 @@ import io.github.wsproxy.internal.frame.WebSocketProtocol;
 import io.github.wsproxy.internal.intercept.ConnectionHandle;
 import io.github.wsproxy.internal.intercept.Direction;
 import io.github.wsproxy.internal.intercept.InterceptorChain;
+import io.github.wsproxy.internal.loop.Conduit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +72,8 @@ final class OpenRelay extends Phase {
       toUpstream.scanner.allowCompression();
       toClient.scanner.allowCompression();
     }
-    pair.client.interest(SelectionKey.OP_READ, true);
-    pair.upstream().interest(SelectionKey.OP_READ, true);
+    pair.client.interest(Conduit.OP_READ, true);
+    pair.upstream().interest(Conduit.OP_READ, true);
     pair.report.reportOutcome(true);
     ConnectionHandle handle = pair.handle();
     if (handle != null) {
@@ -112,10 +112,10 @@ final class OpenRelay extends Phase {
 
   @Override
   void onReady(Leg leg, int readyOps) {
-    if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+    if ((readyOps & Conduit.OP_WRITE) != 0) {
       (leg.direction == Direction.CLIENT_TO_UPSTREAM ? toClient : toUpstream).flush();
     }
-    if ((readyOps & SelectionKey.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
+    if ((readyOps & Conduit.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
       (leg.direction == Direction.CLIENT_TO_UPSTREAM ? toUpstream : toClient).onReadable();
     }
   }

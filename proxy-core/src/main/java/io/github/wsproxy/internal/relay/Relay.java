@@ -2,9 +2,9 @@ package io.github.wsproxy.internal.relay;
 
 import io.github.wsproxy.internal.frame.FrameScanner;
 import io.github.wsproxy.internal.loop.BufferPool;
+import io.github.wsproxy.internal.loop.Conduit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
@@ -92,7 +92,7 @@ final class Relay {
       if (dst.isClosed()) {
         dropOutput();
       } else if (hasPendingOutput()) {
-        src.interest(SelectionKey.OP_READ, false);
+        src.interest(Conduit.OP_READ, false);
         return;
       }
       acquireBuffer();
@@ -125,7 +125,7 @@ final class Relay {
   /** dst is gone: read src again although dst's backpressure stopped it; what it sends is dropped. */
   void resumeSource() {
     if (!src.isClosed() && !readingStopped) {
-      src.interest(SelectionKey.OP_READ, true);
+      src.interest(Conduit.OP_READ, true);
     }
   }
 
@@ -252,9 +252,9 @@ final class Relay {
       open.endedMidFrame(this);
       return true;
     }
-    dst.interest(SelectionKey.OP_WRITE, false);
+    dst.interest(Conduit.OP_WRITE, false);
     if (!src.isClosed() && !readingStopped && (pipeline == null || !pipeline.holding())) {
-      src.interest(SelectionKey.OP_READ, true);
+      src.interest(Conduit.OP_READ, true);
     }
     if (closeInOutput && (pipeline == null || pipeline.drained())) {
       closeInOutput = false;
@@ -322,7 +322,7 @@ final class Relay {
   /** Nothing more is read from src, until {@link #resumeReading}. */
   void stopReading() {
     readingStopped = true;
-    src.interest(SelectionKey.OP_READ, false);
+    src.interest(Conduit.OP_READ, false);
   }
 
   /** src is read again (what it sends is checked, not forwarded). */
@@ -489,8 +489,8 @@ final class Relay {
     if (written > 0 || stalledSinceNanos == 0) {
       stalledSinceNanos = System.nanoTime();
     }
-    dst.interest(SelectionKey.OP_WRITE, true);
-    src.interest(SelectionKey.OP_READ, false);
+    dst.interest(Conduit.OP_WRITE, true);
+    src.interest(Conduit.OP_READ, false);
   }
 
   private void dropOutput() {

@@ -1,7 +1,7 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.internal.loop.Conduit;
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
 
 /**
  * The client gets a complete HTTP response instead of a WebSocket (a rejection, the upstream's own
@@ -19,17 +19,17 @@ final class Responding extends Phase {
   @Override
   void start() {
     pair.timers.deadlineIn(pair.config.closeTimeout());
-    pair.client.interest(SelectionKey.OP_READ, false);
+    pair.client.interest(Conduit.OP_READ, false);
     pair.client.sendHandshake(response);
     flush();
   }
 
   @Override
   void onReady(Leg leg, int readyOps) {
-    if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.hasHandshakeOut()) {
+    if ((readyOps & Conduit.OP_WRITE) != 0 && leg.hasHandshakeOut()) {
       flush();
     }
-    if ((readyOps & SelectionKey.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
+    if ((readyOps & Conduit.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
       try {
         if (leg.readHandshake(pair.loop.buffers(), -1, ignored -> { }) < 0) {
           pair.finish();
@@ -51,7 +51,7 @@ final class Responding extends Phase {
     }
     try {
       pair.client.shutdownOutput();
-      pair.client.interest(SelectionKey.OP_READ, true);
+      pair.client.interest(Conduit.OP_READ, true);
     } catch (IOException e) {
       pair.finish();
     }

@@ -11,19 +11,15 @@ import io.github.wsproxy.internal.http.HttpResponses;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.http.Rejection;
 import io.github.wsproxy.internal.intercept.RequestHandshake;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.route.ActiveRoute;
 import io.github.wsproxy.internal.upstream.ServerState;
 import io.github.wsproxy.internal.upstream.UpstreamPool;
 import io.github.wsproxy.internal.upstream.UpstreamSelection;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.URI;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -104,17 +100,17 @@ final class UpstreamConnection extends Phase {
 
   @Override
   void onReady(Leg leg, int readyOps) {
-    if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
+    if ((readyOps & Conduit.OP_CONNECT) != 0) {
       finishConnect();
     }
     if (leg.tlsHandshaking()) {
       continueTlsHandshake();
       return;
     }
-    if ((readyOps & SelectionKey.OP_WRITE) != 0 && leg.hasHandshakeOut()) {
+    if ((readyOps & Conduit.OP_WRITE) != 0 && leg.hasHandshakeOut()) {
       flushHandshake(leg);
     }
-    if ((readyOps & SelectionKey.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
+    if ((readyOps & Conduit.OP_READ) != 0 && !leg.isClosed() && pair.phase() == this) {
       if (leg.direction.fromClient()) {
         readEarlyClientBytes();
       } else {
@@ -175,7 +171,7 @@ final class UpstreamConnection extends Phase {
     }
     pair.upstream().adopt(kept, pair.loop);
     try {
-      address = kept.channel().getRemoteAddress() instanceof InetSocketAddress inet ? inet : null;
+      address = kept.conduit().remoteAddress() instanceof InetSocketAddress inet ? inet : null;
     } catch (IOException e) {
       address = null;
     }
@@ -233,28 +229,17 @@ final class UpstreamConnection extends Phase {
     pair.report.upstreamAddress(resolved);
     connectStartNanos = System.nanoTime();
     Leg upstream = pair.upstream();
+    Conduit socket;
     try {
-      // of the address's own family: a dual-stack socket would cost a system call more
-      SocketChannel channel = SocketChannel.open(familyOf(resolved));
-      channel.configureBlocking(false);
-      if (resolved instanceof InetSocketAddress) {
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      }
-      boolean connected = channel.connect(resolved);
-      upstream.attach(channel, pair.loop.register(channel, connected ? 0 : SelectionKey.OP_CONNECT, upstream));
-      if (connected) {
-        onConnected();
-      }
+      socket = pair.loop.transport().connect(resolved, upstream);
     } catch (IOException e) {
       connectFailed(e);
+      return;
     }
-  }
-
-  private static StandardProtocolFamily familyOf(SocketAddress address) {
-    if (!(address instanceof InetSocketAddress inet)) {
-      return StandardProtocolFamily.UNIX;
+    upstream.attach(socket);
+    if (socket.isConnected()) {
+      onConnected();
     }
-    return inet.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
   }
 
   private void finishConnect() {
@@ -283,7 +268,7 @@ final class UpstreamConnection extends Phase {
   private void onConnected() {
     pair.report.connected(Duration.ofNanos(System.nanoTime() - connectStartNanos));
     Leg upstream = pair.upstream();
-    upstream.interest(SelectionKey.OP_CONNECT, false);
+    upstream.interest(Conduit.OP_CONNECT, false);
     URI server = upstreams.current().url();
     if ("wss".equalsIgnoreCase(server.getScheme())) {
       try {
@@ -321,7 +306,7 @@ final class UpstreamConnection extends Phase {
     step = Step.HANDSHAKE;
     head = new HeadReader(config.maxHeaderBytes());
     Leg upstream = pair.upstream();
-    upstream.interest(SelectionKey.OP_READ, true);
+    upstream.interest(Conduit.OP_READ, true);
     URI server = upstreams.current().url();
     String target = pair.route().upstreamTarget(handshake == null ? request.second() : handshake.upstreamTarget());
     byte[] requestHead = translator.upstreamRequest(server, pair.clientAddress, target,
@@ -397,7 +382,7 @@ final class UpstreamConnection extends Phase {
     upstreams.succeeded();
     pair.report.status(101);
     step = Step.SWITCHING;
-    pair.upstream().interest(SelectionKey.OP_READ, false);
+    pair.upstream().interest(Conduit.OP_READ, false);
     pair.client.sendHandshake(switching);
     flushHandshake(pair.client);
   }

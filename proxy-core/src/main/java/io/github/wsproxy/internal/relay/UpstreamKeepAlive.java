@@ -1,9 +1,9 @@
 package io.github.wsproxy.internal.relay;
 
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.upstream.ServerState;
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -39,7 +39,7 @@ final class UpstreamKeepAlive {
     }
 
     @Override
-    public void onReady(SelectionKey key) {
+    public void onReady(int readyOps) {
       ArrayDeque<Idle> kept = idle.get(server);
       if (kept != null) {
         kept.remove(this);
@@ -56,13 +56,13 @@ final class UpstreamKeepAlive {
   /** Keeps an upstream connection whose exchange completed; closes it when the server has enough. */
   void giveBack(ServerState server, Leg.Socket socket, long now) {
     ArrayDeque<Idle> kept = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
-    if (kept.size() >= maxIdlePerServer || !socket.key().isValid()) {
+    if (kept.size() >= maxIdlePerServer || !socket.conduit().isOpen()) {
       close(socket);
       return;
     }
     Idle entry = new Idle(server, socket, now);
-    socket.key().attach(entry);
-    socket.key().interestOps(SelectionKey.OP_READ);
+    socket.conduit().handler(entry);
+    socket.conduit().interestOps(Conduit.OP_READ);
     kept.addFirst(entry);
   }
 
@@ -73,7 +73,7 @@ final class UpstreamKeepAlive {
     if (entry == null) {
       return null;
     }
-    entry.socket.key().interestOps(0);
+    entry.socket.conduit().interestOps(0);
     return entry.socket;
   }
 
@@ -104,7 +104,7 @@ final class UpstreamKeepAlive {
       socket.tls().release();
     }
     try {
-      socket.channel().close();
+      socket.conduit().close();
     } catch (IOException e) {
       // gone either way
     }

@@ -2,13 +2,13 @@ package io.github.wsproxy.internal.tls;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -100,7 +100,7 @@ public final class TlsSession {
    * @throws SSLException if the handshake failed (bad certificate, alert, not TLS at all); a
    *     pending alert for the peer has been sent as far as the socket took it
    */
-  public Step handshake(SocketChannel channel, Runnable afterTask) throws IOException {
+  public Step handshake(ByteChannel channel, Runnable afterTask) throws IOException {
     if (handshakeDone) {
       return Step.DONE;
     }
@@ -117,7 +117,7 @@ public final class TlsSession {
     }
   }
 
-  private Step advanceHandshake(SocketChannel channel, Runnable afterTask) throws IOException {
+  private Step advanceHandshake(ByteChannel channel, Runnable afterTask) throws IOException {
     while (true) {
       if (!flush(channel)) {
         return Step.NEED_WRITE;
@@ -173,7 +173,7 @@ public final class TlsSession {
    * @return the bytes put into {@code dst}; -1 at the end of the stream or after the peer's
    *     close_notify, once everything before it was delivered
    */
-  public int read(SocketChannel channel, ByteBuffer dst) throws IOException {
+  public int read(ByteChannel channel, ByteBuffer dst) throws IOException {
     try {
       return readInto(channel, dst);
     } finally {
@@ -181,7 +181,7 @@ public final class TlsSession {
     }
   }
 
-  private int readInto(SocketChannel channel, ByteBuffer dst) throws IOException {
+  private int readInto(ByteChannel channel, ByteBuffer dst) throws IOException {
     int total = 0;
     boolean socketEof = false;
     while (true) {
@@ -260,7 +260,7 @@ public final class TlsSession {
    * @return the bytes of {@code src} consumed; the last of them may still sit in a record that
    *     {@link #flush} has to finish
    */
-  public int write(SocketChannel channel, ByteBuffer src) throws IOException {
+  public int write(ByteChannel channel, ByteBuffer src) throws IOException {
     single[0] = src;
     try {
       return (int) write(channel, single, 0, 1);
@@ -270,12 +270,12 @@ public final class TlsSession {
   }
 
   /**
-   * A gathering {@link #write(SocketChannel, ByteBuffer)}: encrypts from {@code srcs[offset]} to
+   * A gathering {@link #write(ByteChannel, ByteBuffer)}: encrypts from {@code srcs[offset]} to
    * {@code srcs[offset + length - 1]} in order, records spanning buffers.
    *
    * @return the bytes consumed from all of them
    */
-  public long write(SocketChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
+  public long write(ByteChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
     if (!handshakeDone) {
       throw new SSLException("TLS handshake not complete");
     }
@@ -300,7 +300,7 @@ public final class TlsSession {
    *
    * @return true when nothing is left to send
    */
-  public boolean flush(SocketChannel channel) throws IOException {
+  public boolean flush(ByteChannel channel) throws IOException {
     while (true) {
       if (netOut.hasRemaining()) {
         sentRecords |= channel.write(netOut) > 0;
@@ -322,7 +322,7 @@ public final class TlsSession {
    * Ends the session: sends close_notify (or, after a failed handshake, the alert telling the peer
    * why) as far as the socket takes it now, without waiting. The caller then closes the socket.
    */
-  public void closeQuietly(SocketChannel channel) {
+  public void closeQuietly(ByteChannel channel) {
     tasks.abandon();
     try {
       engine.closeOutbound();
@@ -374,7 +374,7 @@ public final class TlsSession {
    * Sends what the engine wants to send of its own before it decrypts more (the native engine's
    * session tickets, for one); true when that went out whole.
    */
-  private boolean sentOwnRecords(SocketChannel channel) throws IOException {
+  private boolean sentOwnRecords(ByteChannel channel) throws IOException {
     if (netOut.hasRemaining() || engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
       return false;
     }
@@ -382,7 +382,7 @@ public final class TlsSession {
   }
 
   /** Reads what the socket has into netIn; false when it had nothing (or ended: see lastReadEof). */
-  private boolean readSocket(SocketChannel channel) throws IOException {
+  private boolean readSocket(ByteChannel channel) throws IOException {
     if (!netIn.hasRemaining()) {
       int packet = engine.getSession().getPacketBufferSize();
       netIn = netIn.capacity() == 0 ? TlsBuffers.ofThisThread().acquire(direct, packet) : grow(netIn, packet, false);
@@ -392,7 +392,7 @@ public final class TlsSession {
     return n != 0;
   }
 
-  private boolean unwrapHandshake(SocketChannel channel) throws IOException {
+  private boolean unwrapHandshake(ByteChannel channel) throws IOException {
     SSLEngineResult result = unwrap();
     switch (result.getStatus()) {
       case OK:
@@ -411,7 +411,7 @@ public final class TlsSession {
     }
   }
 
-  private boolean readMore(SocketChannel channel) throws IOException {
+  private boolean readMore(ByteChannel channel) throws IOException {
     if (!readSocket(channel)) {
       return false;
     }
@@ -426,7 +426,7 @@ public final class TlsSession {
    * in TLS 1.2 only a renegotiation can, and it is refused (a peer could make the loop pay for one
    * full handshake after another).
    */
-  private void afterPostHandshakeMessage(SocketChannel channel) throws IOException {
+  private void afterPostHandshakeMessage(ByteChannel channel) throws IOException {
     HandshakeStatus status = engine.getHandshakeStatus();
     if (status == HandshakeStatus.NOT_HANDSHAKING || status == HandshakeStatus.FINISHED) {
       return;

@@ -8,17 +8,14 @@ import io.github.wsproxy.internal.http.HttpHead;
 import io.github.wsproxy.internal.http.MalformedHttpException;
 import io.github.wsproxy.internal.http.UpstreamUrls;
 import io.github.wsproxy.internal.http.WebSocketKeys;
+import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.tls.TlsContexts;
 import io.github.wsproxy.internal.tls.TlsSession;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -65,7 +62,7 @@ public final class HealthChecker {
       return;
     }
     for (Probe probe : probes) {
-      if (probe.channel != null || probe.resolving) {
+      if (probe.conduit != null || probe.resolving) {
         if (now - probe.deadline > 0) {
           probe.done(false, "no answer within " + check.timeout().toMillis() + " ms");
         }
@@ -82,8 +79,7 @@ public final class HealthChecker {
     private long deadline;
     private boolean resolving;
     private int generation;
-    private SocketChannel channel;
-    private SelectionKey key;
+    private Conduit conduit;
     private ByteBuffer out;
     private HeadReader answer;
     private String webSocketKey;
@@ -113,12 +109,8 @@ public final class HealthChecker {
     private void connect(SocketAddress address) {
       resolving = false;
       try {
-        channel = address instanceof UnixDomainSocketAddress ? SocketChannel.open(StandardProtocolFamily.UNIX)
-            : SocketChannel.open();
-        channel.configureBlocking(false);
-        boolean connected = channel.connect(address);
-        key = loop.register(channel, connected ? 0 : SelectionKey.OP_CONNECT, this);
-        if (connected) {
+        conduit = loop.transport().connect(address, this);
+        if (conduit.isConnected()) {
           connected();
         }
       } catch (IOException | RuntimeException e) {
@@ -127,15 +119,15 @@ public final class HealthChecker {
     }
 
     @Override
-    public void onReady(SelectionKey readyKey) {
+    public void onReady(int readyOps) {
       try {
-        if (readyKey.isConnectable() && channel.finishConnect()) {
+        if ((readyOps & Conduit.OP_CONNECT) != 0 && conduit.finishConnect()) {
           connected();
         } else if (session != null && !session.handshakeDone()) {
           advanceTls();
-        } else if (readyKey.isValid() && readyKey.isWritable()) {
+        } else if ((readyOps & Conduit.OP_WRITE) != 0) {
           write();
-        } else if (readyKey.isValid() && readyKey.isReadable()) {
+        } else if ((readyOps & Conduit.OP_READ) != 0) {
           read();
         }
       } catch (IOException e) {
@@ -160,14 +152,14 @@ public final class HealthChecker {
         advanceTls();
         return;
       }
-      key.interestOps(SelectionKey.OP_READ);
+      conduit.interestOps(Conduit.OP_READ);
       write();
     }
 
     /** Advances the TLS handshake; once complete, the WebSocket handshake request goes out. */
     private void advanceTls() throws IOException {
       int started = generation;
-      TlsSession.Step step = session.handshake(channel, () -> loop.execute(() -> {
+      TlsSession.Step step = session.handshake(conduit, () -> loop.execute(() -> {
         if (started == generation && session != null) {
           try {
             advanceTls();
@@ -178,27 +170,27 @@ public final class HealthChecker {
       }));
       switch (step) {
         case DONE -> write();
-        case NEED_READ -> key.interestOps(SelectionKey.OP_READ);
-        case NEED_WRITE -> key.interestOps(SelectionKey.OP_WRITE);
-        default -> key.interestOps(0);
+        case NEED_READ -> conduit.interestOps(Conduit.OP_READ);
+        case NEED_WRITE -> conduit.interestOps(Conduit.OP_WRITE);
+        default -> conduit.interestOps(0);
       }
     }
 
     private void write() throws IOException {
       boolean pending;
       if (session == null) {
-        channel.write(out);
+        conduit.write(out);
         pending = out.hasRemaining();
       } else {
-        session.write(channel, out);
-        pending = out.hasRemaining() || !session.flush(channel);
+        session.write(conduit, out);
+        pending = out.hasRemaining() || !session.flush(conduit);
       }
-      key.interestOps(pending ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+      conduit.interestOps(pending ? Conduit.OP_READ | Conduit.OP_WRITE : Conduit.OP_READ);
     }
 
     private void read() throws IOException {
       ByteBuffer buffer = ByteBuffer.allocate(2048);
-      if ((session == null ? channel.read(buffer) : session.read(channel, buffer)) < 0) {
+      if ((session == null ? conduit.read(buffer) : session.read(conduit, buffer)) < 0) {
         done(false, "connection closed before the handshake answer");
         return;
       }
@@ -223,9 +215,9 @@ public final class HealthChecker {
       } else {
         ByteBuffer close = CloseFrames.of(WebSocketProtocol.CLOSE_NORMAL, "health check", true, loop.masking().nextKey());
         if (session == null) {
-          channel.write(close);
+          conduit.write(close);
         } else {
-          session.write(channel, close);
+          session.write(conduit, close);
         }
         done(true, "answered 101");
       }
@@ -242,17 +234,16 @@ public final class HealthChecker {
       out = null;
       answer = null;
       if (session != null) {
-        session.closeQuietly(channel);
+        session.closeQuietly(conduit);
         session = null;
       }
-      if (channel != null) {
+      if (conduit != null) {
         try {
-          channel.close();
+          conduit.close();
         } catch (IOException e) {
           // nothing to release
         }
-        channel = null;
-        key = null;
+        conduit = null;
       }
     }
   }

@@ -13,7 +13,7 @@ class EventLoopTest {
 
   @Test
   void runsScheduledTasksOnTheLoopInTheOrderTheyAreDueAndNotBeforeTheirDelay() throws Exception {
-    EventLoop loop = new EventLoop("event-loop-test");
+    EventLoop loop = new EventLoop("event-loop-test", new NioTransportProvider());
     loop.start();
     List<String> ran = new CopyOnWriteArrayList<>();
     List<Long> late = new CopyOnWriteArrayList<>();
@@ -41,7 +41,7 @@ class EventLoopTest {
 
   @Test
   void goesOnServingAfterATaskOrTickListenerFailsToLoadAClass() throws Exception {
-    EventLoop loop = new EventLoop("event-loop-test");
+    EventLoop loop = new EventLoop("event-loop-test", new NioTransportProvider());
     loop.start();
     List<String> ran = new CopyOnWriteArrayList<>();
     try {
