@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.Background;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawClient;
@@ -121,7 +122,7 @@ class InterceptorHandshakeTest {
 
   @Test
   void anAsynchronousCheckHoldsOnlyItsOwnHandshake() throws Exception {
-    CompletableFuture<JdkTestClient> slow = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<JdkTestClient> slow = Background.supply(() -> {
       try {
         return JdkTestClient.connect(proxy.proxyUri("/?token=slow"));
       } catch (Exception e) {

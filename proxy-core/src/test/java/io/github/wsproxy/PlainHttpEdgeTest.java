@@ -3,6 +3,7 @@ package io.github.wsproxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.Background;
 import io.github.wsproxy.testing.HttpHead;
 import io.github.wsproxy.testing.RawClient;
 import io.github.wsproxy.testing.RawUpstream;
@@ -228,7 +229,7 @@ class PlainHttpEdgeTest {
     try (RawClient client = RawClient.connect(proxy.port())) {
       client.sendRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
       upstream.awaitRequests(1, DEADLINE);
-      closing = CompletableFuture.runAsync(proxy::close);
+      closing = Background.run(proxy::close);
       Await.until(() -> refused(proxy.port()), DEADLINE, "the proxy stopped accepting");
       answer.countDown();
       HttpHead response = client.readResponse(DEADLINE);

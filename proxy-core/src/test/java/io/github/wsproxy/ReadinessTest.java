@@ -4,6 +4,7 @@ import static io.github.wsproxy.Resources.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.Background;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.TestUpstream;
 import java.net.InetSocketAddress;
@@ -42,7 +43,7 @@ class ReadinessTest {
       during.sendText("still accepted while draining");
       assertThat(during.awaitText(DEADLINE)).isEqualTo("still accepted while draining");
     }
-    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> proxy.shutdown(Duration.ofSeconds(30)));
+    CompletableFuture<Void> shutdown = Background.run(() -> proxy.shutdown(Duration.ofSeconds(30)));
     Await.until(() -> !proxy.isAccepting(), DEADLINE, "accepting ends as the shutdown begins");
     assertThat(shutdown).isNotDone();
     open.close();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.Background;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.RecordedClose;
@@ -55,7 +56,7 @@ class ReconfigurationTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong echoed = new AtomicLong();
     List<String> mismatches = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Void> traffic = CompletableFuture.runAsync(() -> {
+    CompletableFuture<Void> traffic = Background.run(() -> {
       for (int round = 0; !stop.get(); round++) {
         for (int i = 0; i < clients.size(); i++) {
           send(clients.get(i), "c" + i + "-" + round);
@@ -170,7 +171,7 @@ class ReconfigurationTest {
     proxy.replaceUpstream(group(b));
     List<CompletableFuture<Long>> closedAt = new ArrayList<>();
     for (JdkTestClient client : onA) {
-      closedAt.add(CompletableFuture.supplyAsync(() -> {
+      closedAt.add(Background.supply(() -> {
         RecordedClose close = client.awaitClose(DEADLINE);
         assertThat(close.code()).isEqualTo(1001);
         assertThat(close.reason()).isEqualTo("upstream server removed");
@@ -205,7 +206,7 @@ class ReconfigurationTest {
     int proxyPort = proxy.port();
 
     long started = System.nanoTime();
-    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> proxy.shutdown(grace));
+    CompletableFuture<Void> shutdown = Background.run(() -> proxy.shutdown(grace));
     Await.until(() -> refused(proxyPort), DEADLINE, "the proxy stops accepting");
     finishing.sendText("last words");
     assertThat(finishing.awaitText(DEADLINE)).isEqualTo("last words");

@@ -3,6 +3,7 @@ package io.github.wsproxy.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.Background;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.TestUpstream;
 import java.net.InetSocketAddress;
@@ -51,13 +52,13 @@ class AdminListenerTest {
             .contains("wsproxy_upstream_connections{route=\"\",upstream=\"" + server + "\"} 1.0");
 
         // SIGTERM's shutdown hook: /readyz says 503 at once, while the open connection has its grace
-        shutdown = CompletableFuture.runAsync(running::close);
+        shutdown = Background.run(running::close);
         Await.until(() -> get(running, "/readyz").equals("503 shutting down"), DEADLINE, "readiness dropped");
         assertThat(get(running, "/healthz")).isEqualTo("200 ok");
         client.sendText("still served");
         assertThat(client.awaitText(DEADLINE)).isEqualTo("still served");
       } finally {
-        (shutdown == null ? CompletableFuture.runAsync(running::close) : shutdown).get();
+        (shutdown == null ? Background.run(running::close) : shutdown).get();
       }
     }
   }
@@ -67,7 +68,7 @@ class AdminListenerTest {
     try (TestUpstream upstream = TestUpstream.startEcho()) {
       Launcher.Running running = Launcher.start(LauncherOptions.parse("--listen", "127.0.0.1:0", "--admin-listen",
           "127.0.0.1:0", "--upstream", upstream.uri().toString(), "--accept-grace", "3s"));
-      CompletableFuture<Void> shutdown = CompletableFuture.runAsync(running::close);
+      CompletableFuture<Void> shutdown = Background.run(running::close);
       try {
         Await.until(() -> get(running, "/readyz").equals("503 draining"), DEADLINE, "readiness dropped");
         assertThat(running.proxy().isAccepting()).isTrue();

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The release archive as an operator gets it ({@code target/wsproxy-VERSION.tar.gz}, built in
  * {@code package}; this runs in {@code integration-test}): unpacked with {@code tar}, its {@code
- * bin/wsproxy} runs the bundled jar and validates the bundled configuration, and its systemd unit
- * waits longer than that configuration's graceful stop.
+ * bin/wsproxy} runs the bundled jar and validates the bundled configuration, its systemd unit
+ * waits longer than that configuration's graceful stop, and its jar grants itself native access.
  */
 class ReleaseArchiveIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -30,11 +31,7 @@ class ReleaseArchiveIT {
   @Test
   void unpacksAndChecksItsOwnConfiguration() throws Exception {
     String version = System.getProperty("release.version");
-    Path archive = Path.of(System.getProperty("release.archive"));
-    assertThat(archive).exists();
-
-    assertThat(run(dir, "tar", "xzf", archive.toString()).code).isZero();
-    Path home = dir.resolve("wsproxy-" + version);
+    Path home = unpack();
     assertThat(home.resolve("bin/wsproxy")).isExecutable();
     assertThat(home.resolve("lib/wsproxy.jar")).isRegularFile();
     assertThat(home.resolve("LICENSE")).isRegularFile();
@@ -53,6 +50,30 @@ class ReleaseArchiveIT {
         "ExecStart=/opt/wsproxy/bin/wsproxy --config /opt/wsproxy/conf/wsproxy.properties");
     long stopSeconds = seconds(conf, "shutdownGrace") + seconds(conf, "closeSpread") + seconds(conf, "closeTimeout");
     assertThat(seconds(unit, "TimeoutStopSec")).isGreaterThan(stopSeconds);
+  }
+
+  @Test
+  void itsJarGrantsItselfNativeAccess() throws Exception {
+    Path home = unpack();
+    try (JarFile jar = new JarFile(home.resolve("lib/wsproxy.jar").toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Enable-Native-Access")).isEqualTo("ALL-UNNAMED");
+    }
+
+    // Plain java -jar, without bin/wsproxy's flags: loading the native TLS engine calls System.load,
+    // a restricted method, which Java 22 and later warn about unless native access is granted.
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Result check = run(home, java, "-jar", "lib/wsproxy.jar",
+        "--config", "conf/wsproxy.properties", "--tls-engine", "native", "--check");
+    assertThat(check.code).as(check.output).isZero();
+    assertThat(check.output).startsWith("wsproxy: configuration conf/wsproxy.properties ok").doesNotContain("WARNING");
+  }
+
+  /** The release archive unpacked with tar into the temporary directory; its top directory. */
+  private Path unpack() throws IOException, InterruptedException {
+    Path archive = Path.of(System.getProperty("release.archive"));
+    assertThat(archive).exists();
+    assertThat(run(dir, "tar", "xzf", archive.toString()).code).isZero();
+    return dir.resolve("wsproxy-" + System.getProperty("release.version"));
   }
 
   /** The value in seconds of {@code key=Ns} in a file. */
