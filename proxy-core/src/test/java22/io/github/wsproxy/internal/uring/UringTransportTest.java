@@ -1,0 +1,411 @@
+package io.github.wsproxy.internal.uring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.Conduit;
+import io.github.wsproxy.internal.loop.EventLoop;
+import io.github.wsproxy.internal.loop.Listening;
+import io.github.wsproxy.internal.loop.Readiness;
+import io.github.wsproxy.testing.Await;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The io_uring transport over loopback, with real sockets and a real event loop: echo through
+ * accepted and connected sockets, a completion queue that overflows, an empty buffer ring, sends
+ * larger than the socket buffer, cancellation on close, and the fallback when io_uring is missing.
+ */
+class UringTransportTest {
+  private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  private final List<EventLoop> loops = new ArrayList<>();
+
+  @AfterEach
+  void stopLoops() throws InterruptedException {
+    for (EventLoop loop : loops) {
+      loop.stop();
+      loop.join();
+    }
+  }
+
+  private EventLoop loop(UringTransportProvider provider) throws IOException {
+    EventLoop loop = new EventLoop("uring-test-" + loops.size(), provider);
+    loops.add(loop);
+    loop.start();
+    return loop;
+  }
+
+  private static UringTransportProvider provider() {
+    return new UringTransportProvider(64, 64, 4096, 64 * 1024, false);
+  }
+
+  /** Runs {@code task} on the loop and waits for its result. */
+  private static <T> T onLoop(EventLoop loop, ThrowingSupplier<T> task) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    loop.execute(() -> {
+      try {
+        result.complete(task.get());
+      } catch (Exception | Error e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result.get(10, TimeUnit.SECONDS);
+  }
+
+  interface ThrowingSupplier<T> {
+    T get() throws Exception;
+  }
+
+  /** An echo server on the loop: accepts, adopts each socket, and writes back what it reads. */
+  private static final class EchoServer {
+    final Listening listening;
+    final List<Conduit> conduits = new ArrayList<>();
+    final AtomicInteger handlerCallsAfterClose = new AtomicInteger();
+
+    EchoServer(EventLoop loop, UringTransportProvider provider) throws Exception {
+      listening = provider.listen(LOOPBACK, 128);
+      onLoop(loop, () -> {
+        listening.register(loop.transport(), readyOps -> acceptAll(loop));
+        return null;
+      });
+    }
+
+    int port() {
+      return listening.localAddress().getPort();
+    }
+
+    private void acceptAll(EventLoop loop) {
+      try {
+        Accepted accepted;
+        while ((accepted = listening.accept()) != null) {
+          Echo echo = new Echo();
+          echo.conduit = loop.transport().adopt(accepted, Conduit.OP_READ, echo);
+          conduits.add(echo.conduit);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private final class Echo implements Readiness {
+      Conduit conduit;
+      final ByteBuffer pending = ByteBuffer.allocateDirect(8192);
+
+      @Override
+      public void onReady(int readyOps) {
+        if (!conduit.isOpen()) {
+          handlerCallsAfterClose.incrementAndGet();
+          return;
+        }
+        try {
+          if ((readyOps & Conduit.OP_READ) != 0 && pending.position() == 0) {
+            int n = conduit.read(pending);
+            if (n < 0) {
+              conduit.close();
+              return;
+            }
+          }
+          pending.flip();
+          conduit.write(pending);
+          pending.compact();
+          // backpressure as the relay does it: read only when everything read is written
+          conduit.interestOps(pending.position() == 0 ? Conduit.OP_READ : Conduit.OP_WRITE);
+        } catch (IOException e) {
+          conduit.reset();
+        }
+      }
+    }
+  }
+
+  private static byte[] randomBytes(int size, long seed) {
+    byte[] bytes = new byte[size];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  /** Writes {@code bytes} to a new client of the port and reads the echo back, writing and reading at once. */
+  private static byte[] echo(int port, byte[] bytes) throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+        try {
+          OutputStream out = socket.getOutputStream();
+          out.write(bytes);
+          out.flush();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      byte[] back = new byte[bytes.length];
+      new DataInputStream(socket.getInputStream()).readFully(back);
+      writing.get(10, TimeUnit.SECONDS);
+      return back;
+    }
+  }
+
+  @Test
+  void echoesThroughAcceptedSockets() throws Exception {
+    EventLoop loop = loop(provider());
+    EchoServer server = new EchoServer(loop, provider());
+    byte[] small = "hello io_uring".getBytes();
+    assertThat(echo(server.port(), small)).isEqualTo(small);
+    byte[] large = randomBytes(1 << 20, 1);
+    assertThat(echo(server.port(), large)).isEqualTo(large);
+  }
+
+  @Test
+  void connectsWritesAndReads() throws Exception {
+    EventLoop loop = loop(provider());
+    EchoServer server = new EchoServer(loop, provider());
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    onLoop(loop, () -> {
+      AtomicReference<Conduit> conduit = new AtomicReference<>();
+      ByteBuffer in = ByteBuffer.allocate(64);
+      conduit.set(loop.transport().connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()),
+          readyOps -> {
+            try {
+              Conduit c = conduit.get();
+              if ((readyOps & Conduit.OP_CONNECT) != 0 && c.finishConnect()) {
+                c.write(ByteBuffer.wrap("ping".getBytes()));
+                c.interestOps(Conduit.OP_READ);
+              } else if ((readyOps & Conduit.OP_READ) != 0) {
+                c.read(in);
+                if (in.position() == 4) {
+                  answer.complete(new String(in.array(), 0, 4) + " from " + c.remoteAddress());
+                  c.close();
+                }
+              }
+            } catch (IOException e) {
+              answer.completeExceptionally(e);
+            }
+          }));
+      assertThat(conduit.get().interestOps()).isEqualTo(Conduit.OP_CONNECT);
+      return null;
+    });
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo("ping from " + new InetSocketAddress(
+        InetAddress.getLoopbackAddress(), server.port()));
+  }
+
+  @Test
+  void aRefusedConnectFailsInFinishConnect() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    EventLoop loop = loop(provider());
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    onLoop(loop, () -> {
+      AtomicReference<Conduit> conduit = new AtomicReference<>();
+      conduit.set(loop.transport().connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort),
+          readyOps -> {
+            try {
+              conduit.get().finishConnect();
+              failure.complete(null);
+            } catch (IOException e) {
+              failure.complete(e);
+              conduit.get().reset();
+            }
+          }));
+      return null;
+    });
+    assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(ConnectException.class)
+        .hasMessage("Connection refused");
+  }
+
+  @Test
+  void completionsBeyondTheCompletionQueueAreNotLost() throws Exception {
+    // A ring of 4 submissions has 16 completion slots; 64 clients whose bytes all arrive while the
+    // loop is busy make more completions than that at once (the kernel keeps the overflow).
+    UringTransportProvider tiny = new UringTransportProvider(4, 256, 1024, 4096, false);
+    EventLoop loop = loop(tiny);
+    EchoServer server = new EchoServer(loop, tiny);
+    int clients = 64;
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+        socket.setSoTimeout(10_000);
+        sockets.add(socket);
+      }
+      Await.until(() -> server.conduits.size() == clients, "all clients accepted");
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      loop.execute(() -> {
+        busy.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      busy.await();
+      for (int i = 0; i < clients; i++) {
+        sockets.get(i).getOutputStream().write(("client " + i + ";").getBytes());
+      }
+      release.countDown();
+      for (int i = 0; i < clients; i++) {
+        byte[] expected = ("client " + i + ";").getBytes();
+        byte[] back = new byte[expected.length];
+        new DataInputStream(sockets.get(i).getInputStream()).readFully(back);
+        assertThat(back).isEqualTo(expected);
+      }
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void anEmptyBufferRingDelaysReceivingButLosesNothing() throws Exception {
+    // 2 receive buffers of 256 bytes for 8 clients sending 64 KiB each: receives end with -ENOBUFS
+    // and are re-armed once readers give buffers back.
+    UringTransportProvider starved = new UringTransportProvider(64, 2, 256, 4096, false);
+    EventLoop loop = loop(starved);
+    EchoServer server = new EchoServer(loop, starved);
+    List<CompletableFuture<Boolean>> results = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      byte[] bytes = randomBytes(64 * 1024, i);
+      results.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return Arrays.equals(echo(server.port(), bytes), bytes);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    for (CompletableFuture<Boolean> result : results) {
+      assertThat(result.get(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void writesLargerThanTheSocketBufferGoOutInShortSendsAndInOrder() throws Exception {
+    EventLoop loop = loop(provider());
+    byte[] payload = randomBytes(8 << 20, 7);
+    try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      peer.setReceiveBufferSize(4096);
+      AtomicInteger zeroWrites = new AtomicInteger();
+      onLoop(loop, () -> {
+        ByteBuffer source = ByteBuffer.wrap(payload);
+        AtomicReference<Conduit> conduit = new AtomicReference<>();
+        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
+          try {
+            Conduit c = conduit.get();
+            if ((readyOps & Conduit.OP_CONNECT) != 0) {
+              c.finishConnect();
+            }
+            while (source.hasRemaining()) {
+              if (c.write(source) == 0) {
+                zeroWrites.incrementAndGet();
+                c.interestOps(Conduit.OP_WRITE);
+                return;
+              }
+            }
+            c.close(); // graceful: what is still queued goes out before the FIN
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }));
+        return null;
+      });
+      try (Socket reader = peer.accept()) {
+        reader.setSoTimeout(10_000);
+        InputStream in = reader.getInputStream();
+        byte[] received = in.readNBytes(payload.length + 1);
+        assertThat(received.length).isEqualTo(payload.length);
+        assertThat(received).isEqualTo(payload);
+      }
+      assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
+    }
+  }
+
+  @Test
+  void closingCancelsReceivesSoNoHandlerHearsOfItAndNoDescriptorLeaks() throws Exception {
+    long before = openDescriptors();
+    EventLoop loop = loop(provider());
+    EchoServer server = new EchoServer(loop, provider());
+    List<Socket> clients = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      clients.add(new Socket(InetAddress.getLoopbackAddress(), server.port()));
+    }
+    Await.until(() -> server.conduits.size() == 16, "all clients accepted");
+    onLoop(loop, () -> {
+      for (int i = 0; i < server.conduits.size(); i++) {
+        Conduit conduit = server.conduits.get(i);
+        if (i % 2 == 0) {
+          conduit.close();
+        } else {
+          conduit.reset();
+        }
+      }
+      return null;
+    });
+    for (Socket client : clients) {
+      try {
+        client.getOutputStream().write("too late".getBytes());
+      } catch (IOException e) {
+        // reset already
+      }
+    }
+    for (Socket client : clients) {
+      client.setSoTimeout(10_000);
+      try {
+        assertThat(client.getInputStream().read()).isEqualTo(-1);
+      } catch (IOException e) {
+        assertThat(e).hasMessageContaining("reset");
+      }
+      client.close();
+    }
+    onLoop(loop, () -> null); // a turn after the closes' completions
+    assertThat(server.handlerCallsAfterClose).hasValue(0);
+    onLoop(loop, () -> {
+      server.listening.close();
+      return null;
+    });
+    loop.stop();
+    loop.join();
+    loops.clear();
+    Await.until(() -> openDescriptors() <= before, "descriptors back to " + before + " (" + openDescriptors() + ")");
+  }
+
+  @Test
+  void aKernelWithoutIoUringIsReportedWithTheReason() {
+    assertThatThrownBy(() -> new UringTransportProvider(64, 64, 4096, 4096, true))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("io_uring unavailable")
+        .hasMessageContaining(UringTransportProvider.SIMULATE_UNAVAILABLE);
+  }
+
+  private static long openDescriptors() {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
