@@ -24,13 +24,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +48,12 @@ import org.junit.jupiter.api.Test;
 class UringTransportTest {
   private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
   private final List<EventLoop> loops = new ArrayList<>();
+  /** Threads for the blocking clients (the common pool may have one thread only). */
+  private static final ExecutorService clients = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "uring-test-client");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   @AfterEach
   void stopLoops() throws InterruptedException {
@@ -159,7 +170,7 @@ class UringTransportTest {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      });
+      }, clients);
       byte[] back = new byte[bytes.length];
       new DataInputStream(socket.getInputStream()).readFully(back);
       writing.get(10, TimeUnit.SECONDS);
@@ -296,7 +307,7 @@ class UringTransportTest {
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
-      }));
+      }, clients));
     }
     for (CompletableFuture<Boolean> result : results) {
       assertThat(result.get(30, TimeUnit.SECONDS)).isTrue();
@@ -346,7 +357,7 @@ class UringTransportTest {
 
   @Test
   void closingCancelsReceivesSoNoHandlerHearsOfItAndNoDescriptorLeaks() throws Exception {
-    long before = openDescriptors();
+    Set<String> before = descriptors();
     EventLoop loop = loop(provider());
     EchoServer server = new EchoServer(loop, provider());
     List<Socket> clients = new ArrayList<>();
@@ -354,6 +365,11 @@ class UringTransportTest {
       clients.add(new Socket(InetAddress.getLoopbackAddress(), server.port()));
     }
     Await.until(() -> server.conduits.size() == 16, "all clients accepted");
+    // the transport's own: the ring, its eventfd, the listen socket, the accepted sockets
+    Set<String> ours = new HashSet<>(descriptors());
+    ours.removeAll(before);
+    ours.removeIf(fd -> !fd.contains("->anon_inode:") && !isOneOf(fd, server));
+    assertThat(ours).hasSize(2 + 1 + 16);
     onLoop(loop, () -> {
       for (int i = 0; i < server.conduits.size(); i++) {
         Conduit conduit = server.conduits.get(i);
@@ -390,7 +406,17 @@ class UringTransportTest {
     loop.stop();
     loop.join();
     loops.clear();
-    Await.until(() -> openDescriptors() <= before, "descriptors back to " + before + " (" + openDescriptors() + ")");
+    Await.until(() -> {
+      Set<String> left = new HashSet<>(ours);
+      left.retainAll(descriptors());
+      return left.isEmpty();
+    }, "the transport's descriptors closed");
+  }
+
+  private static boolean isOneOf(String descriptor, EchoServer server) {
+    int fd = Integer.parseInt(descriptor.substring(0, descriptor.indexOf("->")));
+    return ((UringListening) server.listening).fd == fd
+        || server.conduits.stream().anyMatch(conduit -> ((UringConduit) conduit).fd == fd);
   }
 
   @Test
@@ -401,9 +427,16 @@ class UringTransportTest {
         .hasMessageContaining(UringTransportProvider.SIMULATE_UNAVAILABLE);
   }
 
-  private static long openDescriptors() {
+  /** Every open descriptor as "number->target". */
+  private static Set<String> descriptors() {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
+      return fds.map(fd -> {
+        try {
+          return fd.getFileName() + "->" + Files.readSymbolicLink(fd);
+        } catch (IOException e) {
+          return fd.getFileName() + "->gone";
+        }
+      }).collect(Collectors.toSet());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
