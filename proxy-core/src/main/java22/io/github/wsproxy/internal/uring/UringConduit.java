@@ -20,6 +20,11 @@ import java.util.Arrays;
  * level-triggered, from this state.
  */
 final class UringConduit extends Registration implements Conduit {
+  /**
+   * How long a graceful close waits for the peer to take the bytes still to send (the kernel's own
+   * lingering after close, which a NIO socket gets, does not apply to bytes not handed to it yet).
+   */
+  static final long LINGER_NANOS = 30_000_000_000L;
   private Readiness handler;
   private int interest;
   private SocketAddress remote;
@@ -52,6 +57,7 @@ final class UringConduit extends Registration implements Conduit {
 
   private boolean closed;
   private boolean closeAfterSend;
+  private long lingerDeadline;
   private boolean descriptorClosing;
   private boolean descriptorClosed;
 
@@ -435,9 +441,26 @@ final class UringConduit extends Registration implements Conduit {
     }
     if (sendInFlight || sendHead != sendTail) {
       closeAfterSend = true;
+      lingerDeadline = System.nanoTime() + LINGER_NANOS;
+      transport.lingering(this);
     } else {
       closeDescriptor();
     }
+  }
+
+  /**
+   * Whether this conduit is done lingering at {@code now}: its bytes were sent (or it was reset), or
+   * the time is up, and then it is reset.
+   */
+  boolean lingeredOut(long now) {
+    if (!closeAfterSend) {
+      return true;
+    }
+    if (now - lingerDeadline < 0) {
+      return false;
+    }
+    reset();
+    return true;
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -68,6 +69,8 @@ final class UringTransport implements Transport, Ring.Completions {
   private int sendingCount;
   private UringConduit[] starved = new UringConduit[16];
   private int starvedCount;
+  /** Conduits closed gracefully whose bytes are still being sent, oldest first. */
+  private final ArrayDeque<UringConduit> lingering = new ArrayDeque<>();
 
   UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize) throws IOException {
     Ring opened = null;
@@ -126,6 +129,9 @@ final class UringTransport implements Transport, Ring.Completions {
       conduit.startSend();
     }
     sendingCount = 0;
+    while (!lingering.isEmpty() && lingering.peekFirst().lingeredOut(System.nanoTime())) {
+      lingering.pollFirst();
+    }
     if (starvedCount > 0 && buffers.available() > 0) {
       int count = starvedCount;
       starvedCount = 0;
@@ -164,6 +170,9 @@ final class UringTransport implements Transport, Ring.Completions {
     }
     int op = (int) (userData & 0xff);
     Registration registration = slots[(int) (userData >>> 8)];
+    if (registration == null) {
+      return; // cannot happen while every operation is counted; never let it end the loop
+    }
     if ((flags & Ring.IORING_CQE_F_MORE) == 0) {
       pending--;
       registration.inflight--;
@@ -191,6 +200,11 @@ final class UringTransport implements Transport, Ring.Completions {
       sending = Arrays.copyOf(sending, sendingCount * 2);
     }
     sending[sendingCount++] = conduit;
+  }
+
+  /** A conduit closed while its bytes are still being sent: reset if they are not sent in time. */
+  void lingering(UringConduit conduit) {
+    lingering.addLast(conduit);
   }
 
   /** A conduit whose receive ended for lack of buffers: re-armed once buffers come back. */

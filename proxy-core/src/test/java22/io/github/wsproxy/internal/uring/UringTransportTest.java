@@ -1,5 +1,7 @@
 package io.github.wsproxy.internal.uring;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +16,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -179,11 +186,16 @@ class UringTransportTest {
   }
 
   @Test
-  void echoesThroughAcceptedSockets() throws Exception {
+  void echoesThroughAcceptedSockets() throws Throwable {
     EventLoop loop = loop(provider());
     EchoServer server = new EchoServer(loop, provider());
     byte[] small = "hello io_uring".getBytes();
     assertThat(echo(server.port(), small)).isEqualTo(small);
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      Await.until(() -> server.conduits.size() == 2, "the client accepted");
+      int accepted = onLoop(loop, () -> ((UringConduit) server.conduits.get(1)).fd);
+      assertThat(tcpNoDelay(accepted)).as("TCP_NODELAY, inherited from the listen socket").isTrue();
+    }
     byte[] large = randomBytes(1 << 20, 1);
     assertThat(echo(server.port(), large)).isEqualTo(large);
   }
@@ -425,6 +437,21 @@ class UringTransportTest {
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("io_uring unavailable")
         .hasMessageContaining(UringTransportProvider.SIMULATE_UNAVAILABLE);
+  }
+
+  /** getsockopt(TCP_NODELAY) of a descriptor of this process. */
+  private static boolean tcpNoDelay(int fd) throws Throwable {
+    Linker linker = Linker.nativeLinker();
+    MethodHandle getsockopt = linker.downcallHandle(linker.defaultLookup().find("getsockopt").orElseThrow(),
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment value = arena.allocate(JAVA_INT);
+      MemorySegment length = arena.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, 4);
+      int result = (int) getsockopt.invokeExact(fd, 6, 1, value, length); // IPPROTO_TCP, TCP_NODELAY
+      assertThat(result).isZero();
+      return value.get(JAVA_INT, 0) != 0;
+    }
   }
 
   /** Every open descriptor as "number->target". */
