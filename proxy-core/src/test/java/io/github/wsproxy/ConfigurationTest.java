@@ -33,6 +33,8 @@ class ConfigurationTest {
     assertThatThrownBy(() -> builder.eventLoops(0)).hasMessageStartingWith("eventLoops");
     assertThatThrownBy(() -> builder.nonUpgradeStatus(200)).hasMessageStartingWith("nonUpgradeStatus");
     assertThatThrownBy(() -> builder.acceptBacklog(0)).hasMessageStartingWith("acceptBacklog");
+    assertThatThrownBy(() -> builder.transport(null)).isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("transport");
     assertThatThrownBy(() -> builder.listen(InetSocketAddress.createUnresolved("nowhere", 1)))
         .hasMessageStartingWith("listen");
   }
@@ -57,7 +59,7 @@ class ConfigurationTest {
         .connectTimeout(Duration.ofSeconds(5)).handshakeTimeout(Duration.ofSeconds(6))
         .closeTimeout(Duration.ofSeconds(7)).maxHeaderBytes(2048).maxMessageBytes(4096).validateUtf8(false)
         .preserveHost(true).permessageDeflate(false).nonUpgradeStatus(400).eventLoops(3).acceptBacklog(7)
-        .upstreamTls(UpstreamTls.systemTrust()).interceptor(new Interceptor() {})
+        .transport(IoTransport.NIO).upstreamTls(UpstreamTls.systemTrust()).interceptor(new Interceptor() {})
         .eventListener(new ProxyEventListener() {}).interceptorTimeout(Duration.ofSeconds(8))
         .maxConnections(9).maxConnectionsPerIp(10).maxHandshakesPerSecondPerIp(11).maxFrameBytes(512)
         .allowedOrigins(List.of("https://app.example")).trustedProxies(List.of("10.0.0.0/8"))

@@ -72,13 +72,16 @@ class FullReloadTest {
     TestUpstream echo = resources.echo();
     WsProxy proxy = resources.proxy(p -> p.upstream(echo.uri().toString()));
     int port = proxy.port();
+    IoTransport transport = proxy.transport();
+    IoTransport other = transport == IoTransport.NIO ? IoTransport.AUTO : IoTransport.NIO;
 
     List<String> needRestart = proxy.reconfigure(proxy.newBuilder().listen(new InetSocketAddress("127.0.0.1", 1))
-        .eventLoops(3).acceptBacklog(7).sendTimeout(Duration.ofSeconds(9)).build());
+        .eventLoops(3).acceptBacklog(7).transport(other).sendTimeout(Duration.ofSeconds(9)).build());
 
-    assertThat(needRestart).containsExactly("listen", "eventLoops", "acceptBacklog");
+    assertThat(needRestart).containsExactly("listen", "eventLoops", "acceptBacklog", "transport");
     assertThat(proxy.port()).isEqualTo(port);
     assertThat(proxy.eventLoops()).isEqualTo(2);
+    assertThat(proxy.transport()).isEqualTo(transport);
     assertThat(proxy.sendTimeout()).isEqualTo(Duration.ofSeconds(9));
     JdkTestClient client = resources.track(JdkTestClient.connect(uri(proxy, "/")));
     client.sendText("same port");

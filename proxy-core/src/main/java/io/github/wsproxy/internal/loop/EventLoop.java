@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One thread, one {@link Transport} (a selector, or an io_uring ring): runs the I/O of every socket
- * registered with it, tasks submitted from
- * other threads, and a periodic tick for timeouts. Everything a connection does happens here, so
- * connection state needs no locks. Nothing run here may block.
+ * registered with it, tasks submitted from other threads, and a periodic tick for timeouts.
+ * Everything a connection does happens here, so connection state needs no locks. Nothing run here
+ * may block.
  */
 public final class EventLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
  * others; only a {@link VirtualMachineError} ends the loop.
  */
 public final class Handlers {
+  /** The event loop's logger: where a failing handler has always been reported. */
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
   private Handlers() {}
