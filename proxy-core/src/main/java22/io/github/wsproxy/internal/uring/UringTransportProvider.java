@@ -42,7 +42,7 @@ public final class UringTransportProvider implements TransportProvider {
     this.bufferSize = bufferSize;
     this.sendBufferSize = sendBufferSize;
     if (unavailable) {
-      throw new UnsupportedOperationException("io_uring unavailable (simulated: " + SIMULATE_UNAVAILABLE + ")");
+      throw new UnsupportedOperationException("simulated by " + SIMULATE_UNAVAILABLE);
     }
     if (!System.getProperty("os.name", "").startsWith("Linux")) {
       throw new UnsupportedOperationException("io_uring needs Linux, not " + System.getProperty("os.name"));
@@ -68,12 +68,12 @@ public final class UringTransportProvider implements TransportProvider {
     } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
       throw unsupported(e.getCause() != null ? e.getCause() : e);
     } catch (IOException e) {
-      throw new UnsupportedOperationException("io_uring unavailable: " + e.getMessage(), e);
+      throw new UnsupportedOperationException(e.getMessage(), e);
     }
   }
 
   private static UnsupportedOperationException unsupported(Throwable cause) {
-    return new UnsupportedOperationException("io_uring unavailable: native access denied to WsProxy ("
+    return new UnsupportedOperationException("native access denied to WsProxy ("
         + cause + "); grant it with --enable-native-access=io.github.wsproxy (module path) or ALL-UNNAMED", cause);
   }
 

@@ -5,11 +5,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.internal.loop.Accepted;
 import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Listening;
 import io.github.wsproxy.internal.loop.Readiness;
+import io.github.wsproxy.internal.loop.Transports;
 import io.github.wsproxy.testing.Await;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -435,8 +437,27 @@ class UringTransportTest {
   void aKernelWithoutIoUringIsReportedWithTheReason() {
     assertThatThrownBy(() -> new UringTransportProvider(64, 64, 4096, 4096, true))
         .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageContaining("io_uring unavailable")
-        .hasMessageContaining(UringTransportProvider.SIMULATE_UNAVAILABLE);
+        .hasMessage("simulated by " + UringTransportProvider.SIMULATE_UNAVAILABLE);
+  }
+
+  @Test
+  void withoutIoUringAutoFallsBackToNioAndIoUringFailsSayingWhy() throws IOException {
+    String previous = System.setProperty(UringTransportProvider.SIMULATE_UNAVAILABLE, "true");
+    try {
+      assertThatThrownBy(UringTransportProvider::new).isInstanceOf(UnsupportedOperationException.class);
+      if (System.getProperty(Transports.AUTO_PROPERTY) == null) {
+        assertThat(Transports.provider(IoTransport.AUTO).name()).isEqualTo("nio");
+      }
+      assertThatThrownBy(() -> Transports.provider(IoTransport.IO_URING))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("simulated by " + UringTransportProvider.SIMULATE_UNAVAILABLE);
+    } finally {
+      if (previous == null) {
+        System.clearProperty(UringTransportProvider.SIMULATE_UNAVAILABLE);
+      } else {
+        System.setProperty(UringTransportProvider.SIMULATE_UNAVAILABLE, previous);
+      }
+    }
   }
 
   /** getsockopt(TCP_NODELAY) of a descriptor of this process. */
