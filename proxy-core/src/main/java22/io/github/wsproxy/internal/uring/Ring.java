@@ -43,8 +43,11 @@ final class Ring {
 
   private static final int IORING_SETUP_CQSIZE = 1 << 3;
   private static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
+  private static final int IORING_SETUP_R_DISABLED = 1 << 6;
   private static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
   private static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+  private static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+  private static final int IORING_SETUP_DEFER_TASKRUN = 1 << 13;
 
   static final int IORING_FEAT_SINGLE_MMAP = 1;
   static final int IORING_FEAT_NODROP = 1 << 1;
@@ -57,6 +60,7 @@ final class Ring {
   private static final int IORING_SQ_TASKRUN = 1 << 2;
 
   private static final long IORING_OFF_SQES = 0x10000000L;
+  private static final int IORING_REGISTER_ENABLE_RINGS = 12;
   private static final int IORING_REGISTER_PBUF_RING = 22;
 
   static final int SQE_SIZE = 64;
@@ -91,17 +95,26 @@ final class Ring {
   private int localSqTail;
   private int submittedTail;
   private int localCqHead;
+  /** Whether the ring is enabled (a single-issuer ring starts disabled: see {@link #enable}). */
+  private boolean enabled;
 
   /**
    * Sets up a ring of {@code entries} submission slots and {@code 4 * entries} completion slots in
-   * the given arena's lifetime.
+   * the given arena's lifetime. A {@code singleIssuer} ring is used by one thread only, the one that
+   * calls {@link #enable} (IORING_SETUP_SINGLE_ISSUER), and runs the kernel's completion work only
+   * when that thread enters the ring for completions (IORING_SETUP_DEFER_TASKRUN): no interruption
+   * of the loop while it runs handlers, and completions gathered in batches. It starts disabled
+   * (IORING_SETUP_R_DISABLED), as the loop's thread is not the one that creates it.
    */
-  Ring(Arena arena, int entries) throws IOException {
+  Ring(Arena arena, int entries, boolean singleIssuer) throws IOException {
     errno = Native.errnoSegment(arena);
     MemorySegment params = arena.allocate(PARAMS_SIZE, 8);
     params.set(JAVA_INT, 4, entries * 4); // cq_entries, with IORING_SETUP_CQSIZE
-    params.set(JAVA_INT, 8, IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN
-        | IORING_SETUP_TASKRUN_FLAG);
+    int taskRun = singleIssuer
+        ? IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED
+        : IORING_SETUP_COOP_TASKRUN;
+    params.set(JAVA_INT, 8, IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_TASKRUN_FLAG | taskRun);
+    enabled = !singleIssuer;
     int ringFd = Native.ioUringSetup(errno, entries, params.address());
     if (ringFd < 0) {
       throw Native.exception("io_uring_setup", Native.errno(errno));
@@ -167,6 +180,16 @@ final class Ring {
 
   int fd() {
     return fd;
+  }
+
+  /** Enables a single-issuer ring for the calling thread, the only one to submit from then on. */
+  void enable() throws IOException {
+    if (!enabled) {
+      if (Native.ioUringRegister(errno, fd, IORING_REGISTER_ENABLE_RINGS, 0, 0) < 0) {
+        throw Native.exception("IORING_REGISTER_ENABLE_RINGS", Native.errno(errno));
+      }
+      enabled = true;
+    }
   }
 
   MemorySegment errno() {
@@ -240,11 +263,17 @@ final class Ring {
 
   /**
    * Whether completions wait in the kernel rather than in the CQ: overflowed ones (more than the
-   * CQ holds; with IORING_FEAT_NODROP the kernel keeps them), or task work to run (COOP_TASKRUN).
-   * liburing's cq_ring_needs_flush reads the SQ flags with READ_ONCE: an opaque read here.
+   * CQ holds; with IORING_FEAT_NODROP the kernel keeps them), or task work to run (with
+   * IORING_SETUP_TASKRUN_FLAG the kernel says so). liburing's cq_ring_needs_flush reads the SQ
+   * flags with READ_ONCE: an opaque read here.
    */
   boolean needsEnter() {
     return ((int) INT.getOpaque(rings, sqFlags) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0;
+  }
+
+  /** Whether completions overflowed the CQ and wait in the kernel (entered for at once). */
+  boolean overflowed() {
+    return ((int) INT.getOpaque(rings, sqFlags) & IORING_SQ_CQ_OVERFLOW) != 0;
   }
 
   /**

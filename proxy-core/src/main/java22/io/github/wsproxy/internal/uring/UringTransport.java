@@ -76,7 +76,7 @@ final class UringTransport implements Transport, Ring.Completions {
     Ring opened = null;
     int efd = -1;
     try {
-      opened = new Ring(arena, ringEntries);
+      opened = new Ring(arena, ringEntries, true);
       buffers = new BufferRing(arena, opened, bufferCount, bufferSize);
       efd = Native.eventfd(opened.errno());
       if (efd < 0) {
@@ -101,13 +101,15 @@ final class UringTransport implements Transport, Ring.Completions {
 
   @Override
   public void poll(long timeoutMillis) throws IOException {
+    ring.enable(); // on the first turn: this thread is the ring's only submitter
     startTurn();
     boolean wait = timeoutMillis > 0 && readyCount == 0 && !ring.hasCompletions();
     ring.submit(wait ? timeoutMillis : 0);
     ring.reap(this);
-    for (int i = 0; i < 8 && ring.needsEnter(); i++) {
-      // Completions the CQ could not hold (overflow, kept by the kernel: IORING_FEAT_NODROP), or
-      // task work to run: enter again to have them posted, then reap them.
+    for (int i = 0; i < 8 && ring.overflowed(); i++) {
+      // Completions the CQ could not hold (overflow, kept by the kernel: IORING_FEAT_NODROP): enter
+      // again to have them posted, then reap them. (Task work that arrived meanwhile waits for the
+      // next turn's enter: no second system call for it.)
       ring.submit(0);
       ring.reap(this);
     }
@@ -367,6 +369,7 @@ final class UringTransport implements Transport, Ring.Completions {
       }
     }
     try {
+      ring.enable();
       long sqe = ring.nextSqe();
       ring.prepare(sqe, Ring.IORING_OP_ASYNC_CANCEL, 0, 0, 0, CANCEL_ALL);
       ring.sqeOpFlags(sqe, Ring.IORING_ASYNC_CANCEL_ANY | Ring.IORING_ASYNC_CANCEL_ALL);

@@ -57,7 +57,7 @@ public final class UringTransportProvider implements TransportProvider {
   /** Sets up a small ring with a buffer ring, as each loop will, and frees it. */
   private static void probe() {
     try (Arena arena = Arena.ofConfined()) {
-      Ring ring = new Ring(arena, 4);
+      Ring ring = new Ring(arena, 4, true);
       try {
         new BufferRing(arena, ring, 2, 64);
       } finally {
