@@ -28,7 +28,6 @@ final class Ring {
   static final int IORING_OP_CLOSE = 19;
   static final int IORING_OP_SEND = 26;
   static final int IORING_OP_RECV = 27;
-  static final int IORING_OP_SHUTDOWN = 34;
 
   static final int IOSQE_BUFFER_SELECT = 1 << 5;
   static final int IORING_RECV_MULTISHOT = 1 << 1;

@@ -411,9 +411,14 @@ final class UringConduit extends Registration implements Conduit {
     }
   }
 
+  /**
+   * FIN now, by a direct shutdown(2): not IORING_OP_SHUTDOWN, which the kernel runs on a worker
+   * thread later and which looks the descriptor up only then, when it may already be closed and its
+   * number reused by another connection.
+   */
   private void shutdownNow() {
     if (!descriptorClosing) {
-      transport.submitUnchecked(this, Ring.IORING_OP_SHUTDOWN, UringTransport.OP_SHUTDOWN, 0, Native.SHUT_WR);
+      Native.shutdown(transport.ring.errno(), fd, Native.SHUT_WR);
     }
   }
 
@@ -504,7 +509,7 @@ final class UringConduit extends Registration implements Conduit {
       }
       case UringTransport.OP_CLOSE -> descriptorClosed = true;
       default -> {
-        // a cancel or a shutdown: nothing to do with its result
+        // a cancel: nothing to do with its result
       }
     }
   }

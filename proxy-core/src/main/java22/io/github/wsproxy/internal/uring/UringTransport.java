@@ -32,7 +32,6 @@ final class UringTransport implements Transport, Ring.Completions {
   static final int OP_ACCEPT = 4;
   static final int OP_CANCEL = 5;
   static final int OP_CLOSE = 6;
-  static final int OP_SHUTDOWN = 7;
   /** The read of the wake-up eventfd: {@code user_data} 0 (slot 0 with op 0, which no socket uses). */
   private static final long WAKE = 0;
   /** The cancel of everything when the transport closes. */

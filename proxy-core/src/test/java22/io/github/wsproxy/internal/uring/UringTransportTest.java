@@ -434,6 +434,47 @@ class UringTransportTest {
   }
 
   @Test
+  void aHalfCloseNeverReachesTheNextConnectionOnTheSameDescriptorNumber() throws Exception {
+    // Each connection gets "hello", a FIN (shutdownOutput) and a close, all at once; with clients
+    // connecting all the time, a closed connection's descriptor number is soon another's, which a
+    // FIN still on its way to the first must not reach.
+    EventLoop loop = loop(provider());
+    Listening listening = provider().listen(LOOPBACK, 64);
+    onLoop(loop, () -> {
+      listening.register(loop.transport(), readyOps -> {
+        try {
+          Accepted accepted;
+          while ((accepted = listening.accept()) != null) {
+            Conduit conduit = loop.transport().adopt(accepted, 0, ops -> { });
+            conduit.write(ByteBuffer.wrap("hello".getBytes()));
+            conduit.shutdownOutput();
+            conduit.close();
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      return null;
+    });
+    List<CompletableFuture<Void>> runs = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      runs.add(CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 300; i++) {
+          try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+            client.setSoTimeout(10_000);
+            assertThat(new String(client.getInputStream().readAllBytes())).as("connection " + i).isEqualTo("hello");
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      }, clients));
+    }
+    for (CompletableFuture<Void> run : runs) {
+      run.get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aKernelWithoutIoUringIsReportedWithTheReason() {
     assertThatThrownBy(() -> new UringTransportProvider(64, 64, 4096, 4096, true))
         .isInstanceOf(UnsupportedOperationException.class)
