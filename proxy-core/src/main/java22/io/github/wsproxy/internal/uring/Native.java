@@ -25,16 +25,9 @@ import java.net.SocketException;
  * call that can fail captures errno into a per-thread segment the caller passes ({@link #errnoSegment}).
  */
 final class Native {
-  static final int EPERM = 1;
-  static final int ENOENT = 2;
   static final int EINTR = 4;
-  static final int EBADF = 9;
   static final int EAGAIN = 11;
-  static final int EINVAL = 22;
-  static final int EPIPE = 32;
-  static final int ENOSYS = 38;
   static final int ENOBUFS = 105;
-  static final int EALREADY = 114;
   static final int ECONNRESET = 104;
   static final int ECONNREFUSED = 111;
   static final int ETIME = 62;

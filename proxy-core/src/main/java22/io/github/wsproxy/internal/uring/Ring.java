@@ -177,10 +177,6 @@ final class Ring {
     return address;
   }
 
-  int fd() {
-    return fd;
-  }
-
   /** Enables a single-issuer ring for the calling thread, the only one to submit from then on. */
   void enable() throws IOException {
     if (!enabled) {
@@ -247,11 +243,6 @@ final class Ring {
 
   void sqeBufferGroup(long sqe, int group) {
     sqes.set(JAVA_SHORT, sqe + 40, (short) group);
-  }
-
-  /** Whether SQEs are queued and not yet handed to the kernel. */
-  boolean hasUnsubmitted() {
-    return localSqTail != submittedTail;
   }
 
   /** Completions waiting in the CQ, or the kernel asks for an enter to post more (overflow, task work). */

@@ -268,12 +268,7 @@ final class UringTransport implements Transport, Ring.Completions {
     addresses = arena.allocate((long) size * SocketAddresses.MAX_SIZE, 8);
   }
 
-  /** The memory for a socket address of this slot. */
-  MemorySegment addressMemory() {
-    return addresses;
-  }
-
-  long addressOffset(int slot) {
+  private long addressOffset(int slot) {
     return (long) slot * SocketAddresses.MAX_SIZE;
   }
 
