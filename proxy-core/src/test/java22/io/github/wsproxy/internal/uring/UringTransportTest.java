@@ -483,6 +483,9 @@ class UringTransportTest {
 
   @Test
   void withoutIoUringAutoFallsBackToNioAndIoUringFailsSayingWhy() throws IOException {
+    if (System.getProperty(Transports.AUTO_PROPERTY) == null) {
+      assertThat(Transports.provider(IoTransport.AUTO).name()).as("AUTO where io_uring runs").isEqualTo("io_uring");
+    }
     String previous = System.setProperty(UringTransportProvider.SIMULATE_UNAVAILABLE, "true");
     try {
       assertThatThrownBy(UringTransportProvider::new).isInstanceOf(UnsupportedOperationException.class);
