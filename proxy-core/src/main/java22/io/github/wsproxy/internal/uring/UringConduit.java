@@ -13,8 +13,8 @@ import java.util.Arrays;
 /**
  * A socket on an io_uring loop. Receiving: while its handler wants {@link #OP_READ}, a multishot
  * receive fills buffers of the loop's buffer ring, queued here until {@link #read} copies them out
- * and gives them back; when the handler stops reading and more bytes arrive, the receive is
- * cancelled, so a slow reader holds a bounded number of buffers. Sending: {@link #write} copies into
+ * and gives them back; when the handler stops reading, the receive is cancelled, so a slow reader
+ * holds a bounded number of buffers. Sending: {@link #write} copies into
  * a send buffer of the loop's (taking only what fits: backpressure as with a full socket buffer),
  * sent by one IORING_OP_SEND at a time, submitted with the loop's next turn. Readiness is
  * level-triggered, from this state.
@@ -89,6 +89,8 @@ final class UringConduit extends Registration implements Conduit {
     interest = ops;
     if ((ops & OP_READ) != 0) {
       armReceive();
+    } else {
+      stopReceiving();
     }
     if ((readyOps() & ops) != 0) {
       transport.markReady(this);
@@ -181,6 +183,19 @@ final class UringConduit extends Registration implements Conduit {
     receiving = true;
   }
 
+  /**
+   * Cancels the multishot receive when the handler stops reading (backpressure, or a phase that
+   * does not read): it would otherwise go on taking buffers from the loop's ring for bytes nobody
+   * reads, up to the kernel's 32 per wake-up. The cancel goes with the next turn's submission, no
+   * system call of its own; reading again re-arms the receive.
+   */
+  private void stopReceiving() {
+    if (receiving && !cancellingReceive) {
+      cancellingReceive = true;
+      transport.cancel(this, UringTransport.OP_RECV);
+    }
+  }
+
   /** Buffers came back to the ring after a receive ended with -ENOBUFS. */
   void buffersAvailable() {
     starved = false;
@@ -218,11 +233,7 @@ final class UringConduit extends Registration implements Conduit {
       return;
     }
     if ((interest & OP_READ) == 0) {
-      if (receiving && !cancellingReceive) {
-        // Bytes arrive that nobody reads now: stop receiving, so this connection holds no more buffers.
-        cancellingReceive = true;
-        transport.cancel(this, UringTransport.OP_RECV);
-      }
+      stopReceiving();
     } else if (!receiving) {
       armReceive();
     }
@@ -437,10 +448,7 @@ final class UringConduit extends Registration implements Conduit {
     }
     closed = true;
     releaseReceived();
-    if (receiving && !cancellingReceive) {
-      cancellingReceive = true;
-      transport.cancel(this, UringTransport.OP_RECV);
-    }
+    stopReceiving();
     if (connectPending) {
       transport.cancel(this, UringTransport.OP_CONNECT);
     }

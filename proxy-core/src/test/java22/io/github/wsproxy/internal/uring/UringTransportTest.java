@@ -434,6 +434,59 @@ class UringTransportTest {
   }
 
   @Test
+  void aConnectionNotReadHoldsABoundedNumberOfReceiveBuffers() throws Exception {
+    // 128 buffers of 1 KiB; the handler reads once and then stops reading (backpressure), while its
+    // client sends 4 MiB: the receive is cancelled, the rest waits in the kernel, not in buffers.
+    // What the kernel received before the handler heard of it stays: up to 32 buffers a wake-up.
+    UringTransportProvider small = new UringTransportProvider(64, 128, 1024, 4096, false);
+    EventLoop loop = loop(small);
+    Listening listening = small.listen(LOOPBACK, 16);
+    AtomicReference<Conduit> server = new AtomicReference<>();
+    onLoop(loop, () -> {
+      listening.register(loop.transport(), readyOps -> {
+        try {
+          Accepted accepted = listening.accept();
+          if (accepted != null) {
+            server.set(loop.transport().adopt(accepted, Conduit.OP_READ, ops -> {
+              try {
+                server.get().read(ByteBuffer.allocate(100));
+                server.get().interestOps(0);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      return null;
+    });
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+      AtomicInteger sent = new AtomicInteger();
+      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+        try {
+          OutputStream out = client.getOutputStream();
+          byte[] chunk = new byte[16 * 1024];
+          for (int i = 0; i < 256; i++) {
+            out.write(chunk);
+            sent.addAndGet(chunk.length);
+          }
+        } catch (IOException e) {
+          // the socket closes at the end of the test while this still blocks
+        }
+      }, clients);
+      Await.until(() -> sent.get() > 256 * 1024, "256 KiB sent");
+      int least = 128;
+      for (int i = 0; i < 300; i++) {
+        least = Math.min(least, onLoop(loop, () -> transport.buffers.available()));
+      }
+      assertThat(least).as("receive buffers left to the loop at the lowest").isGreaterThanOrEqualTo(128 - 48);
+    }
+  }
+
+  @Test
   void aHalfCloseNeverReachesTheNextConnectionOnTheSameDescriptorNumber() throws Exception {
     // Each connection gets "hello", a FIN (shutdownOutput) and a close, all at once; with clients
     // connecting all the time, a closed connection's descriptor number is soon another's, which a
