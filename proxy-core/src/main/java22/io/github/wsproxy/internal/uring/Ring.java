@@ -54,6 +54,7 @@ final class Ring {
 
   private static final int IORING_ENTER_GETEVENTS = 1;
   private static final int IORING_ENTER_EXT_ARG = 1 << 3;
+  private static final int IORING_ENTER_REGISTERED_RING = 1 << 4;
 
   private static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
   private static final int IORING_SQ_TASKRUN = 1 << 2;
@@ -61,6 +62,8 @@ final class Ring {
   private static final long IORING_OFF_SQES = 0x10000000L;
   private static final int IORING_REGISTER_ENABLE_RINGS = 12;
   private static final int IORING_REGISTER_PBUF_RING = 22;
+  private static final int IORING_REGISTER_RING_FDS = 20;
+  private static final int IORING_UNREGISTER_RING_FDS = 21;
 
   static final int SQE_SIZE = 64;
   private static final int CQE_SIZE = 16;
@@ -96,6 +99,14 @@ final class Ring {
   private int localCqHead;
   /** Whether the ring is enabled (a single-issuer ring starts disabled: see {@link #enable}). */
   private boolean enabled;
+  /**
+   * What {@code io_uring_enter} names the ring by: its descriptor, or once {@link #enable}d by its
+   * thread, the index of the ring registered with that thread (IORING_REGISTER_RING_FDS: the kernel
+   * then skips looking the descriptor up in the process's shared table on every enter).
+   */
+  private int enterFd;
+  private int enterFlags;
+  private Thread registeredBy;
 
   /**
    * Sets up a ring of {@code entries} submission slots and {@code 4 * entries} completion slots in
@@ -119,6 +130,7 @@ final class Ring {
       throw Native.exception("io_uring_setup", Native.errno(errno));
     }
     this.fd = ringFd;
+    this.enterFd = ringFd;
     try {
       int features = params.get(JAVA_INT, 20);
       int required = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_EXT_ARG;
@@ -177,13 +189,25 @@ final class Ring {
     return address;
   }
 
-  /** Enables a single-issuer ring for the calling thread, the only one to submit from then on. */
+  /**
+   * Enables a single-issuer ring for the calling thread, the only one to submit from then on, and
+   * registers the ring with that thread (when the kernel cannot, the descriptor goes on serving).
+   */
   void enable() throws IOException {
     if (!enabled) {
       if (Native.ioUringRegister(errno, fd, IORING_REGISTER_ENABLE_RINGS, 0, 0) < 0) {
         throw Native.exception("IORING_REGISTER_ENABLE_RINGS", Native.errno(errno));
       }
       enabled = true;
+      // io_uring_rsrc_update {u32 offset = -1: any free index; u32 resv; u64 data = the ring's fd}
+      timespec.set(JAVA_INT, 0, -1);
+      timespec.set(JAVA_INT, 4, 0);
+      timespec.set(JAVA_LONG, 8, fd);
+      if (Native.ioUringRegister(errno, fd, IORING_REGISTER_RING_FDS, timespec.address(), 1) == 1) {
+        enterFd = timespec.get(JAVA_INT, 0);
+        enterFlags = IORING_ENTER_REGISTERED_RING;
+        registeredBy = Thread.currentThread();
+      }
     }
   }
 
@@ -299,7 +323,9 @@ final class Ring {
     } else {
       return;
     }
-    int submitted = Native.ioUringEnter(errno, fd, toSubmit, minComplete, flags, arg, argSize);
+    boolean registered = enterFlags != 0 && Thread.currentThread() == registeredBy;
+    int submitted = Native.ioUringEnter(errno, registered ? enterFd : fd, toSubmit, minComplete,
+        registered ? flags | enterFlags : flags, arg, argSize);
     if (submitted < 0) {
       int error = Native.errno(errno);
       if (error == Native.ETIME || error == Native.EINTR) {
@@ -352,6 +378,11 @@ final class Ring {
 
   /** Unmaps the rings and closes the ring's descriptor (the kernel cancels what is still in flight). */
   void close() {
+    if (enterFlags != 0 && Thread.currentThread() == registeredBy) {
+      // the registration holds the ring until its thread ends: give it up now
+      timespec.set(JAVA_INT, 0, enterFd);
+      Native.ioUringRegister(errno, fd, IORING_UNREGISTER_RING_FDS, timespec.address(), 1);
+    }
     Native.munmap(errno, sqesAddress, sqesSize);
     Native.munmap(errno, ringsAddress, ringsSize);
     Native.close(errno, fd);
