@@ -8,16 +8,15 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
-import java.util.Arrays;
 
 /**
  * A socket on an io_uring loop. Receiving: while its handler wants {@link #OP_READ}, a multishot
  * receive fills buffers of the loop's buffer ring, queued here until {@link #read} copies them out
  * and gives them back; when the handler stops reading, the receive is cancelled, so a slow reader
- * holds a bounded number of buffers. Sending: {@link #write} copies into
- * a send buffer of the loop's (taking only what fits: backpressure as with a full socket buffer),
- * sent by one IORING_OP_SEND at a time, submitted with the loop's next turn. Readiness is
- * level-triggered, from this state.
+ * holds a bounded number of buffers. Sending: {@link #write} copies into a send buffer of the
+ * loop's (taking only what fits: backpressure as with a full socket buffer), sent by one
+ * IORING_OP_SEND at a time, submitted with the loop's next turn. Readiness is level-triggered,
+ * computed from this state.
  */
 final class UringConduit extends Registration implements Conduit {
   /**
