@@ -19,11 +19,6 @@ import java.nio.channels.NotYetConnectedException;
  * computed from this state.
  */
 final class UringConduit extends Registration implements Conduit {
-  /**
-   * How long a graceful close waits for the peer to take the bytes still to send (the kernel's own
-   * lingering after close, which a NIO socket gets, does not apply to bytes not handed to it yet).
-   */
-  static final long LINGER_NANOS = 30_000_000_000L;
   private Readiness handler;
   private int interest;
   private SocketAddress remote;
@@ -453,7 +448,7 @@ final class UringConduit extends Registration implements Conduit {
     }
     if (sendInFlight || sendHead != sendTail) {
       closeAfterSend = true;
-      lingerDeadline = System.nanoTime() + LINGER_NANOS;
+      lingerDeadline = System.nanoTime() + transport.lingerNanos;
       transport.lingering(this);
     } else {
       closeDescriptor();

@@ -45,6 +45,11 @@ final class UringTransport implements Transport, Ring.Completions {
   final SendBuffers sends;
   /** Scratch memory of this loop: socket addresses, socket options. */
   final MemorySegment scratch;
+  /**
+   * How long a graceful close waits for the peer to take the bytes still to send (the kernel's own
+   * lingering after close, which a NIO socket gets, does not apply to bytes not handed to it yet).
+   */
+  final long lingerNanos;
   private final int eventFd;
   private final MemorySegment wakeRead;
   private final MemorySegment wakeValue;
@@ -71,7 +76,9 @@ final class UringTransport implements Transport, Ring.Completions {
   /** Conduits closed gracefully whose bytes are still being sent, oldest first. */
   private final ArrayDeque<UringConduit> lingering = new ArrayDeque<>();
 
-  UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize) throws IOException {
+  UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos)
+      throws IOException {
+    this.lingerNanos = lingerNanos;
     Ring opened = null;
     int efd = -1;
     try {

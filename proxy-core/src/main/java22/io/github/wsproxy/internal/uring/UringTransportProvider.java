@@ -19,28 +19,37 @@ public final class UringTransportProvider implements TransportProvider {
   static final int BUFFER_COUNT = 256;
   static final int BUFFER_SIZE = 16 * 1024;
   static final int SEND_BUFFER_SIZE = 64 * 1024;
+  static final long LINGER_NANOS = 30_000_000_000L;
 
   private final int ringEntries;
   private final int bufferCount;
   private final int bufferSize;
   private final int sendBufferSize;
+  private final long lingerNanos;
 
   /**
    * The default sizes: a ring of 1,024 submissions (4,096 completions), 256 receive buffers of 16
-   * KiB per loop, 64 KiB of unsent bytes per connection at most.
+   * KiB per loop, 64 KiB of unsent bytes per connection at most, sent within 30 s of a graceful
+   * close or dropped with a reset.
    *
    * @throws UnsupportedOperationException when io_uring cannot be used here, with the reason
    */
   public UringTransportProvider() {
-    this(RING_ENTRIES, BUFFER_COUNT, BUFFER_SIZE, SEND_BUFFER_SIZE, Boolean.getBoolean(SIMULATE_UNAVAILABLE));
+    this(RING_ENTRIES, BUFFER_COUNT, BUFFER_SIZE, SEND_BUFFER_SIZE, LINGER_NANOS,
+        Boolean.getBoolean(SIMULATE_UNAVAILABLE));
   }
 
-  /** Sizes of each loop's ring and buffers (tests use small ones); {@code unavailable} simulates no io_uring. */
-  UringTransportProvider(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, boolean unavailable) {
+  /**
+   * Sizes of each loop's ring and buffers, and how long a graceful close waits for unsent bytes
+   * (tests use small ones); {@code unavailable} simulates a kernel without io_uring.
+   */
+  UringTransportProvider(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos,
+      boolean unavailable) {
     this.ringEntries = ringEntries;
     this.bufferCount = bufferCount;
     this.bufferSize = bufferSize;
     this.sendBufferSize = sendBufferSize;
+    this.lingerNanos = lingerNanos;
     if (unavailable) {
       throw new UnsupportedOperationException("simulated by " + SIMULATE_UNAVAILABLE);
     }
@@ -95,7 +104,7 @@ public final class UringTransportProvider implements TransportProvider {
 
   @Override
   public Transport open() throws IOException {
-    return new UringTransport(ringEntries, bufferCount, bufferSize, sendBufferSize);
+    return new UringTransport(ringEntries, bufferCount, bufferSize, sendBufferSize, lingerNanos);
   }
 
   @Override
