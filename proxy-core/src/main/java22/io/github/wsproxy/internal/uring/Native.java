@@ -46,6 +46,8 @@ final class Native {
   static final int SO_REUSEADDR = 2;
   static final int SO_LINGER = 13;
   static final int IPPROTO_TCP = 6;
+  static final int IPPROTO_IPV6 = 41;
+  static final int IPV6_V6ONLY = 26;
   static final int TCP_NODELAY = 1;
   static final int SHUT_WR = 1;
   static final int SHUT_RDWR = 2;

@@ -59,6 +59,11 @@ final class UringListening extends Registration implements Listening {
         value.set(JAVA_INT, 0, 1);
         check(errno, Native.setsockopt(errno, fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, value.address(), 4), "setsockopt");
         check(errno, Native.setsockopt(errno, fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, value.address(), 4), "setsockopt");
+        if (family == Native.AF_INET6 && address.getAddress().isAnyLocalAddress()) {
+          value.set(JAVA_INT, 0, 0); // dual stack whatever net.ipv6.bindv6only says, as NIO does
+          check(errno, Native.setsockopt(errno, fd, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, value.address(), 4),
+              "setsockopt");
+        }
         int length = SocketAddresses.write(address, family, memory, 0);
         if (Native.bind(errno, fd, memory.address(), length) < 0) {
           throw Native.exception(Native.errno(errno));

@@ -28,6 +28,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -206,6 +208,53 @@ class UringTransportTest {
     }
     byte[] large = randomBytes(1 << 20, 1);
     assertThat(echo(server.port(), large)).isEqualTo(large);
+  }
+
+  @Test
+  void theIpv4WildcardListensOnIpv6TooAsNioDoes() throws Exception {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+      assertThat(probe.isBound()).isTrue();
+    } catch (IOException e) {
+      Assumptions.assumeTrue(false, "no IPv6 loopback here: " + e);
+    }
+    EventLoop loop = loop(provider());
+    Listening listening = provider().listen(new InetSocketAddress(0), 16);
+    List<SocketAddress> peers = new ArrayList<>();
+    onLoop(loop, () -> {
+      listening.register(loop.transport(), readyOps -> {
+        try {
+          Accepted accepted;
+          while ((accepted = listening.accept()) != null) {
+            Conduit conduit = loop.transport().adopt(accepted, 0, ops -> { });
+            peers.add(conduit.remoteAddress());
+            conduit.close();
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      return null;
+    });
+    int port = listening.localAddress().getPort();
+    assertThat(listening.localAddress().getAddress().isAnyLocalAddress()).isTrue();
+    try (Socket v4 = new Socket("127.0.0.1", port); Socket v6 = new Socket("::1", port)) {
+      Await.until(() -> onLoopQuietly(loop, () -> peers.size()) == 2, "both clients accepted");
+      List<String> hosts = onLoop(loop, () -> peers.stream()
+          .map(peer -> ((InetSocketAddress) peer).getAddress().getHostAddress()).toList());
+      assertThat(hosts).containsExactlyInAnyOrder("127.0.0.1", "0:0:0:0:0:0:0:1");
+    }
+    onLoop(loop, () -> {
+      listening.close();
+      return null;
+    });
+  }
+
+  private static <T> T onLoopQuietly(EventLoop loop, ThrowingSupplier<T> task) {
+    try {
+      return onLoop(loop, task);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
