@@ -108,6 +108,29 @@ class UringTransportTest {
     T get() throws Exception;
   }
 
+  interface ConduitAction {
+    void run(Conduit conduit) throws IOException;
+  }
+
+  /** A listen socket on the loop that adopts each connection (interested in nothing) and runs {@code action}. */
+  private static Listening serve(EventLoop loop, InetSocketAddress address, ConduitAction action) throws Exception {
+    Listening listening = provider().listen(address, 64);
+    onLoop(loop, () -> {
+      listening.register(loop.transport(), readyOps -> {
+        try {
+          Accepted accepted;
+          while ((accepted = listening.accept()) != null) {
+            action.run(loop.transport().adopt(accepted, 0, ops -> { }));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      return null;
+    });
+    return listening;
+  }
+
   /** An echo server on the loop: accepts, adopts each socket, and writes back what it reads. */
   private static final class EchoServer {
     final Listening listening;
@@ -218,22 +241,10 @@ class UringTransportTest {
       Assumptions.assumeTrue(false, "no IPv6 loopback here: " + e);
     }
     EventLoop loop = loop(provider());
-    Listening listening = provider().listen(new InetSocketAddress(0), 16);
     List<SocketAddress> peers = new ArrayList<>();
-    onLoop(loop, () -> {
-      listening.register(loop.transport(), readyOps -> {
-        try {
-          Accepted accepted;
-          while ((accepted = listening.accept()) != null) {
-            Conduit conduit = loop.transport().adopt(accepted, 0, ops -> { });
-            peers.add(conduit.remoteAddress());
-            conduit.close();
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-      return null;
+    Listening listening = serve(loop, new InetSocketAddress(0), conduit -> {
+      peers.add(conduit.remoteAddress());
+      conduit.close();
     });
     int port = listening.localAddress().getPort();
     assertThat(listening.localAddress().getAddress().isAnyLocalAddress()).isTrue();
@@ -584,22 +595,10 @@ class UringTransportTest {
     // connecting all the time, a closed connection's descriptor number is soon another's, which a
     // FIN still on its way to the first must not reach.
     EventLoop loop = loop(provider());
-    Listening listening = provider().listen(LOOPBACK, 64);
-    onLoop(loop, () -> {
-      listening.register(loop.transport(), readyOps -> {
-        try {
-          Accepted accepted;
-          while ((accepted = listening.accept()) != null) {
-            Conduit conduit = loop.transport().adopt(accepted, 0, ops -> { });
-            conduit.write(ByteBuffer.wrap("hello".getBytes()));
-            conduit.shutdownOutput();
-            conduit.close();
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-      return null;
+    Listening listening = serve(loop, LOOPBACK, conduit -> {
+      conduit.write(ByteBuffer.wrap("hello".getBytes()));
+      conduit.shutdownOutput();
+      conduit.close();
     });
     List<CompletableFuture<Void>> runs = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
