@@ -1,0 +1,394 @@
+package io.github.wsproxy.internal.uring;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.Conduit;
+import io.github.wsproxy.internal.loop.Readiness;
+import io.github.wsproxy.internal.loop.Transport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One event loop's io_uring: a ring, the loop's receive buffer ring and send buffers, and the table
+ * of registered sockets its completions are routed to. A loop turn ({@link #poll}) submits every
+ * operation queued since the last turn (sends of the bytes written, re-armed receives, cancels,
+ * closes) and waits for completions in one {@code io_uring_enter}, then turns the completions into
+ * level-triggered readiness calls like a selector's.
+ */
+final class UringTransport implements Transport, Ring.Completions {
+  static final int OP_RECV = 1;
+  static final int OP_SEND = 2;
+  static final int OP_CONNECT = 3;
+  static final int OP_ACCEPT = 4;
+  static final int OP_CANCEL = 5;
+  static final int OP_CLOSE = 6;
+  /** The read of the wake-up eventfd: {@code user_data} 0 (slot 0 with op 0, which no socket uses). */
+  private static final long WAKE = 0;
+  /** The cancel of everything when the transport closes. */
+  private static final long CANCEL_ALL = -1;
+  private static final Logger log = LoggerFactory.getLogger(UringTransport.class);
+  private static final long CLOSE_WAIT_NANOS = 1_000_000_000L;
+
+  private final Arena arena = Arena.ofShared();
+  final Ring ring;
+  final BufferRing buffers;
+  final SendBuffers sends;
+  /** Scratch memory of this loop: socket addresses, socket options. */
+  final MemorySegment scratch;
+  /**
+   * How long a graceful close waits for the peer to take the bytes still to send (the kernel's own
+   * lingering after close, which a NIO socket gets, does not apply to bytes not handed to it yet).
+   */
+  final long lingerNanos;
+  private final int eventFd;
+  private final MemorySegment wakeRead;
+  private final MemorySegment wakeValue;
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final Object wakeLock = new Object();
+  private volatile boolean closed;
+  private boolean wakeArmed;
+  /** Operations in flight across all registrations (and the wake-up read). */
+  private int pending;
+
+  private Registration[] slots = new Registration[64];
+  private int[] freeSlots = new int[64];
+  private int freeCount;
+  private int usedSlots;
+  /** Memory for one socket address per slot (a connect's, which must live until submitted). */
+  private MemorySegment addresses;
+
+  private Registration[] ready = new Registration[64];
+  private int readyCount;
+  private UringConduit[] sending = new UringConduit[64];
+  private int sendingCount;
+  private UringConduit[] starved = new UringConduit[16];
+  private int starvedCount;
+  /** Conduits closed gracefully whose bytes are still being sent, oldest first. */
+  private final ArrayDeque<UringConduit> lingering = new ArrayDeque<>();
+
+  UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos)
+      throws IOException {
+    this.lingerNanos = lingerNanos;
+    Ring opened = null;
+    int efd = -1;
+    try {
+      opened = new Ring(arena, ringEntries, true);
+      buffers = new BufferRing(arena, opened, bufferCount, bufferSize);
+      efd = Native.eventfd(opened.errno());
+      if (efd < 0) {
+        throw Native.exception("eventfd", Native.errno(opened.errno()));
+      }
+    } catch (IOException | RuntimeException e) {
+      if (opened != null) {
+        opened.close();
+      }
+      arena.close();
+      throw e;
+    }
+    ring = opened;
+    eventFd = efd;
+    sends = new SendBuffers(sendBufferSize, 64);
+    scratch = arena.allocate(SocketAddresses.MAX_SIZE + 16, 8);
+    wakeRead = arena.allocate(8, 8);
+    wakeValue = arena.allocate(8, 8);
+    wakeValue.set(JAVA_LONG, 0, 1L);
+    addresses = arena.allocate((long) slots.length * SocketAddresses.MAX_SIZE, 8);
+  }
+
+  @Override
+  public void poll(long timeoutMillis) throws IOException {
+    ring.enable(); // on the first turn: this thread is the ring's only submitter
+    startTurn();
+    boolean wait = timeoutMillis > 0 && readyCount == 0 && !ring.hasCompletions();
+    ring.submit(wait ? timeoutMillis : 0);
+    ring.reap(this);
+    for (int i = 0; i < 8 && ring.overflowed(); i++) {
+      // Completions the CQ could not hold (overflow, kept by the kernel: IORING_FEAT_NODROP): enter
+      // again to have them posted, then reap them. (Task work that arrived meanwhile waits for the
+      // next turn's enter: no second system call for it.)
+      ring.submit(0);
+      ring.reap(this);
+    }
+    wakeupPending.set(false);
+    dispatchReady();
+  }
+
+  /** Queues the operations of this turn: the wake-up read, sends, receives waiting for buffers. */
+  private void startTurn() throws IOException {
+    if (!wakeArmed) {
+      long sqe = ring.nextSqe();
+      ring.prepare(sqe, Ring.IORING_OP_READ, eventFd, wakeRead.address(), 8, WAKE);
+      wakeArmed = true;
+      pending++;
+    }
+    for (int i = 0; i < sendingCount; i++) {
+      UringConduit conduit = sending[i];
+      sending[i] = null;
+      conduit.startSend();
+    }
+    sendingCount = 0;
+    while (!lingering.isEmpty() && lingering.peekFirst().lingeredOut(System.nanoTime())) {
+      lingering.pollFirst();
+    }
+    if (starvedCount > 0 && buffers.available() > 0) {
+      int count = starvedCount;
+      starvedCount = 0;
+      for (int i = 0; i < count; i++) {
+        UringConduit conduit = starved[i];
+        starved[i] = null;
+        conduit.buffersAvailable();
+      }
+    }
+  }
+
+  private void dispatchReady() {
+    int count = readyCount;
+    for (int i = 0; i < count; i++) {
+      Registration registration = ready[i];
+      registration.queued = false;
+      registration.dispatch(); // the handler's failures are isolated by Handlers.ready
+    }
+    // Registrations queued during these calls (still ready, or made ready) wait for the next turn.
+    int later = readyCount - count;
+    System.arraycopy(ready, count, ready, 0, later);
+    Arrays.fill(ready, later, readyCount, null);
+    readyCount = later;
+  }
+
+  @Override
+  public void complete(long userData, int result, int flags) {
+    if (userData == WAKE) {
+      wakeArmed = false;
+      pending--;
+      return;
+    }
+    if (userData == CANCEL_ALL) {
+      pending--;
+      return;
+    }
+    int op = (int) (userData & 0xff);
+    Registration registration = slots[(int) (userData >>> 8)];
+    if (registration == null) {
+      return; // cannot happen while every operation is counted; never let it end the loop
+    }
+    if ((flags & Ring.IORING_CQE_F_MORE) == 0) {
+      pending--;
+      registration.inflight--;
+    }
+    registration.complete(op, result, flags);
+    if (registration.inflight == 0) {
+      released(registration);
+    }
+  }
+
+  /** Queues a registration for a readiness call in this turn's (or the next turn's) dispatch. */
+  void markReady(Registration registration) {
+    if (!registration.queued) {
+      registration.queued = true;
+      if (readyCount == ready.length) {
+        ready = Arrays.copyOf(ready, readyCount * 2);
+      }
+      ready[readyCount++] = registration;
+    }
+  }
+
+  /** Queues a conduit's send of its written bytes, submitted with the next turn. */
+  void queueSend(UringConduit conduit) {
+    if (sendingCount == sending.length) {
+      sending = Arrays.copyOf(sending, sendingCount * 2);
+    }
+    sending[sendingCount++] = conduit;
+  }
+
+  /** A conduit closed while its bytes are still being sent: reset if they are not sent in time. */
+  void lingering(UringConduit conduit) {
+    lingering.addLast(conduit);
+  }
+
+  /** A conduit whose receive ended for lack of buffers: re-armed once buffers come back. */
+  void starved(UringConduit conduit) {
+    if (starvedCount == starved.length) {
+      starved = Arrays.copyOf(starved, starvedCount * 2);
+    }
+    starved[starvedCount++] = conduit;
+  }
+
+  /** Queues an operation of {@code registration}: prepares its SQE and counts it in flight. */
+  long submit(Registration registration, int opcode, int op, long address, int length) throws IOException {
+    long sqe = ring.nextSqe();
+    ring.prepare(sqe, opcode, registration.fd, address, length, registration.userData(op));
+    registration.inflight++;
+    pending++;
+    return sqe;
+  }
+
+  /** Like {@link #submit}, for the paths that cannot report an IOException (a full SQ that stays full). */
+  long submitUnchecked(Registration registration, int opcode, int op, long address, int length) {
+    try {
+      return submit(registration, opcode, op, address, length);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Cancels every operation of {@code registration} on its descriptor (IORING_ASYNC_CANCEL_FD). */
+  void cancelAll(Registration registration) {
+    long sqe = submitUnchecked(registration, Ring.IORING_OP_ASYNC_CANCEL, OP_CANCEL, 0, 0);
+    ring.sqeOpFlags(sqe, Ring.IORING_ASYNC_CANCEL_FD | Ring.IORING_ASYNC_CANCEL_ALL);
+  }
+
+  /** Cancels the operation of {@code registration} with this op (by its user_data). */
+  void cancel(Registration registration, int op) {
+    long sqe = submitUnchecked(registration, Ring.IORING_OP_ASYNC_CANCEL, OP_CANCEL, registration.userData(op), 0);
+    ring.sqeOpFlags(sqe, 0);
+  }
+
+  void register(Registration registration) {
+    int slot;
+    if (freeCount > 0) {
+      slot = freeSlots[--freeCount];
+    } else {
+      if (usedSlots == slots.length) {
+        grow();
+      }
+      slot = usedSlots++;
+    }
+    registration.slot = slot;
+    slots[slot] = registration;
+  }
+
+  private void grow() {
+    int size = slots.length * 2;
+    slots = Arrays.copyOf(slots, size);
+    freeSlots = Arrays.copyOf(freeSlots, size);
+    // The old address memory stays valid (the arena frees it at close) for connects not submitted yet.
+    addresses = arena.allocate((long) size * SocketAddresses.MAX_SIZE, 8);
+  }
+
+  private long addressOffset(int slot) {
+    return (long) slot * SocketAddresses.MAX_SIZE;
+  }
+
+  /** Frees the slot of a registration with nothing in flight that is done (closed, descriptor closed). */
+  void released(Registration registration) {
+    if (registration.slot >= 0 && registration.finished()) {
+      slots[registration.slot] = null;
+      freeSlots[freeCount++] = registration.slot;
+      registration.slot = -1;
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    if (wakeupPending.compareAndSet(false, true)) {
+      synchronized (wakeLock) {
+        if (!closed) {
+          Native.writeEventfd(eventFd, wakeValue.address());
+        }
+      }
+    }
+  }
+
+  @Override
+  public Conduit connect(SocketAddress address, Readiness handler) throws IOException {
+    int family = SocketAddresses.family(address);
+    int fd = Native.socket(ring.errno(), family, Native.SOCK_STREAM);
+    if (fd < 0) {
+      throw Native.exception("socket", Native.errno(ring.errno()));
+    }
+    if (family != Native.AF_UNIX) {
+      try {
+        setOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1, 0, 4);
+      } catch (IOException e) {
+        Native.close(ring.errno(), fd);
+        throw e;
+      }
+    }
+    UringConduit conduit = new UringConduit(this, fd, handler, address);
+    register(conduit);
+    long at = addressOffset(conduit.slot);
+    int length = SocketAddresses.write(address, family, addresses, at);
+    long sqe = submit(conduit, Ring.IORING_OP_CONNECT, OP_CONNECT, addresses.address() + at, 0);
+    ring.sqeOffset(sqe, length);
+    return conduit;
+  }
+
+  @Override
+  public Conduit adopt(Accepted socket, int ops, Readiness handler) {
+    // TCP_NODELAY is inherited from the listen socket, which has it set.
+    UringConduit conduit = new UringConduit(this, ((UringAccepted) socket).fd(), handler, null);
+    register(conduit);
+    conduit.connected();
+    conduit.interestOps(ops);
+    return conduit;
+  }
+
+  /** setsockopt with an int (or, with {@code second}, a two-int struct such as linger) value. */
+  void setOption(int fd, int level, int name, int value, int second, int length) throws IOException {
+    scratch.set(JAVA_INT, 0, value);
+    scratch.set(JAVA_INT, 4, second);
+    if (Native.setsockopt(ring.errno(), fd, level, name, scratch.address(), length) < 0) {
+      throw Native.exception("setsockopt", Native.errno(ring.errno()));
+    }
+  }
+
+  /** The peer address of a connected socket (getpeername). */
+  SocketAddress peerAddress(int fd) throws IOException {
+    scratch.set(JAVA_INT, SocketAddresses.MAX_SIZE, SocketAddresses.MAX_SIZE);
+    if (Native.getpeername(ring.errno(), fd, scratch.address(), scratch.address() + SocketAddresses.MAX_SIZE) < 0) {
+      throw Native.exception("getpeername", Native.errno(ring.errno()));
+    }
+    return SocketAddresses.read(scratch, 0, scratch.get(JAVA_INT, SocketAddresses.MAX_SIZE));
+  }
+
+  /**
+   * Closes every socket still registered, cancels what is in flight and waits (a second at most)
+   * for those completions, so that no buffer is freed while the kernel may still use it; then frees
+   * the ring, the buffers and the eventfd.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    synchronized (wakeLock) {
+      closed = true;
+    }
+    for (int i = 0; i < usedSlots; i++) {
+      if (slots[i] != null) {
+        slots[i].abandon();
+      }
+    }
+    try {
+      ring.enable();
+      long sqe = ring.nextSqe();
+      ring.prepare(sqe, Ring.IORING_OP_ASYNC_CANCEL, 0, 0, 0, CANCEL_ALL);
+      ring.sqeOpFlags(sqe, Ring.IORING_ASYNC_CANCEL_ANY | Ring.IORING_ASYNC_CANCEL_ALL);
+      pending++;
+      long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+      Native.close(ring.errno(), eventFd);
+      while (pending > 0 && System.nanoTime() - deadline < 0) {
+        ring.submit(10);
+        ring.reap(this);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cancelling the io_uring's operations", e);
+    }
+    ring.close();
+    arena.close();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+}
