@@ -9,6 +9,7 @@ import io.github.wsproxy.internal.tls.TlsMaterial;
 import io.github.wsproxy.internal.tls.TlsProviders;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
+import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.TestCertificate;
 import io.github.wsproxy.testing.TestUpstream;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterEach;
@@ -81,6 +83,31 @@ class TlsEngineTest {
       }
     }
     assertThat(trust.fullHandshakes).as("full handshakes of 3 connections").hasValue(1);
+  }
+
+  /**
+   * The upstream leg mirrors the listener's: the proxy, client of a {@code wss://} upstream, checks
+   * the upstream's certificate on the first connection only and resumes the session on the next.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"JDK, TLSv1.3", "JDK, TLSv1.2", "NATIVE, TLSv1.3", "NATIVE, TLSv1.2"})
+  void aSecondConnectionToTheSameTlsUpstreamResumesItsSession(TlsEngine engine, String protocol) throws Exception {
+    CountingTrust trust = new CountingTrust();
+    SSLContext proxyClient = engine == TlsEngine.JDK ? SSLContext.getInstance(protocol)
+        : SSLContext.getInstance(protocol, TlsProviders.provider(TlsProviders.resolve("test", engine)));
+    proxyClient.init(null, new TrustManager[] {trust}, new SecureRandom());
+    try (RawUpstream tlsUpstream = TlsFixtures.tlsEcho(SERVER, null);
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(TlsFixtures.wss(tlsUpstream, "localhost"))
+            .upstreamTls(UpstreamTls.of(proxyClient)))) {
+      for (int i = 0; i < 3; i++) {
+        try (JdkTestClient connection = JdkTestClient.connect(HandshakeTest.uri(proxy, "/"))) {
+          TlsFixtures.assertEchoes(connection, 100); // the upstream's session ticket (TLS 1.3) has arrived
+        }
+      }
+      assertThat(tlsUpstream.connections()).as("TLS connections to the upstream").hasSize(3);
+      assertThat(((SSLSocket) tlsUpstream.connections().get(2).socket()).getSession().getProtocol()).isEqualTo(protocol);
+    }
+    assertThat(trust.fullHandshakes).as("full handshakes of 3 connections to the upstream").hasValue(1);
   }
 
   /**

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +19,7 @@ final class ServerCertificates {
   private static final Logger log = LoggerFactory.getLogger(ServerCertificates.class);
 
   private final ServerTls tls;
+  private final String[] protocols;
   private volatile SSLContext context;
   private List<String> stamps;
   private long nextCheckNanos;
@@ -27,6 +27,7 @@ final class ServerCertificates {
   /** @throws IllegalArgumentException naming the bad setting when the files cannot be used */
   ServerCertificates(ServerTls tls) {
     this.tls = tls;
+    this.protocols = tls.protocols().toArray(new String[0]);
     this.stamps = stamps(tls.files());
     this.context = tls.loadContext();
     log.info("TLS engine of the wss:// listener: {}", TlsProviders.describe(context));
@@ -36,17 +37,21 @@ final class ServerCertificates {
     return tls;
   }
 
-  /** A server-side engine with the current certificate. */
+  /**
+   * A server-side engine with the current certificate, its settings made one by one: a round trip
+   * through {@code SSLParameters} (every cipher suite name copied out and checked back in) doubled
+   * the JDK engine's cost of making one (thread CPU per engine made and closed: JDK 3.4 against
+   * 1.8 µs, native 8.2 against 7.5 µs).
+   */
   SSLEngine newEngine() {
     SSLEngine engine = context.createSSLEngine();
     engine.setUseClientMode(false);
-    SSLParameters parameters = engine.getSSLParameters();
-    parameters.setProtocols(tls.protocols().toArray(new String[0]));
-    parameters.setNeedClientAuth(tls.clientAuth() == ServerTls.ClientAuth.REQUIRED);
-    if (tls.clientAuth() == ServerTls.ClientAuth.OPTIONAL) {
-      parameters.setWantClientAuth(true);
+    engine.setEnabledProtocols(protocols);
+    if (tls.clientAuth() == ServerTls.ClientAuth.REQUIRED) {
+      engine.setNeedClientAuth(true);
+    } else if (tls.clientAuth() == ServerTls.ClientAuth.OPTIONAL) {
+      engine.setWantClientAuth(true);
     }
-    engine.setSSLParameters(parameters);
     return engine;
   }
 

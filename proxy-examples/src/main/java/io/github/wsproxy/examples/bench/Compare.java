@@ -36,6 +36,10 @@ final class Compare {
     LongSupplier cpuTicks() {
       return pid > 0 ? () -> ProcStats.of(pid).cpuTicks() : () -> 0;
     }
+
+    LongSupplier compilerTicks() {
+      return pid > 0 ? () -> ProcStats.compilerTicks(pid) : () -> 0;
+    }
   }
 
   enum Better { HIGHER, LOWER }
@@ -145,7 +149,7 @@ final class Compare {
       if (webSocket) {
         new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
         new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
-        new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0);
+        new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0, () -> 0);
       }
       if (http) {
         httpGet(t).run(0, seconds, () -> 0);
@@ -190,19 +194,21 @@ final class Compare {
         record(t, new Row("64 B ping-pong, 1 conn x 1", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
       }
       case "handshake" -> {
-        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(warmup, seconds, t.cpuTicks());
+        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
         String name = "open+close, " + options.handshakeConcurrency() + " at a time";
         record(t, new Row(name, "handshakes/s", Better.HIGHER, 1.0, false, "0"), r.perSecond());
         record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
+        record(t, new Row(name, "of which JIT compiler threads", Better.LOWER, Double.NaN, false, "0"), r.compilerCpuMicrosPerHandshake());
       }
       case "resumed" -> {
         if (!"wss".equals(t.uri().getScheme())) {
           return; // only TLS resumes
         }
-        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), true).run(warmup, seconds, t.cpuTicks());
+        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), true).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
         String name = "TLS resumed open+close, " + options.handshakeConcurrency() + " at a time";
         record(t, new Row(name, "handshakes/s", Better.HIGHER, Double.NaN, false, "0"), r.perSecond());
         record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
+        record(t, new Row(name, "of which JIT compiler threads", Better.LOWER, Double.NaN, false, "0"), r.compilerCpuMicrosPerHandshake());
       }
       case "idle" -> {
         IdleLoad.Result r = new IdleLoad(t.uri(), options.idleConnections()).run(t.pid());

@@ -23,8 +23,9 @@ public final class HandshakeLoad {
    * What one measured run produced.
    *
    * @param cpuSeconds CPU time the measured process spent during the run
+   * @param compilerCpuSeconds the part of it spent by its JIT compiler threads
    */
-  public record Result(long handshakes, double seconds, double cpuSeconds) {
+  public record Result(long handshakes, double seconds, double cpuSeconds, double compilerCpuSeconds) {
     public double perSecond() {
       return handshakes / seconds;
     }
@@ -32,6 +33,11 @@ public final class HandshakeLoad {
     /** CPU microseconds per open + close. */
     public double cpuMicrosPerHandshake() {
       return cpuSeconds * 1e6 / handshakes;
+    }
+
+    /** Of {@link #cpuMicrosPerHandshake()}, the JIT compiler threads' microseconds: warm-up, not steady-state work. */
+    public double compilerCpuMicrosPerHandshake() {
+      return compilerCpuSeconds * 1e6 / handshakes;
     }
   }
 
@@ -48,8 +54,14 @@ public final class HandshakeLoad {
     this.forgetSessions = !resumed && "wss".equals(target.getScheme());
   }
 
-  /** Runs the loops, warms up, counts for {@code seconds}, waits for the loops to finish. */
-  public Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks) throws Exception {
+  /**
+   * Runs the loops, warms up, counts for {@code seconds}, waits for the loops to finish.
+   *
+   * @param cpuTicks the measured process's CPU clock ticks so far
+   * @param compilerTicks those of its JIT compiler threads
+   */
+  public Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks, LongSupplier compilerTicks)
+      throws Exception {
     HttpClient http = BenchTls.newClient();
     List<CompletableFuture<Void>> loops = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
@@ -59,18 +71,20 @@ public final class HandshakeLoad {
     }
     TimeUnit.MILLISECONDS.sleep((long) (warmupSeconds * 1000));
     long cpuBefore = cpuTicks.getAsLong();
+    long compilerBefore = compilerTicks.getAsLong();
     long countBefore = completed.get();
     long start = System.nanoTime();
     TimeUnit.MILLISECONDS.sleep((long) (seconds * 1000));
     long count = completed.get() - countBefore;
     double elapsed = (System.nanoTime() - start) / 1e9;
     double cpu = (cpuTicks.getAsLong() - cpuBefore) / (double) ProcStats.TICKS_PER_SECOND;
+    double compiler = (compilerTicks.getAsLong() - compilerBefore) / (double) ProcStats.TICKS_PER_SECOND;
     stopped = true;
     CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     if (failed.get() > 0) {
       throw new IllegalStateException(failed.get() + " handshakes to " + target + " failed");
     }
-    return new Result(count, elapsed, cpu);
+    return new Result(count, elapsed, cpu, compiler);
   }
 
   private void next(HttpClient http, CompletableFuture<Void> done) {

@@ -50,6 +50,33 @@ public record ProcStats(long cpuTicks, long rssKib, long threads, long openFiles
     return new ProcStats(cpu, rss, threads, files);
   }
 
+  /**
+   * CPU time (utime + stime, in clock ticks) of the JIT compiler threads of process {@code pid}
+   * ({@code C1 CompilerThread0}, {@code C2 CompilerThread0}, ...): the part of a JVM's CPU that is
+   * warm-up rather than work, 0 for a process without them (nginx).
+   */
+  public static long compilerTicks(long pid) {
+    long ticks = 0;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (name.matches("C[12] CompilerThre.*")) {
+            ticks += cpuTicks(stat);
+          }
+        } catch (NoSuchFileException gone) {
+          // the thread ended between listing and reading
+        }
+      }
+    } catch (NoSuchFileException gone) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ticks;
+  }
+
   /** CPU time in seconds. */
   public double cpuSeconds() {
     return cpuTicks / (double) TICKS_PER_SECOND;
