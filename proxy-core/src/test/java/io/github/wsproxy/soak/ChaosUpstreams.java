@@ -25,18 +25,20 @@ import java.util.function.Supplier;
  */
 final class ChaosUpstreams implements AutoCloseable {
   private final SoakStats stats;
+  private final SessionJournal journal;
   private final int[] ports;
   private final AtomicReferenceArray<TestUpstream> live;
   private ScheduledExecutorService chaos;
   private final AtomicLong changes = new AtomicLong();
   private volatile boolean stopped;
 
-  ChaosUpstreams(int count, SoakStats stats) throws IOException {
+  ChaosUpstreams(int count, SoakStats stats, SessionJournal journal) throws IOException {
     this.stats = stats;
+    this.journal = journal;
     this.ports = new int[count];
     this.live = new AtomicReferenceArray<>(count);
     for (int i = 0; i < count; i++) {
-      TestUpstream upstream = echo(0).start();
+      TestUpstream upstream = echo(i, 0).start();
       ports[i] = upstream.port();
       live.set(i, upstream);
     }
@@ -114,6 +116,23 @@ final class ChaosUpstreams implements AutoCloseable {
     return open;
   }
 
+  /** What the live upstreams hold of the connections whose request target is {@code path}. */
+  String connectionsTo(String path) {
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < ports.length; i++) {
+      TestUpstream upstream = live.get(i);
+      if (upstream != null) {
+        for (TestUpstream.Conn conn : upstream.connections()) {
+          if (path.equals(conn.resource())) {
+            found.add("upstream " + i + " conn " + conn.index() + (conn.isOpen() ? " open" : " not open")
+                + (conn.hasUnsentOutput() ? ", output not written" : ""));
+          }
+        }
+      }
+    }
+    return found.toString();
+  }
+
   @Override
   public void close() {
     stopped = true;
@@ -162,22 +181,28 @@ final class ChaosUpstreams implements AutoCloseable {
   }
 
   private void startAgain(int i) throws IOException {
-    live.set(i, echo(ports[i]).start());
+    live.set(i, echo(i, ports[i]).start());
   }
 
-  private TestUpstream echo(int port) {
+  /** Upstream {@code i}'s echo server, on {@code port} (0: any). */
+  private TestUpstream echo(int i, int port) {
     return TestUpstream.builder()
         .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
+        .onOpen(conn -> {
+          journal.port(conn.resource(), conn.remoteAddress().getPort());
+          note(conn, i, "open");
+        })
         .onText((conn, text) -> {
           check(SoakMessages.intact(text), conn, () -> "text of " + text.length() + " chars: "
               + text.substring(0, Math.min(60, text.length())));
-          sendQuietly(() -> conn.send(text));
+          echo(conn, i, "text #" + SoakMessages.seq(text), () -> conn.send(text));
         })
         .onBinary((conn, data) -> {
           check(SoakMessages.intact(data), conn, () -> "binary of " + data.length + " bytes: "
               + HexFormat.of().formatHex(data, 0, Math.min(24, data.length)));
-          sendQuietly(() -> conn.send(data));
+          echo(conn, i, "binary #" + SoakMessages.seq(data), () -> conn.send(data));
         })
+        .onClose((conn, close) -> note(conn, i, "closed " + close))
         .build();
   }
 
@@ -189,12 +214,21 @@ final class ChaosUpstreams implements AutoCloseable {
     }
   }
 
-  /** The connection may be closing (a restart, a client gone): its echo is then lost, as it may be. */
-  private static void sendQuietly(Runnable send) {
+  /**
+   * Echoes a message, and tells the journal. The connection may be closing (a restart, a client
+   * gone): its echo is then lost, as it may be.
+   */
+  private void echo(TestUpstream.Conn conn, int i, String message, Runnable send) {
     try {
       send.run();
+      note(conn, i, "got and echoed " + message);
     } catch (RuntimeException e) {
       // WebsocketNotConnectedException: the connection is closing
+      note(conn, i, "got " + message + ", echo failed: " + e);
     }
+  }
+
+  private void note(TestUpstream.Conn conn, int i, String event) {
+    journal.note(conn.resource(), "upstream " + i + " conn " + conn.index(), event);
   }
 }
