@@ -18,9 +18,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param sessionTimeout a session still running after this long has hung: a problem
  * @param upstreams the upstreams, to tell whether one restarted during a session
  * @param proxy the proxy, whose view of a hung session's connection the problem report includes
+ * @param journal what the client, the proxy and the upstream saw of each running session
  */
 record SoakContext(SoakStats stats, int proxyPort, HttpClient http, ScheduledExecutorService timers,
-    Duration sessionTimeout, ChaosUpstreams upstreams, WsProxy proxy) {
+    Duration sessionTimeout, ChaosUpstreams upstreams, WsProxy proxy, SessionJournal journal) {
 
   /**
    * Whether 1001, 1011 or 1006 may end a session that began at {@code changesAtStart}: an upstream

@@ -27,6 +27,22 @@ final class SoakMessages {
         .putLong(conn).putInt(seq).putInt((int) crc(body)).put(body).array();
   }
 
+  /** A text message's sequence number (-1 when it has none). */
+  static int seq(String message) {
+    int first = nthColon(message, 1);
+    int second = nthColon(message, 2);
+    try {
+      return second < 0 ? -1 : Integer.parseInt(message.substring(first + 1, second));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** A binary message's sequence number (-1 when it has none). */
+  static int seq(byte[] message) {
+    return message.length < BINARY_HEADER ? -1 : ByteBuffer.wrap(message, 8, 4).getInt();
+  }
+
   /** Whether a text message's body matches its checksum. */
   static boolean intact(String message) {
     int third = nthColon(message, 3);

@@ -63,12 +63,13 @@ class SoakTest {
   private final SoakStats stats = new SoakStats();
   private final SplittableRandom seeds = new SplittableRandom(SEED);
   private final AtomicLong sessionIds = new AtomicLong();
-  private final LiveConnections live = new LiveConnections(stats);
+  private final SessionJournal journal = new SessionJournal();
+  private final LiveConnections live = new LiveConnections(stats, journal);
 
   @Test
   void everyAcknowledgedMessageArrivesIntactAndNothingLeaksWhileClientsAndUpstreamsFail() throws Exception {
     long started = System.nanoTime();
-    try (ChaosUpstreams upstreams = new ChaosUpstreams(3, stats)) {
+    try (ChaosUpstreams upstreams = new ChaosUpstreams(3, stats, journal)) {
       UpstreamGroup.Builder group = UpstreamGroup.builder()
           .maxFails(1)
           .failTimeout(Duration.ofMillis(500))
@@ -148,7 +149,7 @@ class SoakTest {
     HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
     Set<Thread> selectors = new HashSet<>(Resources.threadsNamed("SelectorManager"));
     selectors.removeAll(before);
-    SoakContext ctx = new SoakContext(stats, proxy.port(), http, timers, SESSION_TIMEOUT, upstreams, proxy);
+    SoakContext ctx = new SoakContext(stats, proxy.port(), http, timers, SESSION_TIMEOUT, upstreams, proxy, journal);
     long end = System.nanoTime() + duration.toNanos();
     AtomicInteger running = new AtomicInteger();
     for (int i = 0; i < clients - raw; i++) {
@@ -230,13 +231,18 @@ class SoakTest {
     };
   }
 
-  /** Counts the proxy's open connections from its lifecycle callbacks (free: no message hook). */
+  /**
+   * Counts the proxy's open connections from its lifecycle callbacks (free: no message hook), and
+   * tells the journal how each session's connection opened and closed.
+   */
   private static final class LiveConnections extends Interceptor {
     private final SoakStats stats;
+    private final SessionJournal journal;
     private final AtomicInteger open = new AtomicInteger();
 
-    LiveConnections(SoakStats stats) {
+    LiveConnections(SoakStats stats, SessionJournal journal) {
       this.stats = stats;
+      this.journal = journal;
     }
 
     int open() {
@@ -246,11 +252,15 @@ class SoakTest {
     @Override
     public void onOpen(ProxyConnection connection) {
       open.incrementAndGet();
+      journal.port(connection.target(), connection.remoteAddress().getPort());
+      journal.note(connection.target(), "proxy", "conn " + connection.id() + " open from port "
+          + connection.remoteAddress().getPort());
     }
 
     @Override
     public void onClose(ProxyConnection connection, CloseInfo info) {
       open.decrementAndGet();
+      journal.proxyClosed(connection.target(), connection.id(), info);
       stats.seen("proxy: " + info.reason().replaceAll("[0-9]+", "#"));
       if (info.reason().startsWith("internal error")) {
         stats.problem("the proxy failed internally: " + info.reason());

@@ -463,13 +463,18 @@ public final class TestUpstream implements AutoCloseable {
 
   void onClose(Conn conn, int code, String reason, boolean remote) {
     WireFrame peerClose = conn.peerClose;
+    RecordedClose close;
     if (peerClose != null && !conn.localClose && peerClose.length() != 1) {
       // The peer initiated the close with this frame. Java-WebSocket reports an empty payload as
       // 1000, and reports 1006 if writing its answer fails (the peer already closed the socket).
       int peerCode = peerClose.length() == 0 ? 1005 : peerClose.closeCode();
-      closes.add(new RecordedClose(peerCode, peerClose.closeReason(), true));
+      close = new RecordedClose(peerCode, peerClose.closeReason(), true);
     } else {
-      closes.add(new RecordedClose(code, reason == null ? "" : reason, remote));
+      close = new RecordedClose(code, reason == null ? "" : reason, remote);
+    }
+    closes.add(close);
+    if (config.onClose != null) {
+      config.onClose.accept(conn, close);
     }
   }
 
@@ -494,6 +499,7 @@ public final class TestUpstream implements AutoCloseable {
     private BiConsumer<Conn, String> onText;
     private BiConsumer<Conn, byte[]> onBinary;
     private Consumer<Conn> onOpen;
+    private BiConsumer<Conn, RecordedClose> onClose;
     private final Map<String, String> responseHeaders = new LinkedHashMap<>();
 
     private Builder() {}
@@ -594,6 +600,18 @@ public final class TestUpstream implements AutoCloseable {
      */
     public Builder onOpen(Consumer<Conn> handler) {
       this.onOpen = handler;
+      return this;
+    }
+
+    /**
+     * Runs when an opened connection has ended, with how it ended (as {@link TestUpstream#closes()}
+     * records it).
+     *
+     * @param handler called with the connection and its close
+     * @return this builder
+     */
+    public Builder onClose(BiConsumer<Conn, RecordedClose> handler) {
+      this.onClose = handler;
       return this;
     }
 
@@ -716,6 +734,16 @@ public final class TestUpstream implements AutoCloseable {
      */
     public String subprotocol() {
       return ws.getProtocol() == null ? "" : ws.getProtocol().getProvidedProtocol();
+    }
+
+    /**
+     * Whether Java-WebSocket holds output for this connection that is not written to the socket
+     * yet (its queue of frames to send is not empty).
+     *
+     * @return whether output waits to be written
+     */
+    public boolean hasUnsentOutput() {
+      return ws.hasBufferedData();
     }
 
     /**

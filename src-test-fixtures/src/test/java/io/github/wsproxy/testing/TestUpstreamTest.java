@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class TestUpstreamTest {
@@ -68,6 +69,25 @@ class TestUpstreamTest {
           WireFrame.binary(new byte[] {9, 8}));
       assertThat(frames).allMatch(WireFrame::masked);
       assertThat(upstream.connections().get(0).receivedFrames()).isEqualTo(frames);
+    }
+  }
+
+  @Test
+  void onCloseHearsEachConnectionsEndAndOutputIsWrittenAfterAnEcho() throws Exception {
+    List<String> ended = new CopyOnWriteArrayList<>();
+    try (TestUpstream upstream = TestUpstream.builder()
+            .onClose((conn, close) -> ended.add(conn.resource() + " " + close.code() + " " + close.remote()))
+            .start();
+        RawClient client = open(upstream, "/bye")) {
+      client.sendFrame(WireFrame.text("echo me"));
+      assertThat(client.readFrame(T)).isEqualTo(WireFrame.text("echo me"));
+      assertThat(upstream.connections().get(0).hasUnsentOutput()).isFalse();
+      assertThat(ended).isEmpty();
+      client.sendFrame(WireFrame.close(4001, "done"));
+      assertThat(client.readFrame(T).closeCode()).isEqualTo(4001);
+      Await.until(() -> !ended.isEmpty(), T, "onClose called");
+      assertThat(ended).containsExactly("/bye 4001 true");
+      assertThat(upstream.closes()).containsExactly(new RecordedClose(4001, "done", true));
     }
   }
 
