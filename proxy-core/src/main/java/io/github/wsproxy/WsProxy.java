@@ -1139,7 +1139,8 @@ public final class WsProxy implements AutoCloseable {
 
     /**
      * The number of event-loop threads that carry all connections; a connection and its upstream
-     * leg live on one loop for their whole life. Default: the number of available processors.
+     * leg live on one loop for their whole life. Default: half the available processors, at least
+     * one (the README's "Event loops" section has the measurements behind it).
      *
      * @param threads the number of event-loop threads; between 1 and 256
      * @return this builder

@@ -103,7 +103,7 @@ public final class LauncherOptions {
         (o, v) -> o.builder.maxHeaderBytes((int) Math.min(Integer.MAX_VALUE, size(v))));
     flag("--max-message-bytes", "SIZE", "largest message, else close 1009 (default 16MiB)",
         (o, v) -> o.builder.maxMessageBytes(size(v)));
-    flag("--event-loops", "N", "event-loop threads (default: number of processors)",
+    flag("--event-loops", "N", "event-loop threads (default: half the processors, at least 1)",
         (o, v) -> o.builder.eventLoops(integer(v)));
     flag("--transport", "TRANSPORT", "how the event loops do socket I/O: auto, nio or io_uring (default auto:"
             + " io_uring on Java 22+ where the kernel allows it, else nio)",

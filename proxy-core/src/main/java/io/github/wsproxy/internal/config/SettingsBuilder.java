@@ -53,7 +53,11 @@ public final class SettingsBuilder {
   String affinityCookieName;
   Duration affinityCookieMaxAge = Duration.ZERO;
   byte[] affinityCookieSecret;
-  int eventLoops = Runtime.getRuntime().availableProcessors();
+  /**
+   * Half the processors: one loop per core lost to one loop per two cores wherever the load shared
+   * the cores (run-vs-nginx of 2026-12-06, README "Event loops").
+   */
+  int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   int acceptBacklog = 1024;
   IoTransport transport = IoTransport.AUTO;
   ServerTls listenTls;
