@@ -15,7 +15,9 @@ import java.util.stream.Stream;
  *
  * <p>It loads every class of the proxy first. Run from a jar, as the launcher is, a class loads
  * without a new file descriptor; from a directory of classes it needs one, and a class loaded for
- * the first time while descriptors are exhausted would fail with NoClassDefFoundError.
+ * the first time while descriptors are exhausted would fail with NoClassDefFoundError. Classes
+ * compiled for a newer runtime than this one (the io_uring transport's) are skipped: this runtime
+ * never loads them.
  */
 public final class FdLimitedProxy {
   private FdLimitedProxy() {}
@@ -54,7 +56,11 @@ public final class FdLimitedProxy {
       Stream<Path> classFiles = files.filter(f -> f.toString().endsWith(".class") && !f.endsWith("module-info.class"));
       for (Path file : (Iterable<Path>) classFiles::iterator) {
         String name = classes.relativize(file).toString().replace(File.separatorChar, '.');
-        Class.forName(name.substring(0, name.length() - ".class".length()), false, FdLimitedProxy.class.getClassLoader());
+        try {
+          Class.forName(name.substring(0, name.length() - ".class".length()), false, FdLimitedProxy.class.getClassLoader());
+        } catch (UnsupportedClassVersionError newerRuntimeOnly) {
+          // the io_uring transport's classes (Java 22 class files): never loaded on an older runtime
+        }
       }
     }
   }
