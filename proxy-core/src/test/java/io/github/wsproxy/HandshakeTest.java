@@ -192,6 +192,8 @@ class HandshakeTest {
     headers.put("X-Custom", "kept as is");
     headers.put("Keep-Alive", "timeout=5");
     headers.put("Proxy-Authorization", "Basic c2VjcmV0");
+    headers.put("Proxy-Client-Id", "meant for the proxy, as on plain requests");
+    headers.put("TE", "trailers");
     headers.put("X-Hop", "named in Connection");
     headers.put("Connection", "Upgrade, X-Hop");
     headers.put("X-Forwarded-For", "203.0.113.7");
@@ -206,6 +208,8 @@ class HandshakeTest {
     assertThat(seen.header("X-Custom")).isEqualTo("kept as is");
     assertThat(seen.request().headers("Keep-Alive")).isEmpty();
     assertThat(seen.request().headers("Proxy-Authorization")).isEmpty();
+    assertThat(seen.request().headers("Proxy-Client-Id")).isEmpty();
+    assertThat(seen.request().headers("TE")).isEmpty();
     assertThat(seen.request().headers("X-Hop")).isEmpty();
     assertThat(seen.header("X-Forwarded-For")).as("an untrusted client cannot spoof it").isEqualTo("127.0.0.1");
     assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("http");

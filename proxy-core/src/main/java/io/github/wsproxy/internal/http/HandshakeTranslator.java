@@ -5,10 +5,11 @@ import io.github.wsproxy.internal.limits.AddressRange;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Turns a client's upgrade request into the upstream's, and the upstream's answer into the
@@ -17,12 +18,14 @@ import java.util.Set;
  */
 public final class HandshakeTranslator {
 
-  /** Headers never copied from one leg to the other (RFC 9110 §7.6.1 plus per-leg WebSocket fields). */
-  private static final Set<String> NOT_FORWARDED = Set.of(
-      "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-      "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
-      "sec-websocket-key", "sec-websocket-version", "sec-websocket-accept", "sec-websocket-extensions",
-      "x-forwarded-proto", "x-forwarded-host", "x-forwarded-for");
+  /**
+   * Fields besides the {@link HopByHop hop-by-hop} ones that never cross from one leg to the other:
+   * the proxy writes them per leg (the handshake's keys and extensions, the length, forwarding).
+   */
+  private static final Set<String> PER_LEG = Stream.concat(Forwarding.REWRITTEN.stream(),
+          Stream.of("content-length", "sec-websocket-key", "sec-websocket-version", "sec-websocket-accept",
+              "sec-websocket-extensions"))
+      .collect(Collectors.toUnmodifiableSet());
 
   private final ProxySettings config;
   private final HttpHead client;
@@ -87,15 +90,7 @@ public final class HandshakeTranslator {
 
   /** The client's headers that go upstream: all but hop-by-hop, per-leg and forwarding ones. */
   public List<HttpHead.Field> forwardedFields() {
-    List<String> connectionOptions = client.tokens("connection");
-    List<HttpHead.Field> forwarded = new ArrayList<>(client.fields().size());
-    for (HttpHead.Field field : client.fields()) {
-      String name = field.name().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
-        forwarded.add(field);
-      }
-    }
-    return forwarded;
+    return HopByHop.endToEnd(client.fields(), client.tokens("connection"), PER_LEG);
   }
 
   /**
@@ -186,12 +181,8 @@ public final class HandshakeTranslator {
   }
 
   private static void appendForwardableFields(HttpHead answer, StringBuilder out) {
-    List<String> connectionOptions = answer.tokens("connection");
-    for (HttpHead.Field field : answer.fields()) {
-      String name = field.name().toLowerCase(Locale.ROOT);
-      if (!NOT_FORWARDED.contains(name) && !connectionOptions.contains(name)) {
-        out.append(field.name()).append(": ").append(field.value()).append("\r\n");
-      }
+    for (HttpHead.Field field : HopByHop.endToEnd(answer.fields(), answer.tokens("connection"), PER_LEG)) {
+      out.append(field.name()).append(": ").append(field.value()).append("\r\n");
     }
   }
 
