@@ -56,7 +56,7 @@ final class UringConduit extends Registration implements Conduit {
   /** The capacity of the buffers queued: what the bound on sending applies to. */
   private int held;
   /** Whether the first queued buffer's send is in flight: the kernel may read it until it completes. */
-  private boolean sendInFlight;
+  boolean sendInFlight;
   private boolean sendQueued;
   private int sendError;
   private boolean outputShut;

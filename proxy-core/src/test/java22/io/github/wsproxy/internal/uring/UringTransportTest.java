@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Listening;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The io_uring transport over loopback, with real sockets and a real event loop: echo through
  * accepted and connected sockets, a completion queue that overflows, an empty buffer ring, sends
- * larger than the socket buffer, cancellation on close, and the fallback when io_uring is missing.
+ * larger than the socket buffer, buffers handed over (sent without a copy, released once), cancellation
+ * on close, and the fallback when io_uring is missing.
  */
 class UringTransportTest {
   private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -432,6 +434,132 @@ class UringTransportTest {
         assertThat(received).isEqualTo(payload);
       }
       assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
+    }
+  }
+
+  @Test
+  void handedOverBuffersAndCopiedWritesGoOutInOrderAndBackToTheirPools() throws Exception {
+    // 8 MiB to a slow reader, alternately handed over in pooled buffers of 16 KiB and copied in
+    // writes of up to 1000 bytes: one stream, in order; every buffer back in its pool at the end;
+    // and handOver refuses a buffer while the conduit holds its bound (64 KiB), as write takes 0.
+    EventLoop loop = loop(provider());
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    BufferPool pool = new BufferPool(16 * 1024, 4);
+    byte[] payload = randomBytes(8 << 20, 11);
+    try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      peer.setReceiveBufferSize(4096);
+      AtomicInteger refused = new AtomicInteger();
+      onLoop(loop, () -> {
+        ByteBuffer source = ByteBuffer.wrap(payload);
+        ByteBuffer[] kept = new ByteBuffer[1];
+        AtomicReference<Conduit> conduit = new AtomicReference<>();
+        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
+          try {
+            Conduit c = conduit.get();
+            if ((readyOps & Conduit.OP_CONNECT) != 0) {
+              c.finishConnect();
+            }
+            for (int i = 0; source.hasRemaining() || kept[0] != null; i++) {
+              if (kept[0] == null && i % 2 == 1) {
+                ByteBuffer part = source.slice(source.position(), Math.min(1000, source.remaining()));
+                int n = c.write(part);
+                source.position(source.position() + n);
+                if (part.hasRemaining()) {
+                  c.interestOps(Conduit.OP_WRITE);
+                  return;
+                }
+                continue;
+              }
+              if (kept[0] == null) {
+                kept[0] = pool.acquire();
+                int n = Math.min(kept[0].remaining(), source.remaining());
+                kept[0].put(0, source, source.position(), n).limit(n);
+                source.position(source.position() + n);
+              }
+              if (!c.handOver(kept[0], pool)) {
+                refused.incrementAndGet();
+                c.interestOps(Conduit.OP_WRITE);
+                return;
+              }
+              kept[0] = null;
+            }
+            c.close(); // graceful: what is queued goes out before the FIN
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }));
+        return null;
+      });
+      try (Socket reader = peer.accept()) {
+        reader.setSoTimeout(10_000);
+        byte[] received = reader.getInputStream().readNBytes(payload.length + 1);
+        assertThat(received.length).isEqualTo(payload.length);
+        assertThat(received).isEqualTo(payload);
+      }
+      assertThat(refused.get()).as("buffers refused while the conduit held its bound").isPositive();
+      assertThat(onLoop(loop, pool::outstanding)).as("handed-over buffers not released").isZero();
+      assertThat(onLoop(loop, transport.sends::outstanding)).as("send buffers not released").isZero();
+    }
+  }
+
+  @Test
+  void aResetWhileAHandedOverSendIsInFlightReleasesTheBufferOnceWhenTheSendEnds() throws Exception {
+    handedOverSendInFlightThen(Conduit::reset, UringTransportProvider.LINGER_NANOS);
+  }
+
+  @Test
+  void aCloseWhoseLingerRunsOutWhileAHandedOverSendIsInFlightReleasesTheBufferOnce() throws Exception {
+    handedOverSendInFlightThen(Conduit::close, 200_000_000L);
+  }
+
+  /**
+   * Hands a 1 MiB buffer to a conduit whose peer reads nothing, so that its send stays in flight,
+   * then ends the conduit: the buffer stays out of the pool while the kernel may read it, goes back
+   * once the send completes (cancelled), and only once; no send buffer was used (no copy).
+   */
+  private void handedOverSendInFlightThen(ConduitAction end, long lingerNanos) throws Exception {
+    EventLoop loop = loop(new UringTransportProvider(64, 64, 4096, 64 * 1024, lingerNanos, false));
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    BufferPool pool = new BufferPool(1 << 20, 4);
+    try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      peer.setReceiveBufferSize(4096);
+      CompletableFuture<UringConduit> connected = new CompletableFuture<>();
+      onLoop(loop, () -> {
+        AtomicReference<Conduit> conduit = new AtomicReference<>();
+        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
+          try {
+            Conduit c = conduit.get();
+            if (c.finishConnect()) {
+              c.interestOps(0);
+              setSendBuffer(((UringConduit) c).fd, 4096);
+              assertThat(c.handOver(pool.acquire(), pool)).isTrue();
+              connected.complete((UringConduit) c);
+            }
+          } catch (Throwable e) {
+            connected.completeExceptionally(e);
+          }
+        }));
+        return null;
+      });
+      try (Socket reader = peer.accept()) {
+        UringConduit conduit = connected.get(10, TimeUnit.SECONDS);
+        Await.until(() -> onLoopQuietly(loop, () -> conduit.sendInFlight), "a send in flight the peer does not take");
+        int[] outstanding = onLoop(loop, () -> {
+          int before = pool.outstanding();
+          int copies = transport.sends.outstanding();
+          end.run(conduit);
+          return new int[] {before, copies, pool.outstanding()};
+        });
+        assertThat(outstanding[0]).as("the buffer held by the conduit").isEqualTo(1);
+        assertThat(outstanding[1]).as("send buffers used: a copy").isZero();
+        assertThat(outstanding[2]).as("released while its send was in flight").isEqualTo(1);
+        Await.until(() -> onLoopQuietly(loop, pool::outstanding) == 0, "the buffer released once the send ended");
+        for (int i = 0; i < 5; i++) {
+          onLoop(loop, () -> null);
+        }
+        assertThat(onLoop(loop, pool::outstanding)).as("released exactly once").isZero();
+        Await.until(() -> onLoopQuietly(loop, conduit::finished), "the descriptor closed");
+      }
     }
   }
 
