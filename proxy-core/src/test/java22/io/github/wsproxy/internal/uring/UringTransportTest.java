@@ -553,7 +553,7 @@ class UringTransportTest {
         assertThat(outstanding[0]).as("the buffer held by the conduit").isEqualTo(1);
         assertThat(outstanding[1]).as("send buffers used: a copy").isZero();
         assertThat(outstanding[2]).as("released while its send was in flight").isEqualTo(1);
-        Await.until(() -> onLoopQuietly(loop, pool::outstanding) == 0, "the buffer released once the send ended");
+        Await.until(() -> onLoopQuietly(loop, pool::outstanding) < 1, "the buffer released once the send ended");
         for (int i = 0; i < 5; i++) {
           onLoop(loop, () -> null);
         }
