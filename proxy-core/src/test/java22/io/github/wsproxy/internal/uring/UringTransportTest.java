@@ -399,10 +399,71 @@ class UringTransportTest {
   @Test
   void writesLargerThanTheSocketBufferGoOutInShortSendsAndInOrder() throws Exception {
     EventLoop loop = loop(provider());
-    byte[] payload = randomBytes(8 << 20, 7);
+    AtomicInteger zeroWrites = new AtomicInteger();
+    sendToASlowReader(loop, randomBytes(8 << 20, 7), (c, source) -> {
+      while (source.hasRemaining()) {
+        if (c.write(source) == 0) {
+          zeroWrites.incrementAndGet();
+          return false;
+        }
+      }
+      return true;
+    });
+    assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
+  }
+
+  @Test
+  void handedOverBuffersAndCopiedWritesGoOutInOrderAndBackToTheirPools() throws Exception {
+    // 8 MiB to a slow reader, alternately handed over in pooled buffers of 16 KiB and copied in
+    // writes of up to 1000 bytes: one stream, in order; every buffer back in its pool at the end;
+    // and handOver refuses a buffer while the conduit holds its bound (64 KiB), as write takes 0.
+    EventLoop loop = loop(provider());
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    BufferPool pool = new BufferPool(16 * 1024, 4);
+    AtomicInteger refused = new AtomicInteger();
+    ByteBuffer[] kept = new ByteBuffer[1];
+    sendToASlowReader(loop, randomBytes(8 << 20, 11), (c, source) -> {
+      for (int i = 0; source.hasRemaining() || kept[0] != null; i++) {
+        if (kept[0] == null && i % 2 == 1) {
+          ByteBuffer part = source.slice(source.position(), Math.min(1000, source.remaining()));
+          source.position(source.position() + c.write(part));
+          if (part.hasRemaining()) {
+            return false;
+          }
+          continue;
+        }
+        if (kept[0] == null) {
+          kept[0] = pool.acquire();
+          int n = Math.min(kept[0].remaining(), source.remaining());
+          kept[0].put(0, source, source.position(), n).limit(n);
+          source.position(source.position() + n);
+        }
+        if (!c.handOver(kept[0], pool)) {
+          refused.incrementAndGet();
+          return false;
+        }
+        kept[0] = null;
+      }
+      return true;
+    });
+    assertThat(refused.get()).as("buffers refused while the conduit held its bound").isPositive();
+    assertThat(onLoop(loop, pool::outstanding)).as("handed-over buffers not released").isZero();
+    assertThat(onLoop(loop, transport.sends::outstanding)).as("send buffers not released").isZero();
+  }
+
+  interface Sender {
+    /** Writes what it can of {@code source}: true once all of it is written, false when the conduit is full. */
+    boolean send(Conduit conduit, ByteBuffer source) throws IOException;
+  }
+
+  /**
+   * Connects a conduit on the loop to a reader whose receive buffer is 4 KiB and sends it {@code
+   * payload} as {@code sender} writes it, waiting for writability when it is full, then closes
+   * gracefully: the reader gets all of it, in order, then the end of the stream.
+   */
+  private static void sendToASlowReader(EventLoop loop, byte[] payload, Sender sender) throws Exception {
     try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       peer.setReceiveBufferSize(4096);
-      AtomicInteger zeroWrites = new AtomicInteger();
       onLoop(loop, () -> {
         ByteBuffer source = ByteBuffer.wrap(payload);
         AtomicReference<Conduit> conduit = new AtomicReference<>();
@@ -412,14 +473,11 @@ class UringTransportTest {
             if ((readyOps & Conduit.OP_CONNECT) != 0) {
               c.finishConnect();
             }
-            while (source.hasRemaining()) {
-              if (c.write(source) == 0) {
-                zeroWrites.incrementAndGet();
-                c.interestOps(Conduit.OP_WRITE);
-                return;
-              }
+            if (sender.send(c, source)) {
+              c.close(); // graceful: what is still queued goes out before the FIN
+            } else {
+              c.interestOps(Conduit.OP_WRITE);
             }
-            c.close(); // graceful: what is still queued goes out before the FIN
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -433,72 +491,6 @@ class UringTransportTest {
         assertThat(received.length).isEqualTo(payload.length);
         assertThat(received).isEqualTo(payload);
       }
-      assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
-    }
-  }
-
-  @Test
-  void handedOverBuffersAndCopiedWritesGoOutInOrderAndBackToTheirPools() throws Exception {
-    // 8 MiB to a slow reader, alternately handed over in pooled buffers of 16 KiB and copied in
-    // writes of up to 1000 bytes: one stream, in order; every buffer back in its pool at the end;
-    // and handOver refuses a buffer while the conduit holds its bound (64 KiB), as write takes 0.
-    EventLoop loop = loop(provider());
-    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
-    BufferPool pool = new BufferPool(16 * 1024, 4);
-    byte[] payload = randomBytes(8 << 20, 11);
-    try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      peer.setReceiveBufferSize(4096);
-      AtomicInteger refused = new AtomicInteger();
-      onLoop(loop, () -> {
-        ByteBuffer source = ByteBuffer.wrap(payload);
-        ByteBuffer[] kept = new ByteBuffer[1];
-        AtomicReference<Conduit> conduit = new AtomicReference<>();
-        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
-          try {
-            Conduit c = conduit.get();
-            if ((readyOps & Conduit.OP_CONNECT) != 0) {
-              c.finishConnect();
-            }
-            for (int i = 0; source.hasRemaining() || kept[0] != null; i++) {
-              if (kept[0] == null && i % 2 == 1) {
-                ByteBuffer part = source.slice(source.position(), Math.min(1000, source.remaining()));
-                int n = c.write(part);
-                source.position(source.position() + n);
-                if (part.hasRemaining()) {
-                  c.interestOps(Conduit.OP_WRITE);
-                  return;
-                }
-                continue;
-              }
-              if (kept[0] == null) {
-                kept[0] = pool.acquire();
-                int n = Math.min(kept[0].remaining(), source.remaining());
-                kept[0].put(0, source, source.position(), n).limit(n);
-                source.position(source.position() + n);
-              }
-              if (!c.handOver(kept[0], pool)) {
-                refused.incrementAndGet();
-                c.interestOps(Conduit.OP_WRITE);
-                return;
-              }
-              kept[0] = null;
-            }
-            c.close(); // graceful: what is queued goes out before the FIN
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }));
-        return null;
-      });
-      try (Socket reader = peer.accept()) {
-        reader.setSoTimeout(10_000);
-        byte[] received = reader.getInputStream().readNBytes(payload.length + 1);
-        assertThat(received.length).isEqualTo(payload.length);
-        assertThat(received).isEqualTo(payload);
-      }
-      assertThat(refused.get()).as("buffers refused while the conduit held its bound").isPositive();
-      assertThat(onLoop(loop, pool::outstanding)).as("handed-over buffers not released").isZero();
-      assertThat(onLoop(loop, transport.sends::outstanding)).as("send buffers not released").isZero();
     }
   }
 
@@ -523,24 +515,8 @@ class UringTransportTest {
     BufferPool pool = new BufferPool(1 << 20, 4);
     try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       peer.setReceiveBufferSize(4096);
-      CompletableFuture<UringConduit> connected = new CompletableFuture<>();
-      onLoop(loop, () -> {
-        AtomicReference<Conduit> conduit = new AtomicReference<>();
-        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
-          try {
-            Conduit c = conduit.get();
-            if (c.finishConnect()) {
-              c.interestOps(0);
-              setSendBuffer(((UringConduit) c).fd, 4096);
-              assertThat(c.handOver(pool.acquire(), pool)).isTrue();
-              connected.complete((UringConduit) c);
-            }
-          } catch (Throwable e) {
-            connected.completeExceptionally(e);
-          }
-        }));
-        return null;
-      });
+      CompletableFuture<UringConduit> connected = connectWithASmallSendBuffer(loop, peer,
+          c -> assertThat(c.handOver(pool.acquire(), pool)).isTrue());
       try (Socket reader = peer.accept()) {
         UringConduit conduit = connected.get(10, TimeUnit.SECONDS);
         Await.until(() -> onLoopQuietly(loop, () -> conduit.sendInFlight), "a send in flight the peer does not take");
@@ -690,25 +666,13 @@ class UringTransportTest {
     try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       peer.setReceiveBufferSize(4096);
       CompletableFuture<String> closedDescriptor = new CompletableFuture<>();
-      onLoop(loop, () -> {
-        AtomicReference<Conduit> conduit = new AtomicReference<>();
-        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
-          try {
-            Conduit c = conduit.get();
-            if (c.finishConnect()) {
-              int fd = ((UringConduit) c).fd;
-              setSendBuffer(fd, 4096);
-              closedDescriptor.complete(fd + "->" + Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
-              assertThat(c.write(ByteBuffer.allocate(64 * 1024))).isEqualTo(64 * 1024);
-              c.close();
-            }
-          } catch (Throwable e) {
-            closedDescriptor.completeExceptionally(e);
-          }
-        }));
-        return null;
+      CompletableFuture<UringConduit> connected = connectWithASmallSendBuffer(loop, peer, c -> {
+        closedDescriptor.complete(c.fd + "->" + Files.readSymbolicLink(Path.of("/proc/self/fd/" + c.fd)));
+        assertThat(c.write(ByteBuffer.allocate(64 * 1024))).isEqualTo(64 * 1024);
+        c.close();
       });
       try (Socket reader = peer.accept()) {
+        connected.get(10, TimeUnit.SECONDS);
         String descriptor = closedDescriptor.get(10, TimeUnit.SECONDS);
         Await.until(() -> !descriptors().contains(descriptor), "the lingering conduit's descriptor closed");
         reader.setSoTimeout(10_000);
@@ -774,6 +738,37 @@ class UringTransportTest {
         System.setProperty(UringTransportProvider.SIMULATE_UNAVAILABLE, previous);
       }
     }
+  }
+
+  interface ConnectedAction {
+    void run(UringConduit conduit) throws Throwable;
+  }
+
+  /**
+   * Connects a conduit on the loop to {@code peer}, interested in nothing, with a send buffer of 4
+   * KiB, and runs {@code action} on it once connected; completes with the conduit, or what failed.
+   */
+  private static CompletableFuture<UringConduit> connectWithASmallSendBuffer(EventLoop loop, ServerSocket peer,
+      ConnectedAction action) throws Exception {
+    CompletableFuture<UringConduit> connected = new CompletableFuture<>();
+    onLoop(loop, () -> {
+      AtomicReference<Conduit> conduit = new AtomicReference<>();
+      conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
+        try {
+          UringConduit c = (UringConduit) conduit.get();
+          if (c.finishConnect()) {
+            c.interestOps(0);
+            setSendBuffer(c.fd, 4096);
+            action.run(c);
+            connected.complete(c);
+          }
+        } catch (Throwable e) {
+          connected.completeExceptionally(e);
+        }
+      }));
+      return null;
+    });
+    return connected;
   }
 
   /** setsockopt(SO_SNDBUF) of a descriptor of this process. */
