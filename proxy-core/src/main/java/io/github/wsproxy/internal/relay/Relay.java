@@ -11,9 +11,11 @@ import java.util.function.IntConsumer;
 
 /**
  * One direction of a connection pair: reads raw bytes from {@code src}, lets the {@link
- * FrameScanner} check and re-mask them in place, and writes them to {@code dst}. It holds a pooled
- * buffer only while bytes are in flight, and stops reading {@code src} while {@code dst} cannot
- * take more (backpressure), so memory per connection is bounded by one buffer per direction.
+ * FrameScanner} check and re-mask them in place, and writes them to {@code dst}, handing the buffer
+ * over ({@link Conduit#handOver}: io_uring sends from it, no copy). It holds a pooled buffer only
+ * while bytes are in flight, and stops reading {@code src} while {@code dst} cannot take more
+ * (backpressure), so memory per connection is bounded by one buffer per direction, plus what dst's
+ * transport queues to send within its own bound.
  *
  * <p>When interceptors watch this direction, a {@link MessagePipeline} takes the checked bytes
  * instead, and what it encodes is written to {@code dst}. Messages of the proxy's own ({@link

@@ -420,14 +420,9 @@ final class UringConduit extends Registration implements Conduit {
 
   /** Releases the first queued buffer to its pool. */
   private void dequeue() {
-    ByteBuffer buffer = outgoing[outHead];
-    BufferPool owner = owners[outHead];
-    outgoing[outHead] = null;
-    owners[outHead] = null;
+    int first = outHead;
     outHead = (outHead + 1) & (outgoing.length - 1);
-    outCount--;
-    held -= buffer.capacity();
-    owner.release(buffer);
+    release(first);
   }
 
   /**
@@ -437,15 +432,19 @@ final class UringConduit extends Registration implements Conduit {
   private void dropSends() {
     int keep = sendInFlight ? 1 : 0;
     while (outCount > keep) {
-      int last = slot(outCount - 1);
-      ByteBuffer buffer = outgoing[last];
-      BufferPool owner = owners[last];
-      outgoing[last] = null;
-      owners[last] = null;
-      outCount--;
-      held -= buffer.capacity();
-      owner.release(buffer);
+      release(slot(outCount - 1));
     }
+  }
+
+  /** Takes the buffer at array index {@code at} (the first or the last queued) out of the queue and releases it. */
+  private void release(int at) {
+    ByteBuffer buffer = outgoing[at];
+    BufferPool owner = owners[at];
+    outgoing[at] = null;
+    owners[at] = null;
+    outCount--;
+    held -= buffer.capacity();
+    owner.release(buffer);
   }
 
   private void queueSend() {
