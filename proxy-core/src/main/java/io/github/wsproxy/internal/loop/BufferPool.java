@@ -5,21 +5,29 @@ import java.util.ArrayDeque;
 
 /**
  * Direct buffers of one size, recycled within one event loop (not thread-safe). A connection holds
- * a buffer only while it has bytes in flight, so idle connections cost no buffer memory.
+ * a buffer only while it has bytes in flight, so idle connections cost no buffer memory. A buffer
+ * may be handed to a {@link Conduit} ({@link Conduit#handOver}), which releases it once sent.
  */
 public final class BufferPool {
   private final int bufferSize;
   private final int maxIdle;
   private final ArrayDeque<ByteBuffer> idle = new ArrayDeque<>();
   private final ByteBuffer[] gather = new ByteBuffer[16];
+  private int outstanding;
 
   public BufferPool(int bufferSize, int maxIdle) {
     this.bufferSize = bufferSize;
     this.maxIdle = maxIdle;
   }
 
+  /** The size of every buffer of this pool. */
+  public int bufferSize() {
+    return bufferSize;
+  }
+
   /** A cleared buffer. */
   public ByteBuffer acquire() {
+    outstanding++;
     ByteBuffer buffer = idle.pollFirst();
     return buffer != null ? buffer : ByteBuffer.allocateDirect(bufferSize);
   }
@@ -31,9 +39,18 @@ public final class BufferPool {
 
   /** Returns a buffer for reuse; the caller must not touch it afterwards. */
   public void release(ByteBuffer buffer) {
+    outstanding--;
     if (idle.size() < maxIdle) {
       buffer.clear();
       idle.addFirst(buffer);
     }
+  }
+
+  /**
+   * Buffers acquired and not released yet: what connections hold (tests check that none is lost
+   * or released twice).
+   */
+  public int outstanding() {
+    return outstanding;
   }
 }

@@ -2,6 +2,7 @@ package io.github.wsproxy.internal.loop;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 
@@ -12,6 +13,9 @@ import java.nio.channels.GatheringByteChannel;
  * at end of stream; a write takes what fits and returns how much). Used on its loop only.
  *
  * <p>{@link #close()} is graceful: bytes already written still reach the peer, then FIN.
+ *
+ * <p>{@link #handOver} writes a pooled buffer without a copy where the transport can send from the
+ * buffer's memory: it keeps the buffer until its bytes are sent and then releases it to its pool.
  */
 public interface Conduit extends ByteChannel, GatheringByteChannel {
   int OP_READ = 1;
@@ -39,4 +43,26 @@ public interface Conduit extends ByteChannel, GatheringByteChannel {
 
   /** Closes at once with a TCP reset (SO_LINGER 0), discarding unsent bytes. */
   void reset();
+
+  /**
+   * Writes {@code src}, a buffer of {@code pool}, handing it over. True when the conduit took it:
+   * the caller must not touch it again, and the conduit releases it to {@code pool} exactly once,
+   * when its bytes have been sent or dropped (a reset, a failed send, a close whose linger ran out).
+   * False when it did not: then, as after {@link #write(ByteBuffer)}, the buffer's position tells
+   * how many bytes were written, and the caller keeps it and waits for {@link #OP_WRITE}. A write
+   * that throws has not taken the buffer.
+   *
+   * <p>This default writes at once and releases the buffer when the socket took all of it (a
+   * socket copies what it takes). A transport that sends later from the buffer's memory overrides
+   * it to keep the buffer instead of copying it; it takes a buffer only while the bytes it holds
+   * stay within its bound, as {@link #write(ByteBuffer)} takes only what fits.
+   */
+  default boolean handOver(ByteBuffer src, BufferPool pool) throws IOException {
+    write(src);
+    if (src.hasRemaining()) {
+      return false;
+    }
+    pool.release(src);
+    return true;
+  }
 }

@@ -190,6 +190,27 @@ final class Leg implements Readiness {
     return tls == null ? conduit.write(src) : tls.write(conduit, src);
   }
 
+  /**
+   * Writes {@code src}, a buffer of {@code pool}, handing it over ({@link Conduit#handOver}): on
+   * plain TCP the transport may send from it without a copy. On TLS it is encrypted into the
+   * session's own buffers (that copy is the encryption), so it goes back to the pool once all of it
+   * is encrypted.
+   *
+   * @return true when {@code src} was taken and must not be touched again; false when the caller
+   *     keeps it (its position tells what was written)
+   */
+  boolean handOver(ByteBuffer src, BufferPool pool) throws IOException {
+    if (tls == null) {
+      return conduit.handOver(src, pool);
+    }
+    tls.write(conduit, src);
+    if (src.hasRemaining()) {
+      return false;
+    }
+    pool.release(src);
+    return true;
+  }
+
   /** A gathering {@link #write(ByteBuffer)}; returns the bytes taken from all of {@code srcs}. */
   long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
     return tls == null ? conduit.write(srcs, offset, length) : tls.write(conduit, srcs, offset, length);

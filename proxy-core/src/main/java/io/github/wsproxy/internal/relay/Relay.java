@@ -11,9 +11,11 @@ import java.util.function.IntConsumer;
 
 /**
  * One direction of a connection pair: reads raw bytes from {@code src}, lets the {@link
- * FrameScanner} check and re-mask them in place, and writes them to {@code dst}. It holds a pooled
- * buffer only while bytes are in flight, and stops reading {@code src} while {@code dst} cannot
- * take more (backpressure), so memory per connection is bounded by one buffer per direction.
+ * FrameScanner} check and re-mask them in place, and writes them to {@code dst}, handing the buffer
+ * over ({@link Conduit#handOver}: io_uring sends from it, no copy). It holds a pooled buffer only
+ * while bytes are in flight, and stops reading {@code src} while {@code dst} cannot take more
+ * (backpressure), so memory per connection is bounded by one buffer per direction, plus what dst's
+ * transport queues to send within its own bound.
  *
  * <p>When interceptors watch this direction, a {@link MessagePipeline} takes the checked bytes
  * instead, and what it encodes is written to {@code dst}. Messages of the proxy's own ({@link
@@ -215,21 +217,8 @@ final class Relay {
         stalled(0);
         return false;
       }
-      if (buf != null && sent < ready) {
-        int filled = buf.position();
-        buf.limit(ready).position(sent);
-        int written;
-        try {
-          written = dst.write(buf);
-        } finally {
-          // also when the write fails: src may still be read (dst vanished), into a sane buffer
-          sent = buf.position();
-          buf.limit(buf.capacity()).position(filled);
-        }
-        if (sent < ready || !dst.flushTransport()) {
-          stalled(written);
-          return false;
-        }
+      if (buf != null && sent < ready && !writeChecked()) {
+        return false;
       }
       compact();
       if (!writeQueue(pipeline == null ? null : pipeline.out, false) || !writePing() || !writeInjected()) {
@@ -259,6 +248,52 @@ final class Relay {
     if (closeInOutput && (pipeline == null || pipeline.drained())) {
       closeInOutput = false;
       open.onCloseSent(dst);
+    }
+    return true;
+  }
+
+  /**
+   * Writes the checked bytes {@code [sent, ready)} to dst. When at most a frame head follows them
+   * (unless a close waited for the end of a frame), the buffer itself is handed over: a
+   * transport that sends from it (io_uring) does so without a copy and releases it to the pool once
+   * sent, and the head goes to the stash, so the next read takes a fresh buffer. Otherwise its bytes
+   * are written (copied) and the buffer kept.
+   *
+   * @return true when everything checked was taken (and the transport flushed); false on a short
+   *     write, with dst's writability awaited
+   */
+  private boolean writeChecked() throws IOException {
+    int filled = buf.position();
+    int from = sent;
+    boolean handOver = filled - ready <= MAX_STASH;
+    byte[] head = handOver && filled > ready ? new byte[filled - ready] : null;
+    if (head != null) {
+      buf.get(ready, head);
+    }
+    buf.limit(ready).position(sent);
+    boolean handedOver = false;
+    try {
+      if (handOver) {
+        handedOver = dst.handOver(buf, pool);
+      } else {
+        dst.write(buf);
+      }
+    } finally {
+      if (!handedOver) {
+        // also when the write fails: src may still be read (dst vanished), into a sane buffer
+        sent = buf.position();
+        buf.limit(buf.capacity()).position(filled);
+      }
+    }
+    if (handedOver) {
+      buf = null;
+      sent = 0;
+      ready = 0;
+      stash = head;
+    }
+    if (sent < ready || !dst.flushTransport()) {
+      stalled(handedOver ? 1 : sent - from);
+      return false;
     }
     return true;
   }

@@ -1,9 +1,11 @@
 package io.github.wsproxy.internal.uring;
 
+import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.Handlers;
 import io.github.wsproxy.internal.loop.Readiness;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -13,10 +15,13 @@ import java.nio.channels.NotYetConnectedException;
  * A socket on an io_uring loop. Receiving: while its handler wants {@link #OP_READ}, a multishot
  * receive fills buffers of the loop's buffer ring, queued here until {@link #read} copies them out
  * and gives them back; when the handler stops reading, the receive is cancelled, so a slow reader
- * holds a bounded number of buffers. Sending: {@link #write} copies into a send buffer of the
- * loop's (taking only what fits: backpressure as with a full socket buffer), sent by one
- * IORING_OP_SEND at a time, submitted with the loop's next turn. Readiness is level-triggered,
- * computed from this state.
+ * holds a bounded number of buffers. Sending: a queue of buffers, sent in order by one
+ * IORING_OP_SEND at a time, submitted with the loop's next turn: buffers handed over ({@link
+ * #handOver}: the relay's, sent from their own memory, no copy) and send buffers of the loop's that
+ * {@link #write} copies into. Both take only what fits in the transport's bound on the buffer memory
+ * queued (backpressure as with a full socket buffer). A buffer goes back to its pool once the kernel
+ * is done with it: sent, or its send completed after a reset. Readiness is level-triggered, computed
+ * from this state.
  */
 final class UringConduit extends Registration implements Conduit {
   private Readiness handler;
@@ -39,11 +44,19 @@ final class UringConduit extends Registration implements Conduit {
   private boolean endOfStream;
   private int readError;
 
-  private SendBuffers.Chunk chunk;
-  /** Bytes ever sent (or dropped) and ever written: the send buffer is a ring between them. */
-  private long sendHead;
-  private long sendTail;
-  private boolean sendInFlight;
+  /**
+   * Buffers to send, in order, each unsent in {@code [position, limit)}, with the pool each goes back
+   * to (the transport's send buffers for those written into by copy): a ring of {@link #outCount}
+   * from {@link #outHead}; null until the first send.
+   */
+  private ByteBuffer[] outgoing;
+  private BufferPool[] owners;
+  private int outHead;
+  private int outCount;
+  /** The capacity of the buffers queued: what the bound on sending applies to. */
+  private int held;
+  /** Whether the first queued buffer's send is in flight: the kernel may read it until it completes. */
+  boolean sendInFlight;
   private boolean sendQueued;
   private int sendError;
   private boolean outputShut;
@@ -104,7 +117,7 @@ final class UringConduit extends Registration implements Conduit {
     if (receivedCount > 0 || endOfStream || readError != 0) {
       ops |= OP_READ;
     }
-    if (sendTail - sendHead < transport.sends.size() || sendError != 0) {
+    if (held < transport.sends.bufferSize() || sendError != 0) {
       ops |= OP_WRITE;
     }
     return ops;
@@ -300,39 +313,34 @@ final class UringConduit extends Registration implements Conduit {
 
   // ---- send
 
+  /** Copies what fits into the queue's last send buffer, or a new one while within the bound. */
   @Override
   public int write(ByteBuffer src) throws IOException {
-    if (closed || outputShut) {
-      throw new ClosedChannelException();
+    checkWritable();
+    BufferPool sends = transport.sends;
+    int total = 0;
+    while (src.hasRemaining()) {
+      ByteBuffer last = outCount == 0 ? null : outgoing[slot(outCount - 1)];
+      if (last == null || owners[slot(outCount - 1)] != sends || last.limit() == last.capacity()) {
+        if (held >= sends.bufferSize()) {
+          break;
+        }
+        last = sends.acquire().limit(0);
+        enqueue(last, sends);
+      }
+      // Appending past the limit is safe while a send of the bytes before it is in flight: the
+      // kernel reads only the range it was given.
+      int at = last.limit();
+      int n = Math.min(src.remaining(), last.capacity() - at);
+      last.limit(at + n);
+      last.put(at, src, src.position(), n);
+      src.position(src.position() + n);
+      total += n;
     }
-    if (!connected) {
-      throw new NotYetConnectedException();
+    if (total > 0) {
+      queueSend();
     }
-    if (sendError != 0) {
-      throw Native.exception(sendError);
-    }
-    int capacity = transport.sends.size();
-    int n = (int) Math.min(src.remaining(), capacity - (sendTail - sendHead));
-    if (n == 0) {
-      return 0;
-    }
-    if (chunk == null) {
-      chunk = transport.sends.acquire();
-    }
-    int at = (int) (sendTail % capacity);
-    int first = Math.min(n, capacity - at);
-    int from = src.position();
-    chunk.buffer.put(at, src, from, first);
-    if (n > first) {
-      chunk.buffer.put(0, src, from + first, n - first);
-    }
-    src.position(from + n);
-    sendTail += n;
-    if (!sendInFlight && !sendQueued) {
-      sendQueued = true;
-      transport.queueSend(this);
-    }
-    return n;
+    return total;
   }
 
   @Override
@@ -354,35 +362,127 @@ final class UringConduit extends Registration implements Conduit {
     return write(srcs, 0, srcs.length);
   }
 
-  /** Submits a send of the written bytes (up to the end of the buffer's memory), at the turn's start. */
+  /**
+   * Queues {@code src} itself to send from its memory, no copy, while the buffers queued are within
+   * the bound (else false, nothing taken); it goes back to {@code pool} once sent or dropped.
+   */
+  @Override
+  public boolean handOver(ByteBuffer src, BufferPool pool) throws IOException {
+    checkWritable();
+    if (held >= transport.sends.bufferSize()) {
+      return false;
+    }
+    if (!src.hasRemaining()) {
+      pool.release(src);
+      return true;
+    }
+    enqueue(src, pool);
+    queueSend();
+    return true;
+  }
+
+  private void checkWritable() throws IOException {
+    if (closed || outputShut) {
+      throw new ClosedChannelException();
+    }
+    if (!connected) {
+      throw new NotYetConnectedException();
+    }
+    if (sendError != 0) {
+      throw Native.exception(sendError);
+    }
+  }
+
+  private int slot(int index) {
+    return (outHead + index) & (outgoing.length - 1);
+  }
+
+  private void enqueue(ByteBuffer buffer, BufferPool owner) {
+    if (outgoing == null) {
+      outgoing = new ByteBuffer[4];
+      owners = new BufferPool[4];
+    } else if (outCount == outgoing.length) {
+      ByteBuffer[] buffers = new ByteBuffer[outCount * 2];
+      BufferPool[] pools = new BufferPool[outCount * 2];
+      for (int i = 0; i < outCount; i++) {
+        buffers[i] = outgoing[slot(i)];
+        pools[i] = owners[slot(i)];
+      }
+      outgoing = buffers;
+      owners = pools;
+      outHead = 0;
+    }
+    outgoing[slot(outCount)] = buffer;
+    owners[slot(outCount)] = owner;
+    outCount++;
+    held += buffer.capacity();
+  }
+
+  /** Releases the first queued buffer to its pool. */
+  private void dequeue() {
+    int first = outHead;
+    outHead = (outHead + 1) & (outgoing.length - 1);
+    release(first);
+  }
+
+  /**
+   * Drops the unsent buffers, releasing each to its pool, but the first one while its send is in
+   * flight: that one goes back when the send completes, never while the kernel may read it.
+   */
+  private void dropSends() {
+    int keep = sendInFlight ? 1 : 0;
+    while (outCount > keep) {
+      release(slot(outCount - 1));
+    }
+  }
+
+  /** Takes the buffer at array index {@code at} (the first or the last queued) out of the queue and releases it. */
+  private void release(int at) {
+    ByteBuffer buffer = outgoing[at];
+    BufferPool owner = owners[at];
+    outgoing[at] = null;
+    owners[at] = null;
+    outCount--;
+    held -= buffer.capacity();
+    owner.release(buffer);
+  }
+
+  private void queueSend() {
+    if (!sendInFlight && !sendQueued) {
+      sendQueued = true;
+      transport.queueSend(this);
+    }
+  }
+
+  /** Submits a send of the first queued buffer's unsent bytes, at the turn's start. */
   void startSend() throws IOException {
     sendQueued = false;
-    if (sendInFlight || descriptorClosing || sendHead == sendTail) {
+    if (sendInFlight || descriptorClosing || outCount == 0) {
       return;
     }
-    int capacity = transport.sends.size();
-    int at = (int) (sendHead % capacity);
-    int length = (int) Math.min(sendTail - sendHead, capacity - at);
-    long sqe = transport.submit(this, Ring.IORING_OP_SEND, UringTransport.OP_SEND, chunk.address + at, length);
+    ByteBuffer head = outgoing[outHead];
+    // A direct buffer's segment starts at its position and spans its remaining bytes.
+    long address = MemorySegment.ofBuffer(head).address();
+    long sqe = transport.submit(this, Ring.IORING_OP_SEND, UringTransport.OP_SEND, address, head.remaining());
     transport.ring.sqeOpFlags(sqe, Native.MSG_NOSIGNAL);
     sendInFlight = true;
   }
 
   private void sent(int result) {
     sendInFlight = false;
-    if (result < 0) {
-      if (result != -Native.ECANCELED && sendError == 0) {
-        sendError = -result;
-      }
-      sendHead = sendTail; // what is left cannot be sent
-    } else {
-      sendHead += result; // a short send: the rest goes with the next turn
+    if (result < 0 && result != -Native.ECANCELED && sendError == 0) {
+      sendError = -result;
     }
-    if (sendHead == sendTail) {
-      sendHead = 0;
-      sendTail = 0;
-      transport.sends.release(chunk);
-      chunk = null;
+    if (result < 0 || descriptorClosing) {
+      dropSends(); // what is left cannot be sent, or was reset
+    } else {
+      ByteBuffer head = outgoing[outHead];
+      head.position(head.position() + result); // a short send: the rest goes with the next turn
+      if (!head.hasRemaining()) {
+        dequeue();
+      }
+    }
+    if (outCount == 0) {
       if (shutdownAfterSend) {
         shutdownAfterSend = false;
         shutdownNow();
@@ -391,9 +491,8 @@ final class UringConduit extends Registration implements Conduit {
         closeAfterSend = false;
         closeDescriptor();
       }
-    } else if (!descriptorClosing && !sendQueued) {
-      sendQueued = true;
-      transport.queueSend(this);
+    } else if (!descriptorClosing) {
+      queueSend();
     }
     if (!closed && (readyOps() & interest) != 0) {
       transport.markReady(this);
@@ -409,7 +508,7 @@ final class UringConduit extends Registration implements Conduit {
       return;
     }
     outputShut = true;
-    if (sendInFlight || sendHead != sendTail) {
+    if (outCount > 0) {
       shutdownAfterSend = true; // FIN after the bytes written
     } else {
       shutdownNow();
@@ -446,7 +545,7 @@ final class UringConduit extends Registration implements Conduit {
     if (connectPending) {
       transport.cancel(this, UringTransport.OP_CONNECT);
     }
-    if (sendInFlight || sendHead != sendTail) {
+    if (outCount > 0) {
       closeAfterSend = true;
       lingerDeadline = System.nanoTime() + transport.lingerNanos;
       transport.lingering(this);
@@ -485,7 +584,7 @@ final class UringConduit extends Registration implements Conduit {
         // closed either way
       }
     }
-    sendHead = sendTail; // unsent bytes are dropped; the buffer goes back once the send in flight ends
+    dropSends(); // unsent bytes are dropped; the buffer in flight goes back once its send ends
     if (inflight > 0) {
       transport.cancelAll(this);
     }
@@ -525,6 +624,7 @@ final class UringConduit extends Registration implements Conduit {
   void abandon() {
     closed = true;
     releaseReceived();
+    dropSends();
     if (!descriptorClosing) {
       descriptorClosing = true;
       descriptorClosed = true;

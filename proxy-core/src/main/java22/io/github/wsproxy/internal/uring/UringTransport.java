@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.loop.Transport;
@@ -42,7 +43,11 @@ final class UringTransport implements Transport, Ring.Completions {
   private final Arena arena = Arena.ofShared();
   final Ring ring;
   final BufferRing buffers;
-  final SendBuffers sends;
+  /**
+   * The loop's send buffers, which writes copy into (one per connection with copied bytes in
+   * flight); their size is also each connection's bound on the buffer memory queued to send.
+   */
+  final BufferPool sends;
   /** Scratch memory of this loop: socket addresses, socket options. */
   final MemorySegment scratch;
   /**
@@ -97,7 +102,7 @@ final class UringTransport implements Transport, Ring.Completions {
     }
     ring = opened;
     eventFd = efd;
-    sends = new SendBuffers(sendBufferSize, 64);
+    sends = new BufferPool(sendBufferSize, 64);
     scratch = arena.allocate(SocketAddresses.MAX_SIZE + 16, 8);
     wakeRead = arena.allocate(8, 8);
     wakeValue = arena.allocate(8, 8);

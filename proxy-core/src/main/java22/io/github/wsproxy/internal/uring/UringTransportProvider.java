@@ -29,8 +29,9 @@ public final class UringTransportProvider implements TransportProvider {
 
   /**
    * The default sizes: a ring of 1,024 submissions (4,096 completions), 256 receive buffers of 16
-   * KiB per loop, 64 KiB of unsent bytes per connection at most, sent within 30 s of a graceful
-   * close or dropped with a reset.
+   * KiB per loop, send buffers of 64 KiB (a connection queues another buffer to send, copied into
+   * or handed over, only while those it queues hold less), sent within 30 s of a graceful close or
+   * dropped with a reset.
    *
    * @throws UnsupportedOperationException when io_uring cannot be used here, with the reason
    */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsproxy.IoTransport;
 import io.github.wsproxy.internal.loop.Accepted;
+import io.github.wsproxy.internal.loop.BufferPool;
 import io.github.wsproxy.internal.loop.Conduit;
 import io.github.wsproxy.internal.loop.EventLoop;
 import io.github.wsproxy.internal.loop.Listening;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The io_uring transport over loopback, with real sockets and a real event loop: echo through
  * accepted and connected sockets, a completion queue that overflows, an empty buffer ring, sends
- * larger than the socket buffer, cancellation on close, and the fallback when io_uring is missing.
+ * larger than the socket buffer, buffers handed over (sent without a copy, released once), cancellation
+ * on close, and the fallback when io_uring is missing.
  */
 class UringTransportTest {
   private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -397,10 +399,71 @@ class UringTransportTest {
   @Test
   void writesLargerThanTheSocketBufferGoOutInShortSendsAndInOrder() throws Exception {
     EventLoop loop = loop(provider());
-    byte[] payload = randomBytes(8 << 20, 7);
+    AtomicInteger zeroWrites = new AtomicInteger();
+    sendToASlowReader(loop, randomBytes(8 << 20, 7), (c, source) -> {
+      while (source.hasRemaining()) {
+        if (c.write(source) == 0) {
+          zeroWrites.incrementAndGet();
+          return false;
+        }
+      }
+      return true;
+    });
+    assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
+  }
+
+  @Test
+  void handedOverBuffersAndCopiedWritesGoOutInOrderAndBackToTheirPools() throws Exception {
+    // 8 MiB to a slow reader, alternately handed over in pooled buffers of 16 KiB and copied in
+    // writes of up to 1000 bytes: one stream, in order; every buffer back in its pool at the end;
+    // and handOver refuses a buffer while the conduit holds its bound (64 KiB), as write takes 0.
+    EventLoop loop = loop(provider());
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    BufferPool pool = new BufferPool(16 * 1024, 4);
+    AtomicInteger refused = new AtomicInteger();
+    ByteBuffer[] kept = new ByteBuffer[1];
+    sendToASlowReader(loop, randomBytes(8 << 20, 11), (c, source) -> {
+      for (int i = 0; source.hasRemaining() || kept[0] != null; i++) {
+        if (kept[0] == null && i % 2 == 1) {
+          ByteBuffer part = source.slice(source.position(), Math.min(1000, source.remaining()));
+          source.position(source.position() + c.write(part));
+          if (part.hasRemaining()) {
+            return false;
+          }
+          continue;
+        }
+        if (kept[0] == null) {
+          kept[0] = pool.acquire();
+          int n = Math.min(kept[0].remaining(), source.remaining());
+          kept[0].put(0, source, source.position(), n).limit(n);
+          source.position(source.position() + n);
+        }
+        if (!c.handOver(kept[0], pool)) {
+          refused.incrementAndGet();
+          return false;
+        }
+        kept[0] = null;
+      }
+      return true;
+    });
+    assertThat(refused.get()).as("buffers refused while the conduit held its bound").isPositive();
+    assertThat(onLoop(loop, pool::outstanding)).as("handed-over buffers not released").isZero();
+    assertThat(onLoop(loop, transport.sends::outstanding)).as("send buffers not released").isZero();
+  }
+
+  interface Sender {
+    /** Writes what it can of {@code source}: true once all of it is written, false when the conduit is full. */
+    boolean send(Conduit conduit, ByteBuffer source) throws IOException;
+  }
+
+  /**
+   * Connects a conduit on the loop to a reader whose receive buffer is 4 KiB and sends it {@code
+   * payload} as {@code sender} writes it, waiting for writability when it is full, then closes
+   * gracefully: the reader gets all of it, in order, then the end of the stream.
+   */
+  private static void sendToASlowReader(EventLoop loop, byte[] payload, Sender sender) throws Exception {
     try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       peer.setReceiveBufferSize(4096);
-      AtomicInteger zeroWrites = new AtomicInteger();
       onLoop(loop, () -> {
         ByteBuffer source = ByteBuffer.wrap(payload);
         AtomicReference<Conduit> conduit = new AtomicReference<>();
@@ -410,14 +473,11 @@ class UringTransportTest {
             if ((readyOps & Conduit.OP_CONNECT) != 0) {
               c.finishConnect();
             }
-            while (source.hasRemaining()) {
-              if (c.write(source) == 0) {
-                zeroWrites.incrementAndGet();
-                c.interestOps(Conduit.OP_WRITE);
-                return;
-              }
+            if (sender.send(c, source)) {
+              c.close(); // graceful: what is still queued goes out before the FIN
+            } else {
+              c.interestOps(Conduit.OP_WRITE);
             }
-            c.close(); // graceful: what is still queued goes out before the FIN
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -431,7 +491,51 @@ class UringTransportTest {
         assertThat(received.length).isEqualTo(payload.length);
         assertThat(received).isEqualTo(payload);
       }
-      assertThat(zeroWrites.get()).as("writes refused while the send buffer was full").isPositive();
+    }
+  }
+
+  @Test
+  void aResetWhileAHandedOverSendIsInFlightReleasesTheBufferOnceWhenTheSendEnds() throws Exception {
+    handedOverSendInFlightThen(Conduit::reset, UringTransportProvider.LINGER_NANOS);
+  }
+
+  @Test
+  void aCloseWhoseLingerRunsOutWhileAHandedOverSendIsInFlightReleasesTheBufferOnce() throws Exception {
+    handedOverSendInFlightThen(Conduit::close, 200_000_000L);
+  }
+
+  /**
+   * Hands a 1 MiB buffer to a conduit whose peer reads nothing, so that its send stays in flight,
+   * then ends the conduit: the buffer stays out of the pool while the kernel may read it, goes back
+   * once the send completes (cancelled), and only once; no send buffer was used (no copy).
+   */
+  private void handedOverSendInFlightThen(ConduitAction end, long lingerNanos) throws Exception {
+    EventLoop loop = loop(new UringTransportProvider(64, 64, 4096, 64 * 1024, lingerNanos, false));
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    BufferPool pool = new BufferPool(1 << 20, 4);
+    try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      peer.setReceiveBufferSize(4096);
+      CompletableFuture<UringConduit> connected = connectWithASmallSendBuffer(loop, peer,
+          c -> assertThat(c.handOver(pool.acquire(), pool)).isTrue());
+      try (Socket reader = peer.accept()) {
+        UringConduit conduit = connected.get(10, TimeUnit.SECONDS);
+        Await.until(() -> onLoopQuietly(loop, () -> conduit.sendInFlight), "a send in flight the peer does not take");
+        int[] outstanding = onLoop(loop, () -> {
+          int before = pool.outstanding();
+          int copies = transport.sends.outstanding();
+          end.run(conduit);
+          return new int[] {before, copies, pool.outstanding()};
+        });
+        assertThat(outstanding[0]).as("the buffer held by the conduit").isEqualTo(1);
+        assertThat(outstanding[1]).as("send buffers used: a copy").isZero();
+        assertThat(outstanding[2]).as("released while its send was in flight").isEqualTo(1);
+        Await.until(() -> onLoopQuietly(loop, pool::outstanding) < 1, "the buffer released once the send ended");
+        for (int i = 0; i < 5; i++) {
+          onLoop(loop, () -> null);
+        }
+        assertThat(onLoop(loop, pool::outstanding)).as("released exactly once").isZero();
+        Await.until(() -> onLoopQuietly(loop, conduit::finished), "the descriptor closed");
+      }
     }
   }
 
@@ -562,25 +666,13 @@ class UringTransportTest {
     try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       peer.setReceiveBufferSize(4096);
       CompletableFuture<String> closedDescriptor = new CompletableFuture<>();
-      onLoop(loop, () -> {
-        AtomicReference<Conduit> conduit = new AtomicReference<>();
-        conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
-          try {
-            Conduit c = conduit.get();
-            if (c.finishConnect()) {
-              int fd = ((UringConduit) c).fd;
-              setSendBuffer(fd, 4096);
-              closedDescriptor.complete(fd + "->" + Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
-              assertThat(c.write(ByteBuffer.allocate(64 * 1024))).isEqualTo(64 * 1024);
-              c.close();
-            }
-          } catch (Throwable e) {
-            closedDescriptor.completeExceptionally(e);
-          }
-        }));
-        return null;
+      CompletableFuture<UringConduit> connected = connectWithASmallSendBuffer(loop, peer, c -> {
+        closedDescriptor.complete(c.fd + "->" + Files.readSymbolicLink(Path.of("/proc/self/fd/" + c.fd)));
+        assertThat(c.write(ByteBuffer.allocate(64 * 1024))).isEqualTo(64 * 1024);
+        c.close();
       });
       try (Socket reader = peer.accept()) {
+        connected.get(10, TimeUnit.SECONDS);
         String descriptor = closedDescriptor.get(10, TimeUnit.SECONDS);
         Await.until(() -> !descriptors().contains(descriptor), "the lingering conduit's descriptor closed");
         reader.setSoTimeout(10_000);
@@ -646,6 +738,37 @@ class UringTransportTest {
         System.setProperty(UringTransportProvider.SIMULATE_UNAVAILABLE, previous);
       }
     }
+  }
+
+  interface ConnectedAction {
+    void run(UringConduit conduit) throws Throwable;
+  }
+
+  /**
+   * Connects a conduit on the loop to {@code peer}, interested in nothing, with a send buffer of 4
+   * KiB, and runs {@code action} on it once connected; completes with the conduit, or what failed.
+   */
+  private static CompletableFuture<UringConduit> connectWithASmallSendBuffer(EventLoop loop, ServerSocket peer,
+      ConnectedAction action) throws Exception {
+    CompletableFuture<UringConduit> connected = new CompletableFuture<>();
+    onLoop(loop, () -> {
+      AtomicReference<Conduit> conduit = new AtomicReference<>();
+      conduit.set(loop.transport().connect(peer.getLocalSocketAddress(), readyOps -> {
+        try {
+          UringConduit c = (UringConduit) conduit.get();
+          if (c.finishConnect()) {
+            c.interestOps(0);
+            setSendBuffer(c.fd, 4096);
+            action.run(c);
+            connected.complete(c);
+          }
+        } catch (Throwable e) {
+          connected.completeExceptionally(e);
+        }
+      }));
+      return null;
+    });
+    return connected;
   }
 
   /** setsockopt(SO_SNDBUF) of a descriptor of this process. */
