@@ -8,6 +8,7 @@ import static io.github.wsproxy.TlsFixtures.SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.github.wsproxy.ServerTls.ClientAuth;
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.JdkTestClient;
@@ -21,6 +22,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,13 +197,21 @@ class TlsListenerTest {
   void optionalClientCertificatesMayBeLeftOut() throws Exception {
     ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem())
         .withClientAuth(ClientAuth.OPTIONAL, CLIENT.certificatePem());
-    try (WsProxy proxy = startProxy(proxy(tls));
-        JdkTestClient anonymous = JdkTestClient.connect(wss(proxy, "/"), TRUSTS_SERVER);
-        JdkTestClient authenticated = JdkTestClient.connect(wss(proxy, "/"), TestCertificate.context(CLIENT, SERVER))) {
-      anonymous.sendText("a");
-      authenticated.sendText("b");
-      assertThat(anonymous.awaitText(DEADLINE)).isEqualTo("a");
-      assertThat(authenticated.awaitText(DEADLINE)).isEqualTo("b");
+    try (WsProxy proxy = startProxy(proxy(tls))) {
+      List<String> lines = AccessLogCapture.lines(2, DEADLINE, () -> {
+        try (JdkTestClient anonymous = JdkTestClient.connect(wss(proxy, "/anonymous"), TRUSTS_SERVER);
+            JdkTestClient authenticated = JdkTestClient.connect(wss(proxy, "/authenticated"),
+                TestCertificate.context(CLIENT, SERVER))) {
+          anonymous.sendText("a");
+          authenticated.sendText("b");
+          assertThat(anonymous.awaitText(DEADLINE)).isEqualTo("a");
+          assertThat(authenticated.awaitText(DEADLINE)).isEqualTo("b");
+        }
+      }).stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertThat(lines).as("the access log names the TLS protocol, and the client's certificate when it sent one")
+          .anySatisfy(line -> assertThat(line).contains("/anonymous").endsWith(" tls=TLSv1.3"))
+          .anySatisfy(line -> assertThat(line).contains("/authenticated")
+              .endsWith(" tls=TLSv1.3 client_cert=\"CN=test-client\""));
     }
   }
 

@@ -115,7 +115,9 @@ final class ClientHandshake extends Phase {
 
   private void continueTlsHandshake(Leg leg) {
     try {
-      leg.advanceTls();
+      if (leg.advanceTls()) {
+        pair.report.clientTls(leg.tlsProtocol(), leg.peerCertificate());
+      }
     } catch (IOException e) {
       log.debug("connection {}: client TLS handshake failed", pair.id(), e);
       pair.report.note("client TLS handshake failed: " + e.getMessage());

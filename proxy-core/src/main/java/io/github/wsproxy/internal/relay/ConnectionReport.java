@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ final class ConnectionReport {
   private String requestTarget;
   private long requestNanos;
   private String routeName;
+  /** The access log's TLS fields of the client leg ({@code tls=... client_cert="..."}), empty without TLS. */
+  private String clientTls = "";
   private int status;
   private String note = "";
   private CloseInfo.Initiator closedBy;
@@ -100,6 +103,15 @@ final class ConnectionReport {
 
   void route(String name) {
     routeName = name;
+  }
+
+  /**
+   * The client's TLS handshake is complete: the access log names the protocol and, when the client
+   * presented one (mTLS), its certificate's subject.
+   */
+  void clientTls(String protocol, X509Certificate certificate) {
+    clientTls = " tls=" + protocol
+        + (certificate == null ? "" : " client_cert=\"" + certificate.getSubjectX500Principal().getName() + '"');
   }
 
   /** The HTTP status the client got (101 once switched); 0 before. */
@@ -244,12 +256,12 @@ final class ConnectionReport {
     int tries = upstreams == null ? 0 : upstreams.tries();
     if (accessLog.isInfoEnabled()) {
       accessLog.info("conn={} client={} request=\"{} {}\" upstream={} status={} duration={}ms up={}B down={}B"
-              + " http tries={} note=\"{}\"{}{}",
+              + " http tries={} note=\"{}\"{}{}{}",
           id, address(clientAddress), requestMethod, requestTarget,
           upstreamAddress == null ? "-" : address(upstreamAddress), status == 0 ? "-" : status, nanos / 1_000_000,
           exchangeBytesUp, exchangeBytesDown, tries, note,
           upstreams == null || upstreams.failures().isEmpty() ? "" : " failed=\"" + upstreams.failures() + '"',
-          routeName == null || routeName.isEmpty() ? "" : " route=" + routeName);
+          routeName == null || routeName.isEmpty() ? "" : " route=" + routeName, clientTls);
     }
     events.httpExchange(new HttpExchangeOutcome(id, clientAddress, requestMethod, requestTarget, status,
         upstreamUrl, exchangeBytesUp, exchangeBytesDown, tries, Duration.ofNanos(nanos)));
@@ -277,13 +289,13 @@ final class ConnectionReport {
     long millis = (System.nanoTime() - exchangeStartNanos) / 1_000_000;
     String target = requestTarget == null ? "-" : '"' + requestMethod + ' ' + requestTarget + '"';
     accessLog.info("conn={} client={} request={} upstream={} status={} duration={}ms "
-            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}{}",
+            + "up={}B/{}msg down={}B/{}msg close=client:{},upstream:{} note=\"{}\"{}{}{}",
         id, address(clientAddress), target, upstreamAddress == null ? "-" : address(upstreamAddress),
         status == 0 ? "-" : status, millis, traffic[0], traffic[1], traffic[2], traffic[3],
         code(clientCloseCode), code(upstreamCloseCode), note,
         upstreams == null || upstreams.failures().isEmpty() ? ""
             : " tries=" + upstreams.tries() + " failed=\"" + upstreams.failures() + '"',
-        routeName == null || routeName.isEmpty() ? "" : " route=" + routeName);
+        routeName == null || routeName.isEmpty() ? "" : " route=" + routeName, clientTls);
   }
 
   /** Sets the MDC keys that log lines of interceptors (and of the proxy) carry while they run. */

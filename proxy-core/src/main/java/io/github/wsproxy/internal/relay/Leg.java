@@ -126,6 +126,11 @@ final class Leg implements Readiness {
     return conduit.finishConnect();
   }
 
+  /** The negotiated TLS protocol, e.g. {@code TLSv1.3}; only once the handshake is complete. */
+  String tlsProtocol() {
+    return tls.protocol();
+  }
+
   /** The peer's certificate, verified during the TLS handshake, or null (no TLS, or none presented). */
   X509Certificate peerCertificate() {
     return tls == null ? null : tls.peerCertificate();
