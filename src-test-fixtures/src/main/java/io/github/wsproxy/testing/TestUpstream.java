@@ -60,7 +60,10 @@ import org.java_websocket.handshake.ClientHandshake;
  *
  * <p>This class also works around a Java-WebSocket race that loses the last messages and the
  * close frame of a peer that sends them right before closing its TCP connection (they were
- * reported as 1006): the end of stream is held back until everything read has been decoded.
+ * reported as 1006): the end of stream is held back until everything read has been decoded. And
+ * it writes its connections' output itself, because the library's write path can leave a queued
+ * message unwritten for good (see {@code UpstreamWriter}): a client then waits forever for its
+ * echo.
  */
 public final class TestUpstream implements AutoCloseable {
 
