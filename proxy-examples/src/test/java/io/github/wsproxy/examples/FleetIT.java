@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.EchoReport;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedHandshake;
 import io.github.wsproxy.testing.TestUpstream;
@@ -83,8 +84,10 @@ class FleetIT {
     assumeTrue(onPath("haproxy"), "haproxy is not installed (.ci/run installs it): the fleet test is skipped");
     Path jar = Path.of(System.getProperty("wsproxy.jar", "target/wsproxy.jar"));
     assumeTrue(Files.isRegularFile(jar), jar + " is not built: the fleet test runs in mvn verify");
+    boolean passed = false;
     try {
       run(jar.toAbsolutePath());
+      passed = true;
     } finally {
       stopping.set(true);
       for (int i = resources.size() - 1; i >= 0; i--) {
@@ -92,7 +95,22 @@ class FleetIT {
       }
       timers.shutdownNow();
       websocketThreads.shutdownNow();
+      if (!passed) {
+        keepLogs();
+      }
     }
+  }
+
+  /** Copies the proxies' logs out of the temporary directory, which JUnit deletes, to target/. */
+  private void keepLogs() throws IOException {
+    Path kept = Path.of("target", "fleet-logs-" + System.currentTimeMillis());
+    Files.createDirectories(kept);
+    try (var logs = Files.newDirectoryStream(dir, "*.log")) {
+      for (Path log : logs) {
+        Files.copy(log, kept.resolve(log.getFileName()));
+      }
+    }
+    System.out.println("FleetIT failed: the proxies' logs are in " + kept.toAbsolutePath());
   }
 
   private void run(Path jar) throws Exception {
@@ -149,7 +167,18 @@ class FleetIT {
     Await.until(() -> clients.stream().allMatch(Client::echoing), DEADLINE, "every client echoing after the restarts");
     probeAffinity(proxies, "after");
     stopping.set(true);
-    Await.until(() -> clients.stream().allMatch(Client::settled), DEADLINE, "the last echoes");
+    try {
+      Await.until(() -> clients.stream().allMatch(Client::settled), DEADLINE, "the last echoes");
+    } catch (AssertionError e) {
+      List<String> unsettled = new ArrayList<>();
+      for (Client client : clients) {
+        if (!client.settled()) {
+          unsettled.add(client.describe() + "; " + EchoReport.lostEcho(client.pending, List.of(), upstreams));
+        }
+      }
+      throw new AssertionError(e.getMessage() + "; clients without their last echo:\n  "
+          + String.join("\n  ", unsettled), e);
+    }
     for (Client client : clients) {
       client.stop();
     }
@@ -430,6 +459,14 @@ class FleetIT {
     boolean settled() {
       WebSocket current = socket;
       return pending == null || pending.equals(lastAcknowledged) || current == null || ended.contains(current);
+    }
+
+    /** What the client sent and got last, for a failure report. */
+    String describe() {
+      WebSocket current = socket;
+      return "client " + id + " sent " + pending + ", last echo " + lastAcknowledged + ", reconnects "
+          + reconnects.get() + ", connection " + (current == null ? "none" : ended.contains(current) ? "ended"
+              : "open (input closed: " + current.isInputClosed() + ")");
     }
 
     void connect() {

@@ -750,6 +750,17 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /**
+     * The connection's state in a few words, for failure reports: open or not, how many frames it
+     * received, and whether output is still waiting to be written ({@link #hasUnsentOutput()}).
+     *
+     * @return e.g. "open, 12 frame(s) received, output not written"
+     */
+    public String state() {
+      return (isOpen() ? "open" : "not open") + ", " + received.size() + " frame(s) received"
+          + (hasUnsentOutput() ? ", output not written" : "");
+    }
+
+    /**
      * The frames received on this connection, exactly as on the wire.
      *
      * @return the frames received on this connection; a copy
