@@ -41,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +102,27 @@ class FleetIT {
     }
   }
 
+  /**
+   * Waits until every client satisfies {@code condition}; on timeout, the failure says, for each
+   * client that does not, what it sent and got, and where its last message went.
+   */
+  private static void awaitClients(List<Client> clients, Predicate<Client> condition, String description,
+      List<TestUpstream> upstreams) {
+    try {
+      Await.until(() -> clients.stream().allMatch(condition), DEADLINE, description);
+    } catch (AssertionError e) {
+      List<String> behind = new ArrayList<>();
+      for (Client client : clients) {
+        if (!condition.test(client)) {
+          String pending = client.pending;
+          behind.add(client.describe() + "; "
+              + (pending == null ? "nothing sent" : EchoReport.lostEcho(pending, List.of(), upstreams)));
+        }
+      }
+      throw new AssertionError(e.getMessage() + "; the clients behind:\n  " + String.join("\n  ", behind), e);
+    }
+  }
+
   /** Copies the proxies' logs out of the temporary directory, which JUnit deletes, to target/. */
   private void keepLogs() throws IOException {
     Path kept = Path.of("target", "fleet-logs-" + System.currentTimeMillis());
@@ -137,7 +159,7 @@ class FleetIT {
       clients.add(client);
       client.connect();
     }
-    Await.until(() -> clients.stream().allMatch(c -> c.echoes.get() > 0), DEADLINE, "every client echoing");
+    awaitClients(clients, c -> c.echoes.get() > 0, "every client echoing", upstreams);
     awaitEchoes(clients, 2 * CLIENTS);
 
     List<String> restarts = new ArrayList<>();
@@ -164,21 +186,10 @@ class FleetIT {
       Await.until(() -> haproxy.stat(proxy.name).get("status").startsWith("UP"), DEADLINE, proxy.name + " back up");
     }
     awaitEchoes(clients, 2 * CLIENTS);
-    Await.until(() -> clients.stream().allMatch(Client::echoing), DEADLINE, "every client echoing after the restarts");
+    awaitClients(clients, Client::echoing, "every client echoing after the restarts", upstreams);
     probeAffinity(proxies, "after");
     stopping.set(true);
-    try {
-      Await.until(() -> clients.stream().allMatch(Client::settled), DEADLINE, "the last echoes");
-    } catch (AssertionError e) {
-      List<String> unsettled = new ArrayList<>();
-      for (Client client : clients) {
-        if (!client.settled()) {
-          unsettled.add(client.describe() + "; " + EchoReport.lostEcho(client.pending, List.of(), upstreams));
-        }
-      }
-      throw new AssertionError(e.getMessage() + "; clients without their last echo:\n  "
-          + String.join("\n  ", unsettled), e);
-    }
+    awaitClients(clients, Client::settled, "the last echoes", upstreams);
     for (Client client : clients) {
       client.stop();
     }
