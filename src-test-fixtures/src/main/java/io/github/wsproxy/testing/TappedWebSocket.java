@@ -30,6 +30,8 @@ final class TappedWebSocket extends WebSocketImpl {
   final Object writeLock = new Object();
   private final Object eofLock = new Object();
   private volatile SocketChannel socket;
+  /** The rest of a buffer the socket took in part, guarded by {@link #writeLock}. */
+  volatile ByteBuffer unwritten;
   private long bytesRead;
   private long bytesDecoded;
   private boolean eofPending;
@@ -98,6 +100,11 @@ final class TappedWebSocket extends WebSocketImpl {
         channel.close();
       }
     };
+  }
+
+  /** Whether output is queued, or written in part, and waits for the socket. */
+  boolean hasUnsentOutput() {
+    return hasBufferedData() || unwritten != null;
   }
 
   /** The connection's socket, which the {@link UpstreamWriter} writes to. */

@@ -740,13 +740,13 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /**
-     * Whether Java-WebSocket holds output for this connection that is not written to the socket
-     * yet (its queue of frames to send is not empty).
+     * Whether output for this connection waits to be written to the socket (frames queued, or a
+     * frame the socket took only in part).
      *
      * @return whether output waits to be written
      */
     public boolean hasUnsentOutput() {
-      return ws.hasBufferedData();
+      return ws.hasUnsentOutput();
     }
 
     /**

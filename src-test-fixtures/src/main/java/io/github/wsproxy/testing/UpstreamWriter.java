@@ -66,6 +66,7 @@ final class UpstreamWriter {
       }
     } catch (IOException | CancelledKeyException e) {
       ws.outQueue.clear();
+      ws.unwritten = null;
       ws.closeConnection(CloseFrame.ABNORMAL_CLOSE, String.valueOf(e.getMessage()));
       return;
     }
@@ -75,17 +76,23 @@ final class UpstreamWriter {
     }
   }
 
-  /** Writes the queue until it is empty (true) or the socket takes no more (false). */
+  /**
+   * Writes the rest of the buffer written in part before, then the queue, until all is written
+   * (true) or the socket takes no more (false). A buffer leaves the queue before it is written, so
+   * a peer that got the bytes never sees them still counted as unsent.
+   */
   private boolean writeQueued(TappedWebSocket ws) throws IOException {
     SocketChannel socket = ws.socket();
-    ByteBuffer buffer;
-    while ((buffer = ws.outQueue.peek()) != null) {
+    ByteBuffer buffer = ws.unwritten;
+    ws.unwritten = null;
+    while (buffer != null || (buffer = ws.outQueue.poll()) != null) {
       socket.write(buffer);
       if (buffer.hasRemaining()) {
+        ws.unwritten = buffer;
         interest(socket, ws, SelectionKey.OP_WRITE);
         return false;
       }
-      ws.outQueue.poll();
+      buffer = null;
     }
     interest(socket, ws, 0);
     return true;
