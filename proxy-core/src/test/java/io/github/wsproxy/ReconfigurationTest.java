@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.wsproxy.testing.Await;
 import io.github.wsproxy.testing.Background;
+import io.github.wsproxy.testing.EchoReport;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RawUpstream;
 import io.github.wsproxy.testing.RecordedClose;
@@ -51,7 +52,7 @@ class ReconfigurationTest {
     WsProxy proxy = resources.proxy(p -> p.upstream(group(a, b)));
     List<JdkTestClient> clients = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      clients.add(resources.track(JdkTestClient.connect(uri(proxy, "/live"))));
+      clients.add(resources.track(JdkTestClient.connect(uri(proxy, "/live?client=" + i))));
     }
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong echoed = new AtomicLong();
@@ -63,7 +64,7 @@ class ReconfigurationTest {
         }
         for (int i = 0; i < clients.size(); i++) {
           String expected = "c" + i + "-" + round;
-          String got = clients.get(i).awaitText(DEADLINE);
+          String got = awaitEcho(proxy, clients.get(i), "/live?client=" + i, expected);
           if (expected.equals(got)) {
             echoed.incrementAndGet();
           } else {
@@ -76,14 +77,16 @@ class ReconfigurationTest {
     List<List<TestUpstream>> configurations = List.of(List.of(c), List.of(d), List.of(a, b), List.of(c, d), List.of(a));
     for (List<TestUpstream> servers : configurations) {
       long before = echoed.get();
-      Await.until(() -> echoed.get() >= before + 100 || traffic.isDone(), DEADLINE, "traffic before the swap");
+      Await.until(() -> echoed.get() >= before + 100 || traffic.isDone(), DEADLINE.multipliedBy(2), "traffic before the swap");
+      failIfFailed(traffic);
       proxy.replaceUpstream(group(servers.toArray(new TestUpstream[0])));
       int[] counts = handshakeCounts();
       resources.track(JdkTestClient.connect(uri(proxy, "/new"))).close();
       assertThat(landedOn(counts)).as("new connection after swapping to %s", servers).isIn(servers);
     }
     long afterLastSwap = echoed.get();
-    Await.until(() -> echoed.get() >= afterLastSwap + 100 || traffic.isDone(), DEADLINE, "traffic after the swaps");
+    Await.until(() -> echoed.get() >= afterLastSwap + 100 || traffic.isDone(), DEADLINE.multipliedBy(2), "traffic after the swaps");
+    failIfFailed(traffic);
     stop.set(true);
     traffic.get();
 
@@ -274,8 +277,31 @@ class ReconfigurationTest {
     }
   }
 
-  private static long liveOn(TestUpstream upstream, String resource) {
-    return upstream.liveConnections().stream().filter(conn -> conn.resource().equals(resource)).count();
+  /** Open connections on {@code upstream} to {@code path}, whatever their query. */
+  private static long liveOn(TestUpstream upstream, String path) {
+    return upstream.liveConnections().stream()
+        .filter(conn -> conn.resource().equals(path) || conn.resource().startsWith(path + "?")).count();
+  }
+
+  /**
+   * The client's next message; if none comes within {@link #DEADLINE}, fails with where {@code
+   * sent} went: the proxy's and the upstreams' view of the client's connection, and its sockets.
+   */
+  private String awaitEcho(WsProxy proxy, JdkTestClient client, String target, String sent) {
+    String echo = client.pollText(DEADLINE);
+    if (echo == null) {
+      throw new AssertionError("no echo of " + sent + " within " + DEADLINE + " (client input closed: "
+          + client.isInputClosed() + "); " + EchoReport.lostEcho(sent,
+              proxy.connections().stream().filter(c -> target.equals(c.target())).toList(), List.of(a, b, c, d)));
+    }
+    return echo;
+  }
+
+  /** Rethrows what ended the traffic, if it failed (e.g. an echo that never came). */
+  private static void failIfFailed(CompletableFuture<Void> traffic) {
+    if (traffic.isCompletedExceptionally()) {
+      traffic.join();
+    }
   }
 
   private static void send(JdkTestClient client, String text) {

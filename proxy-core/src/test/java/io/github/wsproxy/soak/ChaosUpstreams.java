@@ -167,8 +167,7 @@ final class ChaosUpstreams implements AutoCloseable {
       if (upstream != null) {
         for (TestUpstream.Conn conn : upstream.connections()) {
           if (path.equals(conn.resource())) {
-            found.add("upstream " + i + " conn " + conn.index() + (conn.isOpen() ? " open" : " not open")
-                + (conn.hasUnsentOutput() ? ", output not written" : ""));
+            found.add("upstream " + i + " conn " + conn.index() + " " + conn.state());
           }
         }
       }

@@ -1,13 +1,11 @@
 package io.github.wsproxy.soak;
 
 import io.github.wsproxy.CloseInfo;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.github.wsproxy.testing.SocketStates;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -78,7 +76,7 @@ final class SessionJournal {
     }
     StringBuilder report = new StringBuilder(String.join("; ", entry.events));
     for (int port : entry.ports) {
-      report.append("; sockets on port ").append(port).append(": ").append(sockets(port));
+      report.append("; sockets on port ").append(port).append(": ").append(SocketStates.of(port));
     }
     return report.toString();
   }
@@ -86,21 +84,5 @@ final class SessionJournal {
   /** Stops recording the session on {@code path} and forgets it. */
   void end(String path) {
     running.remove(path);
-  }
-
-  /** Both ends of the TCP connection from {@code port}, with their queues, as {@code ss} lists them. */
-  private static String sockets(int port) {
-    try {
-      Process ss = new ProcessBuilder("ss", "-tn", "state", "all", "( sport = :" + port + " or dport = :" + port + " )")
-          .redirectErrorStream(true).start();
-      String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      ss.waitFor(5, TimeUnit.SECONDS);
-      return out.replaceAll("\\s+", " ").trim();
-    } catch (IOException e) {
-      return "(ss failed: " + e + ")";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "(interrupted)";
-    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.wsproxy.testing.Await;
+import io.github.wsproxy.testing.EchoReport;
 import io.github.wsproxy.testing.JdkTestClient;
 import io.github.wsproxy.testing.RecordedHandshake;
 import io.github.wsproxy.testing.TestUpstream;
@@ -40,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,8 +85,10 @@ class FleetIT {
     assumeTrue(onPath("haproxy"), "haproxy is not installed (.ci/run installs it): the fleet test is skipped");
     Path jar = Path.of(System.getProperty("wsproxy.jar", "target/wsproxy.jar"));
     assumeTrue(Files.isRegularFile(jar), jar + " is not built: the fleet test runs in mvn verify");
+    boolean passed = false;
     try {
       run(jar.toAbsolutePath());
+      passed = true;
     } finally {
       stopping.set(true);
       for (int i = resources.size() - 1; i >= 0; i--) {
@@ -92,7 +96,43 @@ class FleetIT {
       }
       timers.shutdownNow();
       websocketThreads.shutdownNow();
+      if (!passed) {
+        keepLogs();
+      }
     }
+  }
+
+  /**
+   * Waits until every client satisfies {@code condition}; on timeout, the failure says, for each
+   * client that does not, what it sent and got, and where its last message went.
+   */
+  private static void awaitClients(List<Client> clients, Predicate<Client> condition, String description,
+      List<TestUpstream> upstreams) {
+    try {
+      Await.until(() -> clients.stream().allMatch(condition), DEADLINE, description);
+    } catch (AssertionError e) {
+      List<String> behind = new ArrayList<>();
+      for (Client client : clients) {
+        if (!condition.test(client)) {
+          String pending = client.pending;
+          behind.add(client.describe() + "; "
+              + (pending == null ? "nothing sent" : EchoReport.lostEcho(pending, List.of(), upstreams)));
+        }
+      }
+      throw new AssertionError(e.getMessage() + "; the clients behind:\n  " + String.join("\n  ", behind), e);
+    }
+  }
+
+  /** Copies the proxies' logs out of the temporary directory, which JUnit deletes, to target/. */
+  private void keepLogs() throws IOException {
+    Path kept = Path.of("target", "fleet-logs-" + System.currentTimeMillis());
+    Files.createDirectories(kept);
+    try (var logs = Files.newDirectoryStream(dir, "*.log")) {
+      for (Path log : logs) {
+        Files.copy(log, kept.resolve(log.getFileName()));
+      }
+    }
+    System.out.println("FleetIT failed: the proxies' logs are in " + kept.toAbsolutePath());
   }
 
   private void run(Path jar) throws Exception {
@@ -119,7 +159,7 @@ class FleetIT {
       clients.add(client);
       client.connect();
     }
-    Await.until(() -> clients.stream().allMatch(c -> c.echoes.get() > 0), DEADLINE, "every client echoing");
+    awaitClients(clients, c -> c.echoes.get() > 0, "every client echoing", upstreams);
     awaitEchoes(clients, 2 * CLIENTS);
 
     List<String> restarts = new ArrayList<>();
@@ -146,10 +186,10 @@ class FleetIT {
       Await.until(() -> haproxy.stat(proxy.name).get("status").startsWith("UP"), DEADLINE, proxy.name + " back up");
     }
     awaitEchoes(clients, 2 * CLIENTS);
-    Await.until(() -> clients.stream().allMatch(Client::echoing), DEADLINE, "every client echoing after the restarts");
+    awaitClients(clients, Client::echoing, "every client echoing after the restarts", upstreams);
     probeAffinity(proxies, "after");
     stopping.set(true);
-    Await.until(() -> clients.stream().allMatch(Client::settled), DEADLINE, "the last echoes");
+    awaitClients(clients, Client::settled, "the last echoes", upstreams);
     for (Client client : clients) {
       client.stop();
     }
@@ -430,6 +470,14 @@ class FleetIT {
     boolean settled() {
       WebSocket current = socket;
       return pending == null || pending.equals(lastAcknowledged) || current == null || ended.contains(current);
+    }
+
+    /** What the client sent and got last, for a failure report. */
+    String describe() {
+      WebSocket current = socket;
+      return "client " + id + " sent " + pending + ", last echo " + lastAcknowledged + ", reconnects "
+          + reconnects.get() + ", connection " + (current == null ? "none" : ended.contains(current) ? "ended"
+              : "open (input closed: " + current.isInputClosed() + ")");
     }
 
     void connect() {

@@ -14,6 +14,7 @@ import org.java_websocket.drafts.Draft;
 /**
  * A server-side connection of the {@link TestUpstream}: Java-WebSocket's {@link WebSocketImpl}
  * plus a {@link WireTap} on the bytes it reads, and a fix for the library's end-of-stream race.
+ * Its output is written by the {@link UpstreamWriter} (the library's write path loses output).
  *
  * <p>The race: the selector thread reads data and queues it to a worker, then reads the end of
  * stream and closes the connection with 1006 at once, before the worker has decoded the data, so
@@ -25,7 +26,12 @@ import org.java_websocket.drafts.Draft;
  */
 final class TappedWebSocket extends WebSocketImpl {
   final TestUpstream.Conn conn;
+  /** Held while the {@link UpstreamWriter} writes this connection's queued output. */
+  final Object writeLock = new Object();
   private final Object eofLock = new Object();
+  private volatile SocketChannel socket;
+  /** The rest of a buffer the socket took in part, guarded by {@link #writeLock}. */
+  volatile ByteBuffer unwritten;
   private long bytesRead;
   private long bytesDecoded;
   private boolean eofPending;
@@ -59,6 +65,7 @@ final class TappedWebSocket extends WebSocketImpl {
 
   /** The channel Java-WebSocket reads from and writes to. */
   ByteChannel wrap(SocketChannel channel) {
+    socket = channel;
     return new ByteChannel() {
       @Override
       public int read(ByteBuffer dst) throws IOException {
@@ -93,6 +100,16 @@ final class TappedWebSocket extends WebSocketImpl {
         channel.close();
       }
     };
+  }
+
+  /** Whether output is queued, or written in part, and waits for the socket. */
+  boolean hasUnsentOutput() {
+    return hasBufferedData() || unwritten != null;
+  }
+
+  /** The connection's socket, which the {@link UpstreamWriter} writes to. */
+  SocketChannel socket() {
+    return socket;
   }
 
   private int endOfStream() {

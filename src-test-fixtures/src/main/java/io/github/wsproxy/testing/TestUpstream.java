@@ -60,7 +60,10 @@ import org.java_websocket.handshake.ClientHandshake;
  *
  * <p>This class also works around a Java-WebSocket race that loses the last messages and the
  * close frame of a peer that sends them right before closing its TCP connection (they were
- * reported as 1006): the end of stream is held back until everything read has been decoded.
+ * reported as 1006): the end of stream is held back until everything read has been decoded. And
+ * it writes its connections' output itself, because the library's write path can leave a queued
+ * message unwritten for good (see {@code UpstreamWriter}): a client then waits forever for its
+ * echo.
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -737,13 +740,24 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /**
-     * Whether Java-WebSocket holds output for this connection that is not written to the socket
-     * yet (its queue of frames to send is not empty).
+     * Whether output for this connection waits to be written to the socket (frames queued, or a
+     * frame the socket took only in part).
      *
      * @return whether output waits to be written
      */
     public boolean hasUnsentOutput() {
-      return ws.hasBufferedData();
+      return ws.hasUnsentOutput();
+    }
+
+    /**
+     * The connection's state in a few words, for failure reports: open or not, how many frames it
+     * received, and whether output is still waiting to be written ({@link #hasUnsentOutput()}).
+     *
+     * @return e.g. "open, 12 frame(s) received, output not written"
+     */
+    public String state() {
+      return (isOpen() ? "open" : "not open") + ", " + received.size() + " frame(s) received"
+          + (hasUnsentOutput() ? ", output not written" : "");
     }
 
     /**

@@ -29,6 +29,7 @@ final class UpstreamServer extends WebSocketServer {
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile Exception startFailure;
   private volatile Thread selectorThread;
+  private volatile UpstreamWriter writer;
 
   UpstreamServer(
       InetSocketAddress address,
@@ -48,6 +49,7 @@ final class UpstreamServer extends WebSocketServer {
 
   /** Starts and waits until listening. */
   void startAndAwait(Duration timeout) throws IOException {
+    writer = new UpstreamWriter("TestUpstream-writer");
     start();
     try {
       if (!started.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -71,6 +73,9 @@ final class UpstreamServer extends WebSocketServer {
       for (Thread worker : decoders) {
         worker.interrupt();
         join(worker, deadline);
+      }
+      if (writer != null) {
+        writer.close(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -134,16 +139,19 @@ final class UpstreamServer extends WebSocketServer {
     owner.onError(ex);
   }
 
-  /** Creates {@link TappedWebSocket}s and gives each its tapped channel. */
+  /**
+   * Creates {@link TappedWebSocket}s, whose output the {@link UpstreamWriter} writes, and gives each
+   * its tapped channel.
+   */
   private final class Factory implements WebSocketServerFactory {
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
-      return new TappedWebSocket(a, List.of(d), owner);
+      return createWebSocket(a, List.of(d));
     }
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> drafts) {
-      return new TappedWebSocket(a, drafts, owner);
+      return new TappedWebSocket(writer.listener(a), drafts, owner);
     }
 
     @Override
