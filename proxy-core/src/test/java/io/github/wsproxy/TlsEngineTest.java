@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The TLS engine setting and session resumption, on both engines. The build runs the TLS tests
- * twice: with AUTO as it is (the native engine, Conscrypt being on the test class path) and with
+ * twice: with AUTO as it is (the native engine, netty-tcnative being on the test class path) and with
  * AUTO forced to the JDK's engine by the system property.
  */
 class TlsEngineTest {
@@ -58,11 +58,11 @@ class TlsEngineTest {
     ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem());
     String forced = System.getProperty(TlsProviders.AUTO_PROPERTY);
     assertThat(tls.engine()).isEqualTo(TlsEngine.AUTO);
-    assertThat(TlsProviders.describe(tls.loadContext())).startsWith("JDK".equals(forced) ? "JDK (" : "native (Conscrypt");
+    assertThat(TlsProviders.describe(tls.loadContext())).startsWith("JDK".equals(forced) ? "JDK (" : "native (netty-tcnative");
     assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.JDK).loadContext())).startsWith("JDK (");
-    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.NATIVE).loadContext())).startsWith("native (Conscrypt");
+    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.NATIVE).loadContext())).startsWith("native (netty-tcnative");
     assertThat(TlsProviders.describe(UpstreamTls.trusting(SERVER.certificatePem()).withEngine(TlsEngine.NATIVE)
-        .sslContext())).startsWith("native (Conscrypt");
+        .sslContext())).startsWith("native (netty-tcnative");
   }
 
   /** The client's trust manager checks the server's certificate on every full handshake, never on a resumed one. */

@@ -130,7 +130,6 @@ public final class TlsContexts implements AutoCloseable {
   /** A server-side session for a client accepted on a TLS listener, with its current certificate. */
   public TlsSession newServerSession(int listener) throws SSLException {
     SSLEngine engine = listeners.get(listener).newEngine();
-    NativeTls.enableSessionTickets(engine);
     return new TlsSession(engine, tasks, serverTaskCosts);
   }
 
@@ -151,7 +150,6 @@ public final class TlsContexts implements AutoCloseable {
       parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
     }
     engine.setSSLParameters(parameters);
-    NativeTls.configureClient(engine);
     return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 

@@ -118,10 +118,12 @@ public final class TlsMaterial {
     try {
       Provider provider = TlsProviders.provider(engine);
       SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
-      context.init(provider == null ? keys : NativeTls.withNativeKeys(keys), trust, new SecureRandom());
-      for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
-        sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
-        sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+      context.init(keys, trust, new SecureRandom());
+      if (provider == null) { // the native engine's contexts are made with these bounds, when first used
+        for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
+          sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
+          sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+        }
       }
       return context;
     } catch (GeneralSecurityException e) {

@@ -354,8 +354,8 @@ public final class TlsSession {
 
   /**
    * The connection is gone: delegated tasks not started yet are skipped, and the engine is closed
-   * both ways so that it frees what it holds outside the heap now rather than when it is collected
-   * (the native engine keeps its SSL object and a pipe, two file descriptors, until then).
+   * both ways, the native one freed (its SSL object is native memory, which nothing frees
+   * otherwise). Only the first call does so.
    */
   public void release() {
     tasks.abandon();
@@ -365,6 +365,7 @@ public final class TlsSession {
     } catch (SSLException e) {
       // no close_notify from the peer: expected when the connection ends without one
     }
+    NativeTls.release(engine);
     releaseEmptyBuffers();
   }
 
@@ -394,6 +395,9 @@ public final class TlsSession {
 
   private boolean unwrapHandshake(ByteChannel channel) throws IOException {
     SSLEngineResult result = unwrap();
+    if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+      return true; // the native engine may say so only here, on an unwrap that found no record after the last
+    }
     switch (result.getStatus()) {
       case OK:
         if (result.bytesConsumed() > 0 || result.bytesProduced() > 0
