@@ -36,7 +36,10 @@ public final class AutoOverride {
             .collect(Collectors.joining(" or ")));
   }
 
-  /** How a choice forced by the property is named in errors and log lines: {@code transport AUTO (system property wsproxy.transport=NIO)}. */
+  /**
+   * How a choice forced by the property is named in errors and log lines, e.g. {@code transport
+   * AUTO (system property wsproxy.transport=NIO)}.
+   */
   public static String describe(String setting, String property, String value) {
     return setting + " AUTO (system property " + property + "=" + value + ")";
   }

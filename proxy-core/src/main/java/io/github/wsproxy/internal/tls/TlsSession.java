@@ -19,7 +19,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * the socket allows and tells the caller what to wait for. The JDK engine's delegated tasks (key
  * exchange, signatures, certificate checks) run on a small shared executor, after which the
  * caller's callback resumes the handshake on the loop, unless that kind of task has been measured
- * short ({@link TaskCosts}): then it runs inline. The native engine has no delegated tasks.
+ * short ({@link TaskCosts}): then it runs inline. The native engine's (certificate checks, the
+ * choice of the server's key) go the same way.
  *
  * <p>Buffers: {@code netIn} (write mode) holds received records not yet decrypted, {@code netOut}
  * (read mode) one encrypted record not yet sent, {@code appIn} (read mode) decrypted bytes the
