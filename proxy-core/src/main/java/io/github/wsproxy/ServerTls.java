@@ -244,7 +244,7 @@ public final class ServerTls {
         : TlsMaterial.keyManagers("listenTls", certificateChain, privateKey);
     TrustManager[] trust = trustedClientCertificates == null ? null
         : TlsMaterial.trustManagers("listenTls clientAuth trustedCertificates", trustedClientCertificates);
-    return TlsMaterial.context(keys, trust, TlsProviders.resolve("listenTls engine", engine));
+    return TlsMaterial.context("listenTls", keys, trust, TlsProviders.resolve("listenTls engine", engine), true);
   }
 
   @Override

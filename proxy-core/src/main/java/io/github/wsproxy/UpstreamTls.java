@@ -36,7 +36,8 @@ public final class UpstreamTls {
   }
 
   private static UpstreamTls built(KeyManager[] keys, TrustManager[] trust, TlsEngine engine) {
-    SSLContext context = TlsMaterial.context(keys, trust, TlsProviders.resolve("upstreamTls engine", engine));
+    SSLContext context = TlsMaterial.context("upstreamTls", keys, trust, TlsProviders.resolve("upstreamTls engine", engine),
+        false);
     return new UpstreamTls(keys, trust, context, false, engine);
   }
 

@@ -11,13 +11,15 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
 import io.netty.handler.ssl.util.SimpleTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.Version;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.ref.Cleaner;
 import java.security.KeyManagementException;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -74,23 +76,23 @@ final class NativeTls {
 
   /** The versions, e.g. {@code netty-tcnative 2.0.84.Final, BoringSSL, netty-handler 4.2.18.Final}. */
   static String version() {
-    Version handler = Version.identify(NativeTls.class.getClassLoader()).get("netty-handler");
-    return "netty-tcnative " + tcnativeVersion() + ", " + OpenSsl.versionString()
-        + ", netty-handler " + (handler == null ? "?" : handler.artifactVersion());
+    return "netty-tcnative " + mavenVersion("netty-tcnative-boringssl-static") + ", " + OpenSsl.versionString()
+        + ", netty-handler " + mavenVersion("netty-handler");
   }
 
-  private static String tcnativeVersion() {
-    Class<?> tcnative;
-    try {
-      tcnative = Class.forName("io.netty.internal.tcnative.SSL", false, OpenSsl.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
+  /** The version in a Netty jar's Maven metadata, which a shaded jar keeps too; "?" when missing. */
+  private static String mavenVersion(String artifact) {
+    try (InputStream in = OpenSsl.class.getClassLoader()
+        .getResourceAsStream("META-INF/maven/io.netty/" + artifact + "/pom.properties")) {
+      if (in == null) {
+        return "?";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "?");
+    } catch (IOException e) {
       return "?";
     }
-    String version = tcnative.getPackage().getImplementationVersion();
-    if (version == null && tcnative.getModule().getDescriptor() != null) {
-      version = tcnative.getModule().getDescriptor().rawVersion().orElse(null);
-    }
-    return version == null ? "?" : version;
   }
 
   static boolean isNative(SSLContext context) {
