@@ -49,6 +49,8 @@ public final class TlsSession {
   private static final ByteBuffer NO_NET_OUT = ByteBuffer.allocate(0);
   private static final ByteBuffer NO_APP_IN = ByteBuffer.allocate(0);
   private static final int RECORD_HEADER = 5;
+  /** The content type of a handshake record. */
+  private static final byte HANDSHAKE_RECORD = 0x16;
   /** A fatal unexpected_message alert record, in the clear. */
   private static final byte[] UNEXPECTED_MESSAGE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a};
 
@@ -477,6 +479,11 @@ public final class TlsSession {
       netIn.limit(netIn.position() + record);
     }
     try {
+      if (handshakeDone && record > 0 && netIn.get(netIn.position()) == HANDSHAKE_RECORD) {
+        // only TLS 1.2 renegotiation sends one after the handshake (TLS 1.3 hides its type); the
+        // native engine would ignore it and leave the peer waiting
+        throw new SSLException("TLS renegotiation is refused");
+      }
       SSLEngineResult result = engine.unwrap(netIn, dst);
       overflowed = result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW;
       return result;
