@@ -37,8 +37,8 @@ import javax.net.ssl.TrustManager;
 /**
  * The only class that touches Netty's OpenSSL engine ({@code netty-handler} with {@code
  * netty-tcnative-boringssl-static}, optional dependencies): it offers that engine as a JSSE {@link
- * Provider} of {@code SSLContext}s, so that the rest of the code (and a user's {@code
- * UpstreamTls.of(SSLContext)}) handles either engine the same way. Every method works (answering
+ * Provider} of {@code SSLContext}s, so that the rest of the code handles either engine the same
+ * way. Every method works (answering
  * "not native") when Netty is absent or its native library does not load.
  *
  * <p>Why this engine: it reads and writes records straight from the caller's (direct) buffers and
@@ -60,7 +60,6 @@ import javax.net.ssl.TrustManager;
 final class NativeTls {
   /** The engines made and not yet released, for tests that check none leaks. */
   private static final AtomicLong ENGINES_IN_USE = new AtomicLong();
-  private static final Cleaner CONTEXTS = Cleaner.create();
 
   private NativeTls() {}
 
@@ -204,6 +203,8 @@ final class NativeTls {
   private static final class ContextSpi extends SSLContextSpi {
     /** Netty's engines copy heap buffers through this one only; TlsSession hands them direct ones. */
     private static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(true, true);
+    /** Releases the Netty contexts of collected SSLContexts: a daemon thread, from the first native context on. */
+    private static final Cleaner CONTEXTS = Cleaner.create();
     private final String[] protocols;
     private Contexts contexts;
 
