@@ -167,12 +167,13 @@ public final class ServerTls {
 
   /**
    * The TLS implementation of the listener. Default {@link TlsEngine#AUTO}: the native engine
-   * (Conscrypt) when it is on the class path, else the JDK's.
+   * (Netty's OpenSSL engine on
+   * BoringSSL) when it is on the class path, else the JDK's.
    *
    * @param engine the TLS implementation to use
    * @return a copy of this configuration with that engine
    * @throws IllegalArgumentException naming {@code listenTls engine} if {@link TlsEngine#NATIVE} is
-   *     asked for and Conscrypt is not on the class path or its native library does not load
+   *     asked for and the native engine is not on the class path or its native library does not load
    */
   public ServerTls withEngine(TlsEngine engine) {
     Objects.requireNonNull(engine, "engine");
@@ -243,7 +244,7 @@ public final class ServerTls {
         : TlsMaterial.keyManagers("listenTls", certificateChain, privateKey);
     TrustManager[] trust = trustedClientCertificates == null ? null
         : TlsMaterial.trustManagers("listenTls clientAuth trustedCertificates", trustedClientCertificates);
-    return TlsMaterial.context(keys, trust, TlsProviders.resolve("listenTls engine", engine));
+    return TlsMaterial.context("listenTls", keys, trust, TlsProviders.resolve("listenTls engine", engine), true);
   }
 
   @Override

@@ -36,7 +36,8 @@ public final class UpstreamTls {
   }
 
   private static UpstreamTls built(KeyManager[] keys, TrustManager[] trust, TlsEngine engine) {
-    SSLContext context = TlsMaterial.context(keys, trust, TlsProviders.resolve("upstreamTls engine", engine));
+    SSLContext context = TlsMaterial.context("upstreamTls", keys, trust, TlsProviders.resolve("upstreamTls engine", engine),
+        false);
     return new UpstreamTls(keys, trust, context, false, engine);
   }
 
@@ -119,12 +120,13 @@ public final class UpstreamTls {
 
   /**
    * The TLS implementation toward upstreams. Default {@link TlsEngine#AUTO}: the native engine
-   * (Conscrypt) when it is on the class path, else the JDK's.
+   * (Netty's OpenSSL engine on
+   * BoringSSL) when it is on the class path, else the JDK's.
    *
    * @param engine the TLS implementation to use
    * @return a copy of this configuration with that engine
    * @throws IllegalArgumentException naming {@code upstreamTls engine} if {@link TlsEngine#NATIVE}
-   *     is asked for and Conscrypt is not on the class path or its native library does not load
+   *     is asked for and the native engine is not on the class path or its native library does not load
    * @throws IllegalStateException if this configuration was made {@link #of(SSLContext) of a context}
    */
   public UpstreamTls withEngine(TlsEngine engine) {

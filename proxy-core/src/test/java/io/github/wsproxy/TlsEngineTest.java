@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The TLS engine setting and session resumption, on both engines. The build runs the TLS tests
- * twice: with AUTO as it is (the native engine, Conscrypt being on the test class path) and with
+ * twice: with AUTO as it is (the native engine, netty-tcnative being on the test class path) and with
  * AUTO forced to the JDK's engine by the system property.
  */
 class TlsEngineTest {
@@ -58,11 +59,11 @@ class TlsEngineTest {
     ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem());
     String forced = System.getProperty(TlsProviders.AUTO_PROPERTY);
     assertThat(tls.engine()).isEqualTo(TlsEngine.AUTO);
-    assertThat(TlsProviders.describe(tls.loadContext())).startsWith("JDK".equals(forced) ? "JDK (" : "native (Conscrypt");
+    assertThat(TlsProviders.describe(tls.loadContext())).startsWith("JDK".equals(forced) ? "JDK (" : "native (netty-tcnative");
     assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.JDK).loadContext())).startsWith("JDK (");
-    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.NATIVE).loadContext())).startsWith("native (Conscrypt");
+    assertThat(TlsProviders.describe(tls.withEngine(TlsEngine.NATIVE).loadContext())).startsWith("native (netty-tcnative");
     assertThat(TlsProviders.describe(UpstreamTls.trusting(SERVER.certificatePem()).withEngine(TlsEngine.NATIVE)
-        .sslContext())).startsWith("native (Conscrypt");
+        .sslContext())).startsWith("native (netty-tcnative");
   }
 
   /** The client's trust manager checks the server's certificate on every full handshake, never on a resumed one. */
@@ -131,6 +132,47 @@ class TlsEngineTest {
       // a connection's pipe is freed when the proxy has closed it, a moment after the client's close
       Await.until(() -> pipes(descriptors) - before < 20, Duration.ofSeconds(10),
           "pipes held after 150 closed connections: " + (pipes(descriptors) - before) + " more than before");
+    }
+  }
+
+  /**
+   * Every native engine is freed (its SSL object is native memory that nothing else frees) however
+   * its connection ends: closed by the client, reset, a failed or abandoned handshake, after a
+   * certificate reload, and the proxy's own engines toward a wss:// upstream.
+   */
+  @Test
+  void everyNativeEngineIsFreedHoweverItsConnectionEnds() throws Exception {
+    long before = TlsProviders.nativeEnginesInUse();
+    ServerTls tls = ServerTls.fromPem(SERVER.certificatePem(), SERVER.privateKeyPem()).withEngine(TlsEngine.NATIVE);
+    SSLContext client = TestCertificate.context(null, SERVER);
+    try (RawUpstream tlsUpstream = TlsFixtures.tlsEcho(SERVER, null);
+        WsProxy proxy = startProxy(WsProxy.builder().upstream(TlsFixtures.wss(tlsUpstream, "localhost")).listenTls(tls)
+            .upstreamTls(UpstreamTls.trusting(SERVER.certificatePem()).withEngine(TlsEngine.NATIVE)))) {
+      URI uri = URI.create("wss://localhost:" + proxy.port() + "/");
+      try (JdkTestClient open = JdkTestClient.connect(uri, client)) {
+        TlsFixtures.assertEchoes(open, 10);
+        assertThat(TlsProviders.nativeEnginesInUse() - before).as("engines of one open connection").isEqualTo(2);
+        proxy.reloadCertificates(); // the open connection keeps its engine, made from the context replaced now
+        TlsFixtures.assertEchoes(open, 10);
+      }
+      for (int i = 0; i < 5; i++) {
+        try (JdkTestClient connection = JdkTestClient.connect(uri, client)) {
+          TlsFixtures.assertEchoes(connection, 10);
+        }
+      }
+      try (SSLSocket reset = (SSLSocket) client.getSocketFactory().createSocket("localhost", proxy.port())) {
+        reset.startHandshake();
+        reset.setSoLinger(true, 0); // close() resets the connection
+      }
+      try (Socket plain = new Socket("localhost", proxy.port())) { // no TLS at all: the handshake fails
+        plain.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(plain.getInputStream().readAllBytes()).as("the proxy's alert").isNotEmpty();
+      }
+      try (Socket abandoned = new Socket("localhost", proxy.port())) { // half a record, then gone
+        abandoned.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01});
+      }
+      Await.until(() -> TlsProviders.nativeEnginesInUse() == before, Duration.ofSeconds(10),
+          "native engines freed (" + (TlsProviders.nativeEnginesInUse() - before) + " outstanding when the wait began)");
     }
   }
 

@@ -99,6 +99,7 @@ class TlsListenerTest {
       socket.startHandshake();
 
       socket.startHandshake(); // renegotiates on the next read
+      socket.setSoTimeout(3_000); // refused at once, not when the proxy's handshake timeout ends the connection
       assertThatThrownBy(() -> {
         if (socket.getInputStream().read() < 0) {
           throw new EOFException("closed");

@@ -1,9 +1,9 @@
 package io.github.wsproxy.internal.loop;
 
 import io.github.wsproxy.IoTransport;
+import io.github.wsproxy.internal.config.AutoOverride;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +42,12 @@ public final class Transports {
       case IO_URING:
         return uringOrFail("transport IO_URING");
       default:
-        if (property != null) {
-          return forced(property);
+        IoTransport forced = AutoOverride.forced("transport", AUTO_PROPERTY, property, IoTransport.class);
+        if (forced != null) {
+          String setting = AutoOverride.describe("transport", AUTO_PROPERTY, property);
+          TransportProvider chosen = forced == IoTransport.NIO ? new NioTransportProvider() : uringOrFail(setting);
+          log.info("{}: using {}", setting, chosen.name());
+          return chosen;
         }
         try {
           TransportProvider uring = uring();
@@ -54,17 +58,6 @@ public final class Transports {
           return new NioTransportProvider();
         }
     }
-  }
-
-  private static TransportProvider forced(String property) throws IOException {
-    String setting = "transport AUTO (system property " + AUTO_PROPERTY + "=" + property + ")";
-    TransportProvider chosen = switch (property.strip().toUpperCase(Locale.ROOT)) {
-      case "NIO" -> new NioTransportProvider();
-      case "IO_URING" -> uringOrFail(setting);
-      default -> throw new IllegalArgumentException(setting + ": expected NIO or IO_URING");
-    };
-    log.info("{}: using {}", setting, chosen.name());
-    return chosen;
   }
 
   private static TransportProvider uringOrFail(String setting) throws IOException {

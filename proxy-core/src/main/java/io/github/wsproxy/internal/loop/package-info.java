@@ -11,7 +11,8 @@
  * on Java 22+ only. {@code BufferPool} recycles direct buffers within a loop.
  *
  * <p>The bottom of the engine: depends on the JDK, on {@code internal.frame} (the per-loop masking
- * helper the loop hands to its connections) and on the public {@code IoTransport} setting only;
+ * helper the loop hands to its connections), on the public {@code IoTransport} setting and on
+ * {@code internal.config}'s {@code AutoOverride} (the system property overriding AUTO) only;
  * never on the packages that run on it. Only the {@code Nio*} classes touch {@code
  * java.nio.channels}' selectable channels.
  */

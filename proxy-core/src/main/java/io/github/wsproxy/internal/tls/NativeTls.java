@@ -1,28 +1,66 @@
 package io.github.wsproxy.internal.tls;
 
-import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.Principal;
-import java.security.PrivateKey;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
+import io.netty.handler.ssl.util.SimpleTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Cleaner;
+import java.security.KeyManagementException;
+import java.security.KeyStore;
 import java.security.Provider;
-import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
-import org.conscrypt.Conscrypt;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 
 /**
- * The only class that touches Conscrypt, an optional dependency: its provider is made once, on the
- * first use, and every method works (answering "not native") when Conscrypt is absent or its
- * native library does not load.
+ * The only class that touches Netty's OpenSSL engine ({@code netty-handler} with {@code
+ * netty-tcnative-boringssl-static}, optional dependencies): it offers that engine as a JSSE {@link
+ * Provider} of {@code SSLContext}s, so that the rest of the code handles either engine the same
+ * way. Every method works (answering
+ * "not native") when Netty is absent or its native library does not load.
+ *
+ * <p>Why this engine: it reads and writes records straight from the caller's (direct) buffers and
+ * BoringSSL frees its record buffers when a connection is idle, so an idle session holds little
+ * beyond its SSL object, and no file descriptor.
+ *
+ * <p>A context of this provider makes a server engine from {@link SSLContext#createSSLEngine()}
+ * and a client engine (with SNI, and a client session cache keyed by the peer) from {@link
+ * SSLContext#createSSLEngine(String, int)}: Netty's engines cannot change mode. Its engines are
+ * reference counted and hold native memory until {@link #release released}, which {@link
+ * TlsSession#release()} does; its Netty contexts are released when the {@code SSLContext} is
+ * collected (the engines still open keep theirs). Session resumption: TLS 1.3 tickets, and on the
+ * server a bounded session cache for TLS 1.2 (Netty's defaults); the server's ticket keys are
+ * BoringSSL's own, random, in this process only and rotated every two days (the previous key still
+ * decrypts). Certificate checks and the choice of the server's key run as the engine's delegated
+ * tasks ({@link DelegatedTasks}); each private key is converted to BoringSSL's form once per
+ * context, not per handshake.
  */
 final class NativeTls {
+  /** The engines made and not yet released, for tests that check none leaks. */
+  private static final AtomicLong ENGINES_IN_USE = new AtomicLong();
+
   private NativeTls() {}
 
   /** Why the native engine cannot be used, or null when it can. */
@@ -30,123 +68,251 @@ final class NativeTls {
     return Holder.UNAVAILABLE;
   }
 
-  /** Conscrypt's provider; only when {@link #unavailableReason()} is null. */
+  /** The provider of the native engine's contexts; only when {@link #unavailableReason()} is null. */
   static Provider provider() {
     return Holder.PROVIDER;
   }
 
-  /** Conscrypt's version, e.g. {@code 2.5.2}. */
+  /** The versions, e.g. {@code netty-tcnative 2.0.84.Final, BoringSSL, netty-handler 4.2.18.Final}. */
   static String version() {
-    Conscrypt.Version version = Conscrypt.version();
-    return version.major() + "." + version.minor() + "." + version.patch();
+    return "netty-tcnative " + mavenVersion("netty-tcnative-boringssl-static") + ", " + OpenSsl.versionString()
+        + ", netty-handler " + mavenVersion("netty-handler");
+  }
+
+  /** The version in a Netty jar's Maven metadata, which a shaded jar keeps too; "?" when missing. */
+  private static String mavenVersion(String artifact) {
+    try (InputStream in = OpenSsl.class.getClassLoader()
+        .getResourceAsStream("META-INF/maven/io.netty/" + artifact + "/pom.properties")) {
+      if (in == null) {
+        return "?";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "?");
+    } catch (IOException e) {
+      return "?";
+    }
   }
 
   static boolean isNative(SSLContext context) {
-    return Holder.PROVIDER != null && Conscrypt.isConscrypt(context);
+    return Holder.PROVIDER != null && context.getProvider() == Holder.PROVIDER;
   }
 
   static boolean isNative(SSLEngine engine) {
-    return Holder.PROVIDER != null && Conscrypt.isConscrypt(engine);
+    return Holder.PROVIDER != null && engine instanceof ReferenceCountedOpenSslEngine;
   }
 
-  /**
-   * Turns on session tickets, which a Conscrypt engine neither offers (client) nor issues (server)
-   * by default, unlike the JDK's. The server's ticket keys are BoringSSL's own: random, in this
-   * process only, rotated every two days (the previous key still decrypts).
-   */
-  static void enableSessionTickets(SSLEngine engine) {
+  /** Frees a native engine's SSL object now (once; a JDK engine is left alone). */
+  static void release(SSLEngine engine) {
     if (isNative(engine)) {
-      Conscrypt.setUseSessionTickets(engine, true);
-    }
-  }
-
-  /**
-   * For a client engine toward an upstream, on top of {@link #enableSessionTickets}: TLS 1.2 and 1.3
-   * only, as the JDK's engine offers (Conscrypt's would offer TLS 1.0 and 1.1 too).
-   */
-  static void configureClient(SSLEngine engine) {
-    if (isNative(engine)) {
-      enableSessionTickets(engine);
-      engine.setEnabledProtocols(Arrays.stream(engine.getEnabledProtocols())
-          .filter(protocol -> protocol.equals("TLSv1.2") || protocol.equals("TLSv1.3")).toArray(String[]::new));
-    }
-  }
-
-  /**
-   * The key managers with their private keys turned into the native engine's own once: given the
-   * JDK's key objects, it would parse each key again on every handshake.
-   */
-  static KeyManager[] withNativeKeys(KeyManager[] keys) {
-    if (keys == null) {
-      return null;
-    }
-    KeyManager[] converted = keys.clone();
-    for (int i = 0; i < keys.length; i++) {
-      if (keys[i] instanceof X509ExtendedKeyManager x509) {
-        converted[i] = new NativeKeys(x509);
+      ReferenceCountedOpenSslEngine nativeEngine = (ReferenceCountedOpenSslEngine) engine;
+      if (nativeEngine.refCnt() > 0 && nativeEngine.release()) {
+        ENGINES_IN_USE.decrementAndGet();
       }
     }
-    return converted;
   }
 
-  /** Hands out the private keys converted to Conscrypt's key classes, converting each once. */
-  private static final class NativeKeys extends X509ExtendedKeyManager {
-    private final X509ExtendedKeyManager keys;
-    private final Map<String, PrivateKey> converted = new ConcurrentHashMap<>();
+  /** The native engines made and not yet released. */
+  static long enginesInUse() {
+    return ENGINES_IN_USE.get();
+  }
 
-    NativeKeys(X509ExtendedKeyManager keys) {
+  /** A JSSE provider whose {@code SSLContext}s make Netty's OpenSSL engines. */
+  private static final class NativeProvider extends Provider {
+    private static final long serialVersionUID = 1L;
+
+    NativeProvider(String version) {
+      super("netty-tcnative", "1.0", "Netty's OpenSSL SSLEngine on BoringSSL (" + version + ")");
+      for (String protocol : List.of("TLS", "TLSv1.3", "TLSv1.2")) {
+        putService(new Service(this, "SSLContext", protocol, ContextSpi.class.getName(), null, null) {
+          @Override
+          public Object newInstance(Object constructorParameter) {
+            return new ContextSpi(protocol.equals("TLSv1.2") ? new String[] {"TLSv1.2"}
+                : new String[] {"TLSv1.3", "TLSv1.2"});
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * The Netty contexts of one {@code SSLContext}, each made on first use; released by the cleaner
+   * when that {@code SSLContext} is collected (an engine keeps its context until it is released).
+   */
+  private static final class Contexts implements Runnable {
+    private final String[] protocols;
+    private final KeyManager[] keys;
+    private final TrustManager[] trust;
+    private volatile SslContext server;
+    private volatile SslContext client;
+
+    Contexts(String[] protocols, KeyManager[] keys, TrustManager[] trust) {
+      this.protocols = protocols;
       this.keys = keys;
+      this.trust = trust;
     }
 
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      return converted.computeIfAbsent(alias, a -> {
-        PrivateKey key = keys.getPrivateKey(a);
-        if (key == null || key.getEncoded() == null) {
-          return key;
+    synchronized SslContext server() {
+      if (server == null) {
+        if (keys == null) {
+          throw new IllegalStateException("a server-side TLS context needs a key and certificate");
         }
-        try {
-          return KeyFactory.getInstance(key.getAlgorithm(), Holder.PROVIDER)
-              .generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
-        } catch (GeneralSecurityException e) {
-          return key; // an algorithm Conscrypt has no key factory for: it converts it per handshake
+        server = build(SslContextBuilder.forServer(cachedKeys(keys)));
+      }
+      return server;
+    }
+
+    synchronized SslContext client() {
+      if (client == null) {
+        SslContextBuilder builder = SslContextBuilder.forClient()
+            .endpointIdentificationAlgorithm(null); // TlsContexts asks for it per engine, unless told not to
+        if (keys != null) {
+          builder.keyManager(cachedKeys(keys));
         }
-      });
+        client = build(builder);
+      }
+      return client;
+    }
+
+    private SslContext build(SslContextBuilder builder) {
+      if (trust != null) {
+        builder.trustManager(new GivenTrust(trust));
+      }
+      try {
+        return builder.sslProvider(SslProvider.OPENSSL_REFCNT)
+            .protocols(protocols)
+            .sessionCacheSize(TlsMaterial.SESSION_CACHE_SIZE)
+            .sessionTimeout(TlsMaterial.SESSION_TIMEOUT_SECONDS)
+            .build();
+      } catch (SSLException e) {
+        throw new IllegalStateException("cannot create a native TLS context: " + e.getMessage(), e);
+      }
+    }
+
+    /** The cleaner's action: gives back this holder's reference to each Netty context. */
+    @Override
+    public synchronized void run() {
+      ReferenceCountUtil.release(server);
+      ReferenceCountUtil.release(client);
+      server = null;
+      client = null;
+    }
+  }
+
+  /** The SSLContext implementation of {@link NativeProvider}. */
+  private static final class ContextSpi extends SSLContextSpi {
+    /** Netty's engines copy heap buffers through this one only; TlsSession hands them direct ones. */
+    private static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(true, true);
+    /** Releases the Netty contexts of collected SSLContexts: a daemon thread, from the first native context on. */
+    private static final Cleaner CONTEXTS = Cleaner.create();
+    private final String[] protocols;
+    private Contexts contexts;
+
+    ContextSpi(String[] protocols) {
+      this.protocols = protocols;
     }
 
     @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return keys.getCertificateChain(alias);
+    protected void engineInit(KeyManager[] keys, TrustManager[] trust, SecureRandom random)
+        throws KeyManagementException {
+      if (contexts != null) {
+        throw new KeyManagementException("this TLS context is already initialised");
+      }
+      contexts = new Contexts(protocols, keys == null ? null : keys.clone(), trust == null ? null : trust.clone());
+      CONTEXTS.register(this, contexts);
+    }
+
+    private Contexts contexts() {
+      if (contexts == null) {
+        throw new IllegalStateException("SSLContext is not initialized");
+      }
+      return contexts;
+    }
+
+    /** A server-side engine. */
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      return counted(contexts().server().newEngine(ALLOCATOR));
+    }
+
+    /** A client-side engine toward {@code host}: SNI, and the sessions to resume with it. */
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      return counted(contexts().client().newEngine(ALLOCATOR, host, port));
+    }
+
+    private static SSLEngine counted(SSLEngine engine) {
+      ENGINES_IN_USE.incrementAndGet();
+      return engine;
     }
 
     @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return keys.getClientAliases(keyType, issuers);
+    protected SSLSessionContext engineGetServerSessionContext() {
+      return contexts().server().sessionContext();
     }
 
     @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return keys.chooseClientAlias(keyType, issuers, socket);
+    protected SSLSessionContext engineGetClientSessionContext() {
+      return contexts().client().sessionContext();
     }
 
     @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-      return keys.chooseEngineClientAlias(keyType, issuers, engine);
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      return new SSLParameters(OpenSsl.availableJavaCipherSuites().toArray(new String[0]), protocols.clone());
     }
 
     @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return keys.getServerAliases(keyType, issuers);
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return engineGetDefaultSSLParameters();
     }
 
     @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return keys.chooseServerAlias(keyType, issuers, socket);
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw new UnsupportedOperationException("the native TLS engine makes SSLEngines only, no sockets");
     }
 
     @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return keys.chooseEngineServerAlias(keyType, issuers, engine);
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw new UnsupportedOperationException("the native TLS engine makes SSLEngines only, no sockets");
+    }
+  }
+
+  /**
+   * Given key managers behind Netty's caching factory: each alias's key and chain are converted to
+   * BoringSSL's form on first use, then reused by every handshake.
+   */
+  private static KeyManagerFactory cachedKeys(KeyManager[] keys) {
+    return new OpenSslCachingX509KeyManagerFactory(new SimpleKeyManagerFactory() {
+      @Override
+      protected void engineInit(KeyStore keyStore, char[] password) {}
+
+      @Override
+      protected void engineInit(ManagerFactoryParameters parameters) {}
+
+      @Override
+      protected KeyManager[] engineGetKeyManagers() {
+        return keys;
+      }
+    });
+  }
+
+  /** Given trust managers as a factory, as Netty's builder takes them. */
+  private static final class GivenTrust extends SimpleTrustManagerFactory {
+    private final TrustManager[] trust;
+
+    GivenTrust(TrustManager[] trust) {
+      this.trust = trust;
+    }
+
+    @Override
+    protected void engineInit(KeyStore keyStore) {}
+
+    @Override
+    protected void engineInit(ManagerFactoryParameters parameters) {}
+
+    @Override
+    protected TrustManager[] engineGetTrustManagers() {
+      return trust;
     }
   }
 
@@ -158,8 +324,12 @@ final class NativeTls {
       Provider provider = null;
       String reason = null;
       try {
-        Class.forName("org.conscrypt.Conscrypt", false, NativeTls.class.getClassLoader());
-        provider = Conscrypt.newProvider();
+        Class.forName("io.netty.handler.ssl.OpenSsl", false, NativeTls.class.getClassLoader());
+        if (OpenSsl.isAvailable()) {
+          provider = new NativeProvider(OpenSsl.versionString());
+        } else {
+          reason = "its native library does not load here: " + OpenSsl.unavailabilityCause();
+        }
       } catch (ClassNotFoundException e) {
         reason = "it is not on the class path";
       } catch (LinkageError | RuntimeException e) {

@@ -45,12 +45,17 @@ final class ServerCertificates {
    */
   SSLEngine newEngine() {
     SSLEngine engine = context.createSSLEngine();
-    engine.setUseClientMode(false);
-    engine.setEnabledProtocols(protocols);
-    if (tls.clientAuth() == ServerTls.ClientAuth.REQUIRED) {
-      engine.setNeedClientAuth(true);
-    } else if (tls.clientAuth() == ServerTls.ClientAuth.OPTIONAL) {
-      engine.setWantClientAuth(true);
+    try {
+      engine.setUseClientMode(false);
+      engine.setEnabledProtocols(protocols);
+      if (tls.clientAuth() == ServerTls.ClientAuth.REQUIRED) {
+        engine.setNeedClientAuth(true);
+      } else if (tls.clientAuth() == ServerTls.ClientAuth.OPTIONAL) {
+        engine.setWantClientAuth(true);
+      }
+    } catch (RuntimeException e) {
+      NativeTls.release(engine);
+      throw e;
     }
     return engine;
   }

@@ -129,9 +129,7 @@ public final class TlsContexts implements AutoCloseable {
 
   /** A server-side session for a client accepted on a TLS listener, with its current certificate. */
   public TlsSession newServerSession(int listener) throws SSLException {
-    SSLEngine engine = listeners.get(listener).newEngine();
-    NativeTls.enableSessionTickets(engine);
-    return new TlsSession(engine, tasks, serverTaskCosts);
+    return session(listeners.get(listener).newEngine(), serverTaskCosts);
   }
 
   /**
@@ -142,17 +140,31 @@ public final class TlsContexts implements AutoCloseable {
     UpstreamTrust trust = upstream;
     String upstreamHost = urlHost.startsWith("[") ? urlHost.substring(1, urlHost.length() - 1) : urlHost;
     SSLEngine engine = trust.context().createSSLEngine(upstreamHost, port);
-    engine.setUseClientMode(true);
-    SSLParameters parameters = engine.getSSLParameters();
-    if (trust.verify) {
-      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    try {
+      engine.setUseClientMode(true);
+      SSLParameters parameters = engine.getSSLParameters();
+      if (trust.verify) {
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      }
+      if (!upstreamHost.contains(":") && !upstreamHost.matches("[0-9.]+")) {
+        parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
+      }
+      engine.setSSLParameters(parameters);
+    } catch (RuntimeException e) {
+      NativeTls.release(engine);
+      throw e;
     }
-    if (!upstreamHost.contains(":") && !upstreamHost.matches("[0-9.]+")) {
-      parameters.setServerNames(List.of(new SNIHostName(upstreamHost)));
+    return session(engine, upstreamTaskCosts);
+  }
+
+  /** A session of a configured engine; the engine is freed if the session cannot start. */
+  private TlsSession session(SSLEngine engine, TaskCosts costs) throws SSLException {
+    try {
+      return new TlsSession(engine, tasks, costs);
+    } catch (SSLException | RuntimeException e) {
+      NativeTls.release(engine);
+      throw e;
     }
-    engine.setSSLParameters(parameters);
-    NativeTls.configureClient(engine);
-    return new TlsSession(engine, tasks, upstreamTaskCosts);
   }
 
   /**

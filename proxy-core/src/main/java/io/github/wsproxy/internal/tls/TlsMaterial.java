@@ -110,23 +110,41 @@ public final class TlsMaterial {
    * A TLS context from key and trust managers (either may be null: none, or the JDK's default
    * trust) made by the provider of {@code engine}, with bounded session caches: at most 4,096
    * sessions each side, each resumable for one hour (which also bounds the lifetime of the session
-   * tickets the server issues).
+   * tickets the server issues). The native engine makes its side ({@code server} or client) now, so
+   * that material it cannot use fails here.
    *
+   * @param setting the setting named in the exception, e.g. {@code listenTls}
    * @param engine a resolved engine (JDK or NATIVE, see {@link TlsProviders#resolve})
+   * @param server whether the context is for a listener (else for connections to upstreams)
+   * @throws IllegalArgumentException naming {@code setting} when the native engine cannot use the material
    */
-  public static SSLContext context(KeyManager[] keys, TrustManager[] trust, TlsEngine engine) {
+  public static SSLContext context(String setting, KeyManager[] keys, TrustManager[] trust, TlsEngine engine,
+      boolean server) {
+    SSLContext context;
+    Provider provider = TlsProviders.provider(engine);
     try {
-      Provider provider = TlsProviders.provider(engine);
-      SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
-      context.init(provider == null ? keys : NativeTls.withNativeKeys(keys), trust, new SecureRandom());
-      for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
-        sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
-        sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);
-      }
-      return context;
+      context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
+      context.init(keys, trust, new SecureRandom());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot create a TLS context: " + e.getMessage(), e);
     }
+    if (provider != null) { // the native engine's contexts are made with these bounds
+      try {
+        if (server) {
+          context.getServerSessionContext();
+        } else {
+          context.getClientSessionContext();
+        }
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+      }
+      return context;
+    }
+    for (SSLSessionContext sessions : List.of(context.getServerSessionContext(), context.getClientSessionContext())) {
+      sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
+      sessions.setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+    }
+    return context;
   }
 
   /** The certificates of a PEM file, in file order; at least one. */

@@ -1,15 +1,15 @@
 package io.github.wsproxy.internal.tls;
 
 import io.github.wsproxy.TlsEngine;
+import io.github.wsproxy.internal.config.AutoOverride;
 import java.security.Provider;
-import java.util.Locale;
 import javax.net.ssl.SSLContext;
 
 /**
  * Resolves a {@link TlsEngine} setting to the JSSE provider that makes the TLS contexts: null for
- * the JDK's default provider, or Conscrypt's when it is on the class path and its native library
- * loads. Conscrypt's classes are touched only through {@link NativeTls}, so that this class works
- * without them.
+ * the JDK's default provider, or the native engine's (Netty's OpenSSL engine on netty-tcnative)
+ * when it is on the class path and its native library loads. Netty's classes are touched only
+ * through {@link NativeTls}, so that this class works without them.
  */
 public final class TlsProviders {
   /** The system property that overrides {@link TlsEngine#AUTO}: {@code JDK} or {@code NATIVE}. */
@@ -32,37 +32,37 @@ public final class TlsProviders {
       case NATIVE:
         String missing = NativeTls.unavailableReason();
         if (missing != null) {
-          throw new IllegalArgumentException(setting + ": NATIVE needs Conscrypt "
-              + "(org.conscrypt:conscrypt-openjdk-uber) on the class path, with a native library for this platform; "
+          throw new IllegalArgumentException(setting + ": NATIVE needs Netty's OpenSSL engine "
+              + "(io.netty:netty-handler and io.netty:netty-tcnative-boringssl-static) on the class path, "
+              + "with a native library for this platform; "
               + missing + ". Use TlsEngine.JDK or AUTO instead.");
         }
         return TlsEngine.NATIVE;
       default:
-        String forced = System.getProperty(AUTO_PROPERTY, "").strip();
-        if (forced.isEmpty() || forced.equalsIgnoreCase("AUTO")) {
+        String value = System.getProperty(AUTO_PROPERTY);
+        TlsEngine forced = AutoOverride.forced(setting, AUTO_PROPERTY, value, TlsEngine.class);
+        if (forced == null) {
           return NativeTls.unavailableReason() == null ? TlsEngine.NATIVE : TlsEngine.JDK;
         }
-        String property = setting + " AUTO (system property " + AUTO_PROPERTY + ")";
-        TlsEngine chosen;
-        try {
-          chosen = TlsEngine.valueOf(forced.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(property + ": expected JDK or NATIVE, got \"" + forced + "\"", e);
-        }
-        return resolve(property, chosen);
+        return resolve(AutoOverride.describe(setting, AUTO_PROPERTY, value), forced);
     }
   }
 
-  /** The provider of a resolved engine: Conscrypt's for NATIVE, null (the JDK's default) for JDK. */
+  /** The native engines made and not yet released (a test checks that none leaks). */
+  public static long nativeEnginesInUse() {
+    return NativeTls.enginesInUse();
+  }
+
+  /** The provider of a resolved engine: the native engine's for NATIVE, null (the JDK's default) for JDK. */
   public static Provider provider(TlsEngine resolved) {
     return resolved == TlsEngine.NATIVE ? NativeTls.provider() : null;
   }
 
-  /** Names the implementation behind a context, for the log: {@code native (Conscrypt ...)} or {@code JDK (...)}. */
+  /** Names the implementation behind a context, for the log: {@code native (netty-tcnative ...)} or {@code JDK (...)}. */
   public static String describe(SSLContext context) {
     Provider provider = context.getProvider();
     if (NativeTls.isNative(context)) {
-      return "native (" + provider.getName() + " " + NativeTls.version() + ", BoringSSL)";
+      return "native (" + NativeTls.version() + ")";
     }
     return "JDK (" + provider.getName() + ", Java " + Runtime.version() + ")";
   }

@@ -19,7 +19,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * the socket allows and tells the caller what to wait for. The JDK engine's delegated tasks (key
  * exchange, signatures, certificate checks) run on a small shared executor, after which the
  * caller's callback resumes the handshake on the loop, unless that kind of task has been measured
- * short ({@link TaskCosts}): then it runs inline. The native engine has no delegated tasks.
+ * short ({@link TaskCosts}): then it runs inline. The native engine's (certificate checks, the
+ * choice of the server's key) go the same way.
  *
  * <p>Buffers: {@code netIn} (write mode) holds received records not yet decrypted, {@code netOut}
  * (read mode) one encrypted record not yet sent, {@code appIn} (read mode) decrypted bytes the
@@ -48,6 +49,8 @@ public final class TlsSession {
   private static final ByteBuffer NO_NET_OUT = ByteBuffer.allocate(0);
   private static final ByteBuffer NO_APP_IN = ByteBuffer.allocate(0);
   private static final int RECORD_HEADER = 5;
+  /** The content type of a handshake record. */
+  private static final byte HANDSHAKE_RECORD = 0x16;
   /** A fatal unexpected_message alert record, in the clear. */
   private static final byte[] UNEXPECTED_MESSAGE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a};
 
@@ -354,8 +357,8 @@ public final class TlsSession {
 
   /**
    * The connection is gone: delegated tasks not started yet are skipped, and the engine is closed
-   * both ways so that it frees what it holds outside the heap now rather than when it is collected
-   * (the native engine keeps its SSL object and a pipe, two file descriptors, until then).
+   * both ways, the native one freed (its SSL object is native memory, which nothing frees
+   * otherwise). Only the first call does so.
    */
   public void release() {
     tasks.abandon();
@@ -365,6 +368,7 @@ public final class TlsSession {
     } catch (SSLException e) {
       // no close_notify from the peer: expected when the connection ends without one
     }
+    NativeTls.release(engine);
     releaseEmptyBuffers();
   }
 
@@ -394,6 +398,9 @@ public final class TlsSession {
 
   private boolean unwrapHandshake(ByteChannel channel) throws IOException {
     SSLEngineResult result = unwrap();
+    if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+      return true; // the native engine may say so only here, on an unwrap that found no record after the last
+    }
     switch (result.getStatus()) {
       case OK:
         if (result.bytesConsumed() > 0 || result.bytesProduced() > 0
@@ -472,6 +479,11 @@ public final class TlsSession {
       netIn.limit(netIn.position() + record);
     }
     try {
+      if (handshakeDone && record > 0 && netIn.get(netIn.position()) == HANDSHAKE_RECORD) {
+        // only TLS 1.2 renegotiation sends one after the handshake (TLS 1.3 hides its type); the
+        // native engine would ignore it and leave the peer waiting
+        throw new SSLException("TLS renegotiation is refused");
+      }
       SSLEngineResult result = engine.unwrap(netIn, dst);
       overflowed = result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW;
       return result;

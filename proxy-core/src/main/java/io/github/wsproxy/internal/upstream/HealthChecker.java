@@ -235,6 +235,7 @@ public final class HealthChecker {
       answer = null;
       if (session != null) {
         session.closeQuietly(conduit);
+        session.release();
         session = null;
       }
       if (conduit != null) {
