@@ -44,11 +44,10 @@ class DemoUpstreamsUnderLoadTest {
   @Test
   void theDemoEchoUpstreamEchoesEveryMessageOfManyClients() throws Exception {
     DemoEchoUpstream echo = track(DemoEchoUpstream.start(ANY));
-    int clients = 32;
     int messages = 300;
     int inFlight = 8;
     List<Future<?>> runs = new ArrayList<>();
-    for (int c = 0; c < clients; c++) {
+    for (int c = 0; c < 32; c++) {
       JdkTestClient client = track(JdkTestClient.connect(echo.uri()));
       String name = "client " + c;
       runs.add(pool.submit(() -> {
@@ -72,13 +71,13 @@ class DemoUpstreamsUnderLoadTest {
   @Test
   void theChatUpstreamBroadcastsEveryMessageToEveryMember() throws Exception {
     ChatUpstream chat = track(ChatUpstream.start(ANY));
-    int members = 8;
-    int messages = 100;
-    int inFlight = 4;
     List<JdkTestClient> room = new ArrayList<>();
+    int members = 8;
     for (int m = 0; m < members; m++) {
       room.add(track(JdkTestClient.connect(URI.create(chat.uri() + "/?room=load&name=m" + m))));
     }
+    int messages = 100;
+    int inFlight = 4;
     for (int m = 0; m < members; m++) {
       String lastJoin = "{\"joined\":\"m" + (members - 1) + "\"}";
       JdkTestClient member = room.get(m);

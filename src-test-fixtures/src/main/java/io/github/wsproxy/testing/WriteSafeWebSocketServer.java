@@ -70,6 +70,10 @@ public abstract class WriteSafeWebSocketServer extends WebSocketServer {
    * Stops the server (see {@link WebSocketServer#stop(int, String)}), then waits for its worker
    * threads and ends the writer's thread, all within about {@code timeout} milliseconds (0: no
    * limit but the writer's second).
+   *
+   * @param timeout milliseconds to wait for the close handshakes and the threads, 0 for no limit
+   * @param closeMessage the reason of the close frames sent to the connections
+   * @throws InterruptedException when interrupted while waiting
    */
   @Override
   public void stop(int timeout, String closeMessage) throws InterruptedException {
