@@ -4,16 +4,18 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.github.wsproxy.testing.WriteSafeWebSocketServer;
 import org.java_websocket.WebSocket;
-import org.java_websocket.server.WebSocketServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A Java-WebSocket server for the examples' demo upstreams: {@link #listen()} starts it and returns
- * once it accepts connections, {@link #close()} stops it. Subclasses answer the connections.
+ * once it accepts connections, {@link #close()} stops it. Subclasses answer the connections. It is
+ * a {@link WriteSafeWebSocketServer}, whose output is not lost under load as the library's own
+ * server's can be (an echo, a broadcast left queued until something else is sent).
  */
-public abstract class LoopbackServer extends WebSocketServer implements AutoCloseable {
+public abstract class LoopbackServer extends WriteSafeWebSocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LoopbackServer.class);
 
   private final CountDownLatch started = new CountDownLatch(1);
@@ -21,7 +23,7 @@ public abstract class LoopbackServer extends WebSocketServer implements AutoClos
 
   /** A server for {@code address} (port 0 for any); nothing listens before {@link #listen()}. */
   protected LoopbackServer(InetSocketAddress address) {
-    super(address);
+    super(address, Runtime.getRuntime().availableProcessors(), null);
     setConnectionLostTimeout(0);
     setTcpNoDelay(true);
     setReuseAddr(true);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The release archive as an operator gets it ({@code target/wsproxy-VERSION.tar.gz}, built in
  * {@code package}; this runs in {@code integration-test}): unpacked with {@code tar}, its {@code
  * bin/wsproxy} runs the bundled jar and validates the bundled configuration, its systemd unit
- * waits longer than that configuration's graceful stop, and its jar grants itself native access.
+ * waits longer than that configuration's graceful stop, and its jar grants itself native access
+ * and bundles, of the test fixtures, only the demo upstreams' server, without JUnit.
  */
 class ReleaseArchiveIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -66,6 +68,26 @@ class ReleaseArchiveIT {
         "--config", "conf/wsproxy.properties", "--tls-engine", "native", "--check");
     assertThat(check.code).as(check.output).isZero();
     assertThat(check.output).startsWith("wsproxy: configuration conf/wsproxy.properties ok").doesNotContain("WARNING");
+  }
+
+  @Test
+  void itsJarTakesOfTheTestFixturesOnlyTheDemoUpstreamsServerAndNoJUnit() throws Exception {
+    Path home = unpack();
+    List<String> fixtures = new ArrayList<>();
+    List<String> junit = new ArrayList<>();
+    try (JarFile jar = new JarFile(home.resolve("lib/wsproxy.jar").toFile())) {
+      jar.stream().map(JarEntry::getName).forEach(name -> {
+        if (name.startsWith("io/github/wsproxy/testing/") && name.endsWith(".class")) {
+          fixtures.add(name.substring("io/github/wsproxy/testing/".length()));
+        } else if (name.matches("org/(junit|opentest4j|apiguardian)/.*")) {
+          junit.add(name);
+        }
+      });
+    }
+    assertThat(fixtures).containsExactlyInAnyOrder("WriteSafeWebSocketServer.class",
+        "WriteSafeWebSocketServer$Factory.class", "WrittenWebSocket.class", "UpstreamWriter.class",
+        "WriteDemandListener.class");
+    assertThat(junit).isEmpty();
   }
 
   /** The release archive unpacked with tar into the temporary directory; its top directory. */

@@ -24,14 +24,9 @@ import org.java_websocket.drafts.Draft;
  * it. Here the channel reports no end of stream (and stops read interest) until every byte read
  * has been decoded; then read interest comes back and the end of stream is reported normally.
  */
-final class TappedWebSocket extends WebSocketImpl {
+final class TappedWebSocket extends WrittenWebSocket {
   final TestUpstream.Conn conn;
-  /** Held while the {@link UpstreamWriter} writes this connection's queued output. */
-  final Object writeLock = new Object();
   private final Object eofLock = new Object();
-  private volatile SocketChannel socket;
-  /** The rest of a buffer the socket took in part, guarded by {@link #writeLock}. */
-  volatile ByteBuffer unwritten;
   private long bytesRead;
   private long bytesDecoded;
   private boolean eofPending;
@@ -63,9 +58,10 @@ final class TappedWebSocket extends WebSocketImpl {
     }
   }
 
-  /** The channel Java-WebSocket reads from and writes to. */
+  /** The channel Java-WebSocket reads from and writes to: {@code channel} with the tap. */
+  @Override
   ByteChannel wrap(SocketChannel channel) {
-    socket = channel;
+    super.wrap(channel);
     return new ByteChannel() {
       @Override
       public int read(ByteBuffer dst) throws IOException {
@@ -100,16 +96,6 @@ final class TappedWebSocket extends WebSocketImpl {
         channel.close();
       }
     };
-  }
-
-  /** Whether output is queued, or written in part, and waits for the socket. */
-  boolean hasUnsentOutput() {
-    return hasBufferedData() || unwritten != null;
-  }
-
-  /** The connection's socket, which the {@link UpstreamWriter} writes to. */
-  SocketChannel socket() {
-    return socket;
   }
 
   private int endOfStream() {

@@ -3,33 +3,26 @@ package io.github.wsproxy.testing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.java_websocket.WebSocket;
-import org.java_websocket.WebSocketAdapter;
-import org.java_websocket.WebSocketImpl;
-import org.java_websocket.WebSocketServerFactory;
+import org.java_websocket.WebSocketListener;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.HandshakeImpl1Server;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
-import org.java_websocket.server.WebSocketServer;
 
 /** The Java-WebSocket server behind a {@link TestUpstream}; it forwards every event to it. */
-final class UpstreamServer extends WebSocketServer {
+final class UpstreamServer extends WriteSafeWebSocketServer {
   private final TestUpstream owner;
   private final Map<String, String> responseHeaders;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile Exception startFailure;
   private volatile Thread selectorThread;
-  private volatile UpstreamWriter writer;
 
   UpstreamServer(
       InetSocketAddress address,
@@ -44,12 +37,10 @@ final class UpstreamServer extends WebSocketServer {
     setTcpNoDelay(true);
     setConnectionLostTimeout(0);
     setDaemon(true);
-    setWebSocketFactory(new Factory());
   }
 
   /** Starts and waits until listening. */
   void startAndAwait(Duration timeout) throws IOException {
-    writer = new UpstreamWriter("TestUpstream-writer");
     start();
     try {
       if (!started.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -70,13 +61,6 @@ final class UpstreamServer extends WebSocketServer {
     try {
       stop((int) Math.max(1, timeout.toMillis()));
       join(selectorThread, deadline);
-      for (Thread worker : decoders) {
-        worker.interrupt();
-        join(worker, deadline);
-      }
-      if (writer != null) {
-        writer.close(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -139,27 +123,8 @@ final class UpstreamServer extends WebSocketServer {
     owner.onError(ex);
   }
 
-  /**
-   * Creates {@link TappedWebSocket}s, whose output the {@link UpstreamWriter} writes, and gives each
-   * its tapped channel.
-   */
-  private final class Factory implements WebSocketServerFactory {
-    @Override
-    public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
-      return createWebSocket(a, List.of(d));
-    }
-
-    @Override
-    public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> drafts) {
-      return new TappedWebSocket(writer.listener(a), drafts, owner);
-    }
-
-    @Override
-    public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
-      return ((TappedWebSocket) key.attachment()).wrap(channel);
-    }
-
-    @Override
-    public void close() {}
+  @Override
+  WrittenWebSocket newConnection(WebSocketListener listener, List<Draft> drafts) {
+    return new TappedWebSocket(listener, drafts, owner);
   }
 }

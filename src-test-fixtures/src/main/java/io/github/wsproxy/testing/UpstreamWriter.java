@@ -3,6 +3,7 @@ package io.github.wsproxy.testing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -12,8 +13,8 @@ import org.java_websocket.enums.Role;
 import org.java_websocket.framing.CloseFrame;
 
 /**
- * The write path of a {@link TestUpstream}'s connections, in place of Java-WebSocket's, which
- * loses output under load.
+ * The write path of a {@link WriteSafeWebSocketServer}'s connections, in place of
+ * Java-WebSocket's, which loses output under load.
  *
  * <p>The library's race (1.6.0): a connection's output is queued by whichever thread sends (a
  * worker thread that runs the echo handler, mostly), which then asks the server's selector thread
@@ -33,7 +34,8 @@ import org.java_websocket.framing.CloseFrame;
  * under the connection's write lock; whatever the socket does not take is written by this
  * writer's own selector thread once the socket can take more. The server's selector never gets
  * write interest, so it never writes. As in the library, a connection closed with {@code
- * flushAndClose} is closed once its queue is written, and a write error closes it with 1006.
+ * flushAndClose} is closed once its queue is written, and a write error closes it with 1006, as
+ * does output the socket cannot take once the writer is closed.
  */
 final class UpstreamWriter {
   private final Selector selector;
@@ -58,13 +60,13 @@ final class UpstreamWriter {
   }
 
   /** Output was queued for {@code ws}: writes what the socket takes now, the rest when it can. */
-  void demand(TappedWebSocket ws) {
+  void demand(WrittenWebSocket ws) {
     boolean drained;
     try {
       synchronized (ws.writeLock) {
         drained = writeQueued(ws);
       }
-    } catch (IOException | CancelledKeyException e) {
+    } catch (IOException | CancelledKeyException | ClosedSelectorException e) {
       ws.outQueue.clear();
       ws.unwritten = null;
       ws.closeConnection(CloseFrame.ABNORMAL_CLOSE, String.valueOf(e.getMessage()));
@@ -81,7 +83,7 @@ final class UpstreamWriter {
    * (true) or the socket takes no more (false). A buffer leaves the queue before it is written, so
    * a peer that got the bytes never sees them still counted as unsent.
    */
-  private boolean writeQueued(TappedWebSocket ws) throws IOException {
+  private boolean writeQueued(WrittenWebSocket ws) throws IOException {
     SocketChannel socket = ws.socket();
     ByteBuffer buffer = ws.unwritten;
     ws.unwritten = null;
@@ -98,7 +100,7 @@ final class UpstreamWriter {
     return true;
   }
 
-  private void interest(SocketChannel socket, TappedWebSocket ws, int ops) throws IOException {
+  private void interest(SocketChannel socket, WrittenWebSocket ws, int ops) throws IOException {
     SelectionKey key = socket.keyFor(selector);
     if (key == null) {
       if (ops == 0) {
@@ -118,7 +120,7 @@ final class UpstreamWriter {
       while (!closed) {
         selector.select();
         for (SelectionKey key : selector.selectedKeys()) {
-          demand((TappedWebSocket) key.attachment());
+          demand((WrittenWebSocket) key.attachment());
         }
         selector.selectedKeys().clear();
       }

@@ -14,8 +14,9 @@ import org.java_websocket.handshake.ServerHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
 
 /**
- * A {@link TestUpstream} connection's listener: the server's, except that write demands go to the
- * {@link UpstreamWriter} (the server's own {@code onWriteDemand} is final, and races).
+ * A {@link WriteSafeWebSocketServer} connection's listener: the server's, except that write
+ * demands go to the {@link UpstreamWriter} (the server's own {@code onWriteDemand} is final, and
+ * races).
  */
 final class WriteDemandListener implements WebSocketListener {
   private final WebSocketListener server;
@@ -28,7 +29,7 @@ final class WriteDemandListener implements WebSocketListener {
 
   @Override
   public void onWriteDemand(WebSocket conn) {
-    writer.demand((TappedWebSocket) conn);
+    writer.demand((WrittenWebSocket) conn);
   }
 
   @Override
