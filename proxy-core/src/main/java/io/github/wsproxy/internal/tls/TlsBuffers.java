@@ -2,6 +2,9 @@ package io.github.wsproxy.internal.tls;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The TLS record buffers of the sessions one thread drives (an event loop), recycled: a session
@@ -9,15 +12,24 @@ import java.util.ArrayDeque;
  * warm and an idle connection holds no buffer. Heap buffers for the JDK's engine, direct ones for
  * the native engine (which then reads and writes them in place instead of copying). Not
  * thread-safe: each thread has its own ({@link #ofThisThread()}).
+ *
+ * <p>Buffers are pooled by capacity, whatever sizes the engines ask for: the JDK's asks for at most
+ * 16,709 bytes, Netty's OpenSSL engine for up to 33,344 once it has seen a large record. A buffer
+ * of a size not pooled would be allocated anew for every record, its native memory kept until a
+ * garbage collection.
  */
 final class TlsBuffers {
-  /** Holds a whole TLS record (16,384 bytes of plaintext plus the largest overhead: 16,709). */
+  /** The smallest capacity: a whole TLS record (16,384 bytes of plaintext plus the largest overhead). */
   static final int SIZE = 17 * 1024;
+  /** Capacities are multiples of this, so that a few pools serve every size an engine reports. */
+  private static final int GRANULE = 4 * 1024;
   private static final int MAX_IDLE = 64;
   private static final ThreadLocal<TlsBuffers> PER_THREAD = ThreadLocal.withInitial(TlsBuffers::new);
+  /** Buffers allocated so far, by every thread (a pool that works allocates few). */
+  private static final LongAdder ALLOCATED = new LongAdder();
 
-  private final ArrayDeque<ByteBuffer> heap = new ArrayDeque<>();
-  private final ArrayDeque<ByteBuffer> direct = new ArrayDeque<>();
+  private final Map<Integer, ArrayDeque<ByteBuffer>> heap = new HashMap<>();
+  private final Map<Integer, ArrayDeque<ByteBuffer>> direct = new HashMap<>();
 
   private TlsBuffers() {}
 
@@ -27,22 +39,28 @@ final class TlsBuffers {
 
   /** A cleared buffer of at least {@code size} bytes. */
   ByteBuffer acquire(boolean isDirect, int size) {
-    if (size > SIZE) {
-      return isDirect ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
-    }
-    ByteBuffer buffer = (isDirect ? direct : heap).pollFirst();
+    int capacity = Math.max(SIZE, (size + GRANULE - 1) / GRANULE * GRANULE);
+    ArrayDeque<ByteBuffer> idle = (isDirect ? direct : heap).get(capacity);
+    ByteBuffer buffer = idle == null ? null : idle.pollFirst();
     if (buffer != null) {
       return buffer;
     }
-    return isDirect ? ByteBuffer.allocateDirect(SIZE) : ByteBuffer.allocate(SIZE);
+    ALLOCATED.increment();
+    return isDirect ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
   }
 
-  /** Takes a buffer back (one of another size is left to the garbage collector). */
+  /** Takes a buffer back for reuse by a session of this thread. */
   void release(ByteBuffer buffer) {
-    ArrayDeque<ByteBuffer> idle = buffer.isDirect() ? direct : heap;
-    if (buffer.capacity() == SIZE && idle.size() < MAX_IDLE) {
+    ArrayDeque<ByteBuffer> idle = (buffer.isDirect() ? direct : heap)
+        .computeIfAbsent(buffer.capacity(), capacity -> new ArrayDeque<>());
+    if (idle.size() < MAX_IDLE) {
       buffer.clear();
       idle.addFirst(buffer);
     }
+  }
+
+  /** The buffers allocated so far by every thread's pool. */
+  static long allocated() {
+    return ALLOCATED.sum();
   }
 }

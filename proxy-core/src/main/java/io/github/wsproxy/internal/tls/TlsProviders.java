@@ -53,6 +53,14 @@ public final class TlsProviders {
     return NativeTls.enginesInUse();
   }
 
+  /**
+   * The TLS record buffers allocated so far in this process (they are pooled per event loop, so this
+   * stays small however many records pass); for tests.
+   */
+  public static long recordBuffersAllocated() {
+    return TlsBuffers.allocated();
+  }
+
   /** The provider of a resolved engine: the native engine's for NATIVE, null (the JDK's default) for JDK. */
   public static Provider provider(TlsEngine resolved) {
     return resolved == TlsEngine.NATIVE ? NativeTls.provider() : null;
