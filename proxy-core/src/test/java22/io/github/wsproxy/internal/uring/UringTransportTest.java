@@ -689,6 +689,57 @@ class UringTransportTest {
   }
 
   @Test
+  void aReaderThatStopsInBulkHoldsOnePooledBufferBesideItsOwn() throws Exception {
+    // The reader keeps the first buffer it takes whole and stops reading while its client goes on
+    // sending 4 MiB: the conduit receives into one more buffer and then waits (backpressure).
+    EventLoop loop = loop(provider());
+    BufferPool pool = new BufferPool(64 * 1024, 4);
+    AtomicReference<Conduit> server = new AtomicReference<>();
+    List<ByteBuffer> kept = new ArrayList<>();
+    Listening listening = serve(loop, LOOPBACK, conduit -> {
+      server.set(conduit);
+      conduit.handler(ops -> {
+        try {
+          ByteBuffer taken = conduit.takeReceived(pool);
+          if (taken != null) {
+            kept.add(taken);
+            conduit.interestOps(0);
+            return;
+          }
+          ByteBuffer copy = pool.acquire();
+          conduit.read(copy);
+          pool.release(copy);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      conduit.interestOps(Conduit.OP_READ);
+    });
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+      AtomicInteger sent = new AtomicInteger();
+      CompletableFuture.runAsync(() -> {
+        try {
+          OutputStream out = client.getOutputStream();
+          byte[] chunk = new byte[16 * 1024];
+          for (int i = 0; i < 256; i++) {
+            out.write(chunk);
+            sent.addAndGet(chunk.length);
+          }
+        } catch (IOException e) {
+          // the socket closes at the end of the test while this still blocks
+        }
+      }, clients);
+      Await.until(() -> onLoopQuietly(loop, kept::size) == 1, "a buffer taken whole");
+      Await.until(() -> sent.get() > 1024 * 1024, "1 MiB sent");
+      int most = 0;
+      for (int i = 0; i < 300; i++) {
+        most = Math.max(most, onLoop(loop, pool::outstanding));
+      }
+      assertThat(most).as("pooled buffers held: the reader's and the one received into").isEqualTo(2);
+    }
+  }
+
+  @Test
   void aCloseWhileAReceiveIntoAPooledBufferIsInFlightReleasesItsBufferOnce() throws Exception {
     endWhileAReceiveIntoAPooledBufferIsInFlight(Conduit::close);
   }
