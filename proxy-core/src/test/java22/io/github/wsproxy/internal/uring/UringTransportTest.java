@@ -716,19 +716,7 @@ class UringTransportTest {
       conduit.interestOps(Conduit.OP_READ);
     });
     try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
-      AtomicInteger sent = new AtomicInteger();
-      CompletableFuture.runAsync(() -> {
-        try {
-          OutputStream out = client.getOutputStream();
-          byte[] chunk = new byte[16 * 1024];
-          for (int i = 0; i < 256; i++) {
-            out.write(chunk);
-            sent.addAndGet(chunk.length);
-          }
-        } catch (IOException e) {
-          // the socket closes at the end of the test while this still blocks
-        }
-      }, clients);
+      AtomicInteger sent = sendFourMiB(client);
       Await.until(() -> onLoopQuietly(loop, kept::size) == 1, "a buffer taken whole");
       Await.until(() -> sent.get() > 1024 * 1024, "1 MiB sent");
       int most = 0;
@@ -795,19 +783,7 @@ class UringTransportTest {
     });
     UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
     try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
-      AtomicInteger sent = new AtomicInteger();
-      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-        try {
-          OutputStream out = client.getOutputStream();
-          byte[] chunk = new byte[16 * 1024];
-          for (int i = 0; i < 256; i++) {
-            out.write(chunk);
-            sent.addAndGet(chunk.length);
-          }
-        } catch (IOException e) {
-          // the socket closes at the end of the test while this still blocks
-        }
-      }, clients);
+      AtomicInteger sent = sendFourMiB(client);
       Await.until(() -> sent.get() > 256 * 1024, "256 KiB sent");
       int least = 256;
       for (int i = 0; i < 300; i++) {
@@ -815,6 +791,24 @@ class UringTransportTest {
       }
       assertThat(least).as("receive buffers left to the loop at the lowest").isGreaterThanOrEqualTo(64);
     }
+  }
+
+  /** Sends 4 MiB to {@code client}'s peer off the test thread; the counter says how much is written so far. */
+  private static AtomicInteger sendFourMiB(Socket client) {
+    AtomicInteger sent = new AtomicInteger();
+    CompletableFuture.runAsync(() -> {
+      try {
+        OutputStream out = client.getOutputStream();
+        byte[] chunk = new byte[16 * 1024];
+        for (int i = 0; i < 256; i++) {
+          out.write(chunk);
+          sent.addAndGet(chunk.length);
+        }
+      } catch (IOException e) {
+        // the socket closes at the end of the test while this still blocks
+      }
+    }, clients);
+    return sent;
   }
 
   @Test
