@@ -16,6 +16,8 @@ import java.nio.channels.GatheringByteChannel;
  *
  * <p>{@link #handOver} writes a pooled buffer without a copy where the transport can send from the
  * buffer's memory: it keeps the buffer until its bytes are sent and then releases it to its pool.
+ * {@link #takeReceived} is its receiving side: bytes a transport received into a pooled buffer are
+ * handed to the reader in that buffer, no copy.
  */
 public interface Conduit extends ByteChannel, GatheringByteChannel {
   int OP_READ = 1;
@@ -64,5 +66,19 @@ public interface Conduit extends ByteChannel, GatheringByteChannel {
     }
     pool.release(src);
     return true;
+  }
+
+  /**
+   * Bytes received into a buffer of {@code pool}, handed to the caller without a copy: they are in
+   * {@code [0, position)}, the limit is the capacity, and the caller owns the buffer (it releases it
+   * to {@code pool}). Null when the conduit has no such buffer: {@link #read(ByteBuffer)} then, as
+   * always (it also returns what comes after the buffer taken, the end of the stream, failures).
+   *
+   * <p>Calling it tells the conduit that its reader takes buffers of {@code pool}, so that a
+   * transport may receive into them. This default has none: NIO reads into the caller's buffer,
+   * which is no extra copy.
+   */
+  default ByteBuffer takeReceived(BufferPool pool) {
+    return null;
   }
 }

@@ -190,6 +190,14 @@ final class Leg implements Readiness {
     return tls == null ? conduit.read(dst) : tls.read(conduit, dst);
   }
 
+  /**
+   * Bytes received into a buffer of {@code pool} that the caller takes over ({@link
+   * Conduit#takeReceived}); null when there is none, and always on TLS (decryption copies anyway).
+   */
+  ByteBuffer takeReceived(BufferPool pool) {
+    return tls == null ? conduit.takeReceived(pool) : null;
+  }
+
   /** Writes (and encrypts, on TLS) from {@code src}; returns the bytes of {@code src} taken. */
   int write(ByteBuffer src) throws IOException {
     return tls == null ? conduit.write(src) : tls.write(conduit, src);

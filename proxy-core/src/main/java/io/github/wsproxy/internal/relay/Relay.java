@@ -12,10 +12,12 @@ import java.util.function.IntConsumer;
 /**
  * One direction of a connection pair: reads raw bytes from {@code src}, lets the {@link
  * FrameScanner} check and re-mask them in place, and writes them to {@code dst}, handing the buffer
- * over ({@link Conduit#handOver}: io_uring sends from it, no copy). It holds a pooled buffer only
- * while bytes are in flight, and stops reading {@code src} while {@code dst} cannot take more
- * (backpressure), so memory per connection is bounded by one buffer per direction, plus what dst's
- * transport queues to send within its own bound.
+ * over ({@link Conduit#handOver}: io_uring sends from it, no copy). When src received into a pooled
+ * buffer ({@link Conduit#takeReceived}: io_uring, in bulk) that buffer is taken instead of read
+ * into, so a relayed buffer may go from one socket to the other without a copy. It holds a pooled
+ * buffer only while bytes are in flight, and stops reading {@code src} while {@code dst} cannot
+ * take more (backpressure), so memory per connection is bounded by one buffer per direction, plus
+ * what dst's transport queues to send and src's receives within their own bounds.
  *
  * <p>When interceptors watch this direction, a {@link MessagePipeline} takes the checked bytes
  * instead, and what it encodes is written to {@code dst}. Messages of the proxy's own ({@link
@@ -97,14 +99,18 @@ final class Relay {
         src.interest(Conduit.OP_READ, false);
         return;
       }
+      int taken = takeReceived();
       acquireBuffer();
-      int space = buf.remaining();
+      int space = buf.remaining() + taken;
       int n;
       try {
         n = src.read(buf);
       } catch (IOException e) {
         open.onLegFailed(src, e);
         return;
+      }
+      if (taken > 0) {
+        n = Math.max(n, 0) + taken; // the end of the stream, if it follows, is read again next round
       }
       if (n < 0) {
         releaseIfEmpty();
@@ -570,6 +576,20 @@ final class Relay {
     }
     pool.release(buf);
     buf = null;
+  }
+
+  /**
+   * Takes the buffer src received into, when it has one of the pool (io_uring, in bulk): it becomes
+   * this relay's buffer, no copy. Only when no buffer or stash is held: bytes kept here come first.
+   *
+   * @return the bytes in the buffer taken; 0 when none was
+   */
+  private int takeReceived() {
+    if (buf != null || stash != null) {
+      return 0;
+    }
+    buf = src.takeReceived(pool);
+    return buf == null ? 0 : buf.position();
   }
 
   private void acquireBuffer() {

@@ -61,6 +61,11 @@ final class BufferRing {
     return view;
   }
 
+  /** The size of each buffer. */
+  int size() {
+    return size;
+  }
+
   long offset(int bid) {
     return (long) bid * size;
   }

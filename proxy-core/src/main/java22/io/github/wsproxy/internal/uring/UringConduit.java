@@ -15,13 +15,17 @@ import java.nio.channels.NotYetConnectedException;
  * A socket on an io_uring loop. Receiving: while its handler wants {@link #OP_READ}, a multishot
  * receive fills buffers of the loop's buffer ring, queued here until {@link #read} copies them out
  * and gives them back; when the handler stops reading, the receive is cancelled, so a slow reader
- * holds a bounded number of buffers. Sending: a queue of buffers, sent in order by one
- * IORING_OP_SEND at a time, submitted with the loop's next turn: buffers handed over ({@link
- * #handOver}: the relay's, sent from their own memory, no copy) and send buffers of the loop's that
- * {@link #write} copies into. Both take only what fits in the transport's bound on the buffer memory
- * queued (backpressure as with a full socket buffer). A buffer goes back to its pool once the kernel
- * is done with it: sent, or its send completed after a reset. Readiness is level-triggered, computed
- * from this state.
+ * holds a bounded number of buffers. In bulk (a ring buffer received full), when its reader takes
+ * pooled buffers ({@link #takeReceived}: the relay), it receives instead into one buffer of the
+ * reader's pool at a time, by a single-shot receive, and the reader takes that buffer whole, no
+ * copy; a timeout linked to the receive brings it back to the buffer ring when no byte comes for
+ * {@link UringTransport#BULK_IDLE_NANOS}, so a quiet connection holds no buffer. Sending: a queue
+ * of buffers, sent in order by one IORING_OP_SEND at a time, submitted with the loop's next turn:
+ * buffers handed over ({@link #handOver}: the relay's, sent from their own memory, no copy) and send
+ * buffers of the loop's that {@link #write} copies into. Both take only what fits in the
+ * transport's bound on the buffer memory queued (backpressure as with a full socket buffer). A
+ * buffer goes back to its pool once the kernel is done with it: sent, or its send completed after a
+ * reset. Readiness is level-triggered, computed from this state.
  */
 final class UringConduit extends Registration implements Conduit {
   private Readiness handler;
@@ -41,6 +45,17 @@ final class UringConduit extends Registration implements Conduit {
   private int receivedHead;
   private int receivedCount;
   private int readOffset;
+  /** The pool of the buffers its reader takes ({@link #takeReceived}); null until it asks: only then is there bulk. */
+  private BufferPool receivePool;
+  /** Whether receives go single-shot into buffers of {@link #receivePool} rather than to the buffer ring. */
+  private boolean bulk;
+  /** The buffer of the single-shot receive in flight: the kernel's until that receive completes. */
+  private ByteBuffer inbound;
+  /**
+   * Bytes received into a buffer of {@link #receivePool} and not read yet, in {@code [position,
+   * limit)}; they come after the ring buffers queued.
+   */
+  private ByteBuffer filled;
   private boolean endOfStream;
   private int readError;
 
@@ -114,7 +129,7 @@ final class UringConduit extends Registration implements Conduit {
       return connectPending ? 0 : OP_CONNECT;
     }
     int ops = 0;
-    if (receivedCount > 0 || endOfStream || readError != 0) {
+    if (receivedCount > 0 || filled != null || endOfStream || readError != 0) {
       ops |= OP_READ;
     }
     if (held < transport.sends.bufferSize() || sendError != 0) {
@@ -180,7 +195,18 @@ final class UringConduit extends Registration implements Conduit {
   // ---- receive
 
   private void armReceive() {
-    if (receiving || !connected || closed || endOfStream || readError != 0 || starved) {
+    if (receiving || !connected || closed || endOfStream || readError != 0) {
+      return;
+    }
+    if (bulk) {
+      if (filled == null) { // one buffer of bytes at a time: the bound on what a reader that stopped holds
+        inbound = receivePool.acquire();
+        transport.receiveInto(this, inbound);
+        receiving = true;
+      }
+      return;
+    }
+    if (starved) {
       return;
     }
     long sqe = transport.submitUnchecked(this, Ring.IORING_OP_RECV, UringTransport.OP_RECV, 0, 0);
@@ -194,10 +220,12 @@ final class UringConduit extends Registration implements Conduit {
    * Cancels the multishot receive when the handler stops reading (backpressure, or a phase that
    * does not read): it would otherwise go on taking buffers from the loop's ring for bytes nobody
    * reads, up to the kernel's 32 per wake-up. The cancel goes with the next turn's submission, no
-   * system call of its own; reading again re-arms the receive.
+   * system call of its own; reading again re-arms the receive. A single-shot receive into a pooled
+   * buffer (in bulk) is left to complete: it fills one buffer at most, and its timeout ends it if
+   * no byte comes.
    */
   private void stopReceiving() {
-    if (receiving && !cancellingReceive) {
+    if (receiving && inbound == null && !cancellingReceive) {
       cancellingReceive = true;
       transport.cancel(this, UringTransport.OP_RECV);
     }
@@ -224,6 +252,8 @@ final class UringConduit extends Registration implements Conduit {
         transport.buffers.recycle(bid);
       } else {
         queueReceived(bid, result);
+        // a full buffer: more was waiting, the connection is in bulk; receive into the reader's buffers
+        bulk |= result == transport.buffers.size() && receivePool != null;
       }
     }
     if (result == 0 && !more) {
@@ -239,9 +269,38 @@ final class UringConduit extends Registration implements Conduit {
     if (closed) {
       return;
     }
-    if ((interest & OP_READ) == 0) {
-      stopReceiving();
-    } else if (!receiving) {
+    if ((interest & OP_READ) == 0 || bulk) {
+      stopReceiving(); // in bulk, the single-shot receive follows once this one has ended
+    }
+    if ((interest & OP_READ) != 0 && !receiving) {
+      armReceive();
+    }
+    if ((readyOps() & interest) != 0) {
+      transport.markReady(this);
+    }
+  }
+
+  /** A single-shot receive into {@link #inbound} completed. */
+  private void receivedInto(int result) {
+    receiving = false;
+    ByteBuffer buffer = inbound;
+    inbound = null;
+    if (closed || result <= 0) {
+      receivePool.release(buffer);
+    } else {
+      filled = buffer.limit(result);
+    }
+    if (result == 0) {
+      endOfStream = true;
+    } else if (result == -Native.ECANCELED) {
+      bulk = false; // no byte came in time (or a close cancelled it): the buffer ring again
+    } else if (result < 0) {
+      readError = -result;
+    }
+    if (closed) {
+      return;
+    }
+    if ((interest & OP_READ) != 0) {
       armReceive();
     }
     if ((readyOps() & interest) != 0) {
@@ -293,13 +352,50 @@ final class UringConduit extends Registration implements Conduit {
         transport.buffers.recycle(bid);
       }
     }
+    if (receivedCount == 0 && filled != null && dst.hasRemaining()) {
+      int n = Math.min(filled.remaining(), dst.remaining());
+      int at = dst.position();
+      dst.put(at, filled, filled.position(), n);
+      dst.position(at + n);
+      filled.position(filled.position() + n);
+      total += n;
+      if (!filled.hasRemaining()) {
+        receivePool.release(filled);
+        filled = null;
+        if ((interest & OP_READ) != 0) {
+          armReceive();
+        }
+      }
+    }
     if (total > 0) {
       return total;
     }
-    if (receivedCount == 0 && readError != 0) {
+    boolean drained = receivedCount == 0 && filled == null;
+    if (drained && readError != 0) {
       throw Native.exception(readError);
     }
-    return receivedCount == 0 && endOfStream ? -1 : 0;
+    return drained && endOfStream ? -1 : 0;
+  }
+
+  /**
+   * Hands over the buffer of {@code pool} received into, when the ring buffers queued before it are
+   * read and none of it is; remembers {@code pool}, so that the connection can go bulk.
+   */
+  @Override
+  public ByteBuffer takeReceived(BufferPool pool) {
+    if (receivePool == null) {
+      receivePool = pool;
+    }
+    if (filled == null || receivedCount > 0 || filled.position() > 0 || pool != receivePool) {
+      return null;
+    }
+    ByteBuffer taken = filled;
+    filled = null;
+    taken.position(taken.limit()).limit(taken.capacity());
+    if ((interest & OP_READ) != 0) {
+      armReceive();
+    }
+    return taken;
   }
 
   private void releaseReceived() {
@@ -309,6 +405,10 @@ final class UringConduit extends Registration implements Conduit {
       receivedCount--;
     }
     readOffset = 0;
+    if (filled != null) {
+      receivePool.release(filled);
+      filled = null;
+    }
   }
 
   // ---- send
@@ -542,6 +642,9 @@ final class UringConduit extends Registration implements Conduit {
     closed = true;
     releaseReceived();
     stopReceiving();
+    if (inbound != null) {
+      transport.cancel(this, UringTransport.OP_RECV_INTO); // its buffer goes back when it completes
+    }
     if (connectPending) {
       transport.cancel(this, UringTransport.OP_CONNECT);
     }
@@ -600,6 +703,7 @@ final class UringConduit extends Registration implements Conduit {
   void complete(int op, int result, int flags) {
     switch (op) {
       case UringTransport.OP_RECV -> received(result, flags);
+      case UringTransport.OP_RECV_INTO -> receivedInto(result);
       case UringTransport.OP_SEND -> sent(result);
       case UringTransport.OP_CONNECT -> {
         connectPending = false;
@@ -610,7 +714,7 @@ final class UringConduit extends Registration implements Conduit {
       }
       case UringTransport.OP_CLOSE -> descriptorClosed = true;
       default -> {
-        // a cancel: nothing to do with its result
+        // a cancel, or a receive's linked timeout: nothing to do with its result
       }
     }
   }

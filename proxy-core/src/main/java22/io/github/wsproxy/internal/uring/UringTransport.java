@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +34,15 @@ final class UringTransport implements Transport, Ring.Completions {
   static final int OP_ACCEPT = 4;
   static final int OP_CANCEL = 5;
   static final int OP_CLOSE = 6;
+  /** A single-shot receive into a pooled buffer (a conduit in bulk), and the timeout linked to it. */
+  static final int OP_RECV_INTO = 7;
+  static final int OP_RECV_TIMEOUT = 8;
+  /**
+   * How long a receive into a pooled buffer waits for bytes: then it is cancelled, its buffer goes
+   * back to the pool and the conduit receives from the buffer ring again, so a connection that
+   * went quiet after bulk traffic holds no buffer.
+   */
+  static final long BULK_IDLE_NANOS = 100_000_000L;
   /** The read of the wake-up eventfd: {@code user_data} 0 (slot 0 with op 0, which no socket uses). */
   private static final long WAKE = 0;
   /** The cancel of everything when the transport closes. */
@@ -48,6 +58,8 @@ final class UringTransport implements Transport, Ring.Completions {
    * flight); their size is also each connection's bound on the buffer memory queued to send.
    */
   final BufferPool sends;
+  /** The {@code __kernel_timespec} of {@link #BULK_IDLE_NANOS}, which the kernel reads for each linked timeout. */
+  private final MemorySegment bulkIdle;
   /** Scratch memory of this loop: socket addresses, socket options. */
   final MemorySegment scratch;
   /**
@@ -105,6 +117,9 @@ final class UringTransport implements Transport, Ring.Completions {
     sends = new BufferPool(sendBufferSize, 64);
     scratch = arena.allocate(SocketAddresses.MAX_SIZE + 16, 8);
     wakeRead = arena.allocate(8, 8);
+    bulkIdle = arena.allocate(16, 8);
+    bulkIdle.set(JAVA_LONG, 0, BULK_IDLE_NANOS / 1_000_000_000L);
+    bulkIdle.set(JAVA_LONG, 8, BULK_IDLE_NANOS % 1_000_000_000L);
     wakeValue = arena.allocate(8, 8);
     wakeValue.set(JAVA_LONG, 0, 1L);
     addresses = arena.allocate((long) slots.length * SocketAddresses.MAX_SIZE, 8);
@@ -241,6 +256,24 @@ final class UringTransport implements Transport, Ring.Completions {
   long submitUnchecked(Registration registration, int opcode, int op, long address, int length) {
     try {
       return submit(registration, opcode, op, address, length);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Queues a single-shot receive of {@code conduit} into the remaining space of {@code buffer}, with
+   * a linked timeout of {@link #BULK_IDLE_NANOS} that cancels it if no byte comes (both SQEs in one
+   * submission, as a link needs).
+   */
+  void receiveInto(UringConduit conduit, ByteBuffer buffer) {
+    try {
+      ring.makeRoom(2);
+      // A direct buffer's segment starts at its position and spans its remaining bytes.
+      long sqe = submit(conduit, Ring.IORING_OP_RECV, OP_RECV_INTO, MemorySegment.ofBuffer(buffer).address(),
+          buffer.remaining());
+      ring.sqeFlags(sqe, Ring.IOSQE_IO_LINK);
+      submit(conduit, Ring.IORING_OP_LINK_TIMEOUT, OP_RECV_TIMEOUT, bulkIdle.address(), 1);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

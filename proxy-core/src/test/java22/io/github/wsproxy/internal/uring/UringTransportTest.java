@@ -14,6 +14,7 @@ import io.github.wsproxy.internal.loop.Listening;
 import io.github.wsproxy.internal.loop.Readiness;
 import io.github.wsproxy.internal.loop.Transports;
 import io.github.wsproxy.testing.Await;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,8 +56,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The io_uring transport over loopback, with real sockets and a real event loop: echo through
  * accepted and connected sockets, a completion queue that overflows, an empty buffer ring, sends
- * larger than the socket buffer, buffers handed over (sent without a copy, released once), cancellation
- * on close, and the fallback when io_uring is missing.
+ * larger than the socket buffer, buffers handed over (sent without a copy, released once), bulk
+ * received into the reader's buffers (taken without a copy, released once, none held when quiet),
+ * cancellation on close, and the fallback when io_uring is missing.
  */
 class UringTransportTest {
   private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -603,6 +605,153 @@ class UringTransportTest {
         || server.conduits.stream().anyMatch(conduit -> ((UringConduit) conduit).fd == fd);
   }
 
+  /**
+   * A reader that takes what arrives as the relay does: the buffer received into when the conduit
+   * has one ({@link Conduit#takeReceived}, no copy), else a read into a buffer of its pool. Used on
+   * the loop only; {@code atEnd} runs once {@code expected} bytes are in, the reader's buffer back.
+   */
+  private static final class Taker implements Readiness {
+    final BufferPool pool = new BufferPool(64 * 1024, 4);
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final int expected;
+    final ConduitAction atEnd;
+    Conduit conduit;
+    int taken;
+    int heldAtEnd = -1;
+
+    Taker(int expected, ConduitAction atEnd) {
+      this.expected = expected;
+      this.atEnd = atEnd;
+    }
+
+    @Override
+    public void onReady(int readyOps) {
+      try {
+        while (conduit.isOpen()) {
+          ByteBuffer buffer = conduit.takeReceived(pool);
+          if (buffer != null) {
+            taken++;
+          } else {
+            buffer = pool.acquire();
+            if (conduit.read(buffer) <= 0) {
+              pool.release(buffer);
+              return;
+            }
+          }
+          byte[] chunk = new byte[buffer.flip().remaining()];
+          buffer.get(chunk);
+          pool.release(buffer);
+          bytes.write(chunk, 0, chunk.length);
+          if (bytes.size() == expected && atEnd != null) {
+            heldAtEnd = pool.outstanding();
+            atEnd.run(conduit);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** A listen socket on the loop whose connection {@code taker} reads. */
+  private static Listening serve(EventLoop loop, Taker taker) throws Exception {
+    return serve(loop, LOOPBACK, conduit -> {
+      taker.conduit = conduit;
+      conduit.handler(taker);
+      conduit.interestOps(Conduit.OP_READ);
+    });
+  }
+
+  @Test
+  void bulkIsReceivedIntoTheReadersBuffersTakenWithoutACopyAndAQuietConnectionHoldsNone() throws Exception {
+    // 8 MiB through receive buffers of 4 KiB: the first ones come back full, so the connection is
+    // received into the reader's 64 KiB buffers, which it takes whole; once it is quiet, the
+    // receive waiting in one of them times out, the buffer goes back, and the buffer ring serves
+    // the next bytes.
+    EventLoop loop = loop(provider());
+    UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
+    byte[] payload = randomBytes(8 << 20, 21);
+    Taker taker = new Taker(-1, null);
+    Listening listening = serve(loop, taker);
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+      client.getOutputStream().write(payload);
+      Await.until(() -> onLoopQuietly(loop, taker.bytes::size) == payload.length, "all of it received");
+      assertThat(onLoop(loop, taker.bytes::toByteArray)).as("the bytes, in order").isEqualTo(payload);
+      assertThat(onLoop(loop, () -> taker.taken)).as("buffers taken whole, no copy").isGreaterThan(16);
+      Await.until(() -> onLoopQuietly(loop, taker.pool::outstanding) == 0, "the quiet connection's buffer back");
+      assertThat(onLoop(loop, transport.buffers::available)).as("ring buffers back").isEqualTo(64);
+
+      client.getOutputStream().write(new byte[] {1, 2, 3});
+      Await.until(() -> onLoopQuietly(loop, taker.bytes::size) == payload.length + 3, "the next bytes received");
+      assertThat(onLoop(loop, taker.pool::outstanding)).as("a few bytes: from the buffer ring, no buffer held")
+          .isZero();
+    }
+  }
+
+  @Test
+  void aReaderThatStopsInBulkHoldsOnePooledBufferBesideItsOwn() throws Exception {
+    // The reader keeps the first buffer it takes whole and stops reading while its client goes on
+    // sending 4 MiB: the conduit receives into one more buffer and then waits (backpressure).
+    EventLoop loop = loop(provider());
+    BufferPool pool = new BufferPool(64 * 1024, 4);
+    AtomicReference<Conduit> server = new AtomicReference<>();
+    List<ByteBuffer> kept = new ArrayList<>();
+    Listening listening = serve(loop, LOOPBACK, conduit -> {
+      server.set(conduit);
+      conduit.handler(ops -> {
+        try {
+          ByteBuffer taken = conduit.takeReceived(pool);
+          if (taken != null) {
+            kept.add(taken);
+            conduit.interestOps(0);
+            return;
+          }
+          ByteBuffer copy = pool.acquire();
+          conduit.read(copy);
+          pool.release(copy);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      conduit.interestOps(Conduit.OP_READ);
+    });
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+      AtomicInteger sent = sendFourMiB(client);
+      Await.until(() -> onLoopQuietly(loop, kept::size) == 1, "a buffer taken whole");
+      Await.until(() -> sent.get() > 1024 * 1024, "1 MiB sent");
+      int most = 0;
+      for (int i = 0; i < 300; i++) {
+        most = Math.max(most, onLoop(loop, pool::outstanding));
+      }
+      assertThat(most).as("pooled buffers held: the reader's and the one received into").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aCloseWhileAReceiveIntoAPooledBufferIsInFlightReleasesItsBufferOnce() throws Exception {
+    endWhileAReceiveIntoAPooledBufferIsInFlight(Conduit::close);
+  }
+
+  @Test
+  void aResetWhileAReceiveIntoAPooledBufferIsInFlightReleasesItsBufferOnce() throws Exception {
+    endWhileAReceiveIntoAPooledBufferIsInFlight(Conduit::reset);
+  }
+
+  private void endWhileAReceiveIntoAPooledBufferIsInFlight(ConduitAction end) throws Exception {
+    EventLoop loop = loop(provider());
+    byte[] payload = randomBytes(1 << 20, 22);
+    Taker taker = new Taker(payload.length, end);
+    Listening listening = serve(loop, taker);
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
+      client.getOutputStream().write(payload);
+      Await.until(() -> onLoopQuietly(loop, () -> taker.heldAtEnd) >= 0, "all of it received, then the end");
+      assertThat(onLoop(loop, () -> taker.heldAtEnd)).as("the buffer of the receive in flight").isEqualTo(1);
+      UringConduit conduit = onLoop(loop, () -> (UringConduit) taker.conduit);
+      Await.until(() -> onLoopQuietly(loop, () -> conduit.slot) < 0, "the receive and the close completed");
+      assertThat(onLoop(loop, taker.pool::outstanding)).as("released exactly once").isZero();
+    }
+  }
+
   @Test
   void aConnectionNotReadHoldsABoundedNumberOfReceiveBuffers() throws Exception {
     // 256 buffers of 1 KiB; the handler reads once and then stops reading (backpressure), while its
@@ -634,19 +783,7 @@ class UringTransportTest {
     });
     UringTransport transport = onLoop(loop, () -> (UringTransport) loop.transport());
     try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listening.localAddress().getPort())) {
-      AtomicInteger sent = new AtomicInteger();
-      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-        try {
-          OutputStream out = client.getOutputStream();
-          byte[] chunk = new byte[16 * 1024];
-          for (int i = 0; i < 256; i++) {
-            out.write(chunk);
-            sent.addAndGet(chunk.length);
-          }
-        } catch (IOException e) {
-          // the socket closes at the end of the test while this still blocks
-        }
-      }, clients);
+      AtomicInteger sent = sendFourMiB(client);
       Await.until(() -> sent.get() > 256 * 1024, "256 KiB sent");
       int least = 256;
       for (int i = 0; i < 300; i++) {
@@ -654,6 +791,24 @@ class UringTransportTest {
       }
       assertThat(least).as("receive buffers left to the loop at the lowest").isGreaterThanOrEqualTo(64);
     }
+  }
+
+  /** Sends 4 MiB to {@code client}'s peer off the test thread; the counter says how much is written so far. */
+  private static AtomicInteger sendFourMiB(Socket client) {
+    AtomicInteger sent = new AtomicInteger();
+    CompletableFuture.runAsync(() -> {
+      try {
+        OutputStream out = client.getOutputStream();
+        byte[] chunk = new byte[16 * 1024];
+        for (int i = 0; i < 256; i++) {
+          out.write(chunk);
+          sent.addAndGet(chunk.length);
+        }
+      } catch (IOException e) {
+        // the socket closes at the end of the test while this still blocks
+      }
+    }, clients);
+    return sent;
   }
 
   @Test
