@@ -47,6 +47,18 @@ public final class BufferPool {
   }
 
   /**
+   * After a write from {@code buffer}: returns it for reuse and true when the write took all of it,
+   * false (the caller keeps it) when some is left.
+   */
+  public boolean releaseIfWritten(ByteBuffer buffer) {
+    if (buffer.hasRemaining()) {
+      return false;
+    }
+    release(buffer);
+    return true;
+  }
+
+  /**
    * Buffers acquired and not released yet: what connections hold (tests check that none is lost
    * or released twice).
    */

@@ -61,11 +61,7 @@ public interface Conduit extends ByteChannel, GatheringByteChannel {
    */
   default boolean handOver(ByteBuffer src, BufferPool pool) throws IOException {
     write(src);
-    if (src.hasRemaining()) {
-      return false;
-    }
-    pool.release(src);
-    return true;
+    return pool.releaseIfWritten(src);
   }
 
   /**

@@ -217,11 +217,7 @@ final class Leg implements Readiness {
       return conduit.handOver(src, pool);
     }
     tls.write(conduit, src);
-    if (src.hasRemaining()) {
-      return false;
-    }
-    pool.release(src);
-    return true;
+    return pool.releaseIfWritten(src);
   }
 
   /** A gathering {@link #write(ByteBuffer)}; returns the bytes taken from all of {@code srcs}. */

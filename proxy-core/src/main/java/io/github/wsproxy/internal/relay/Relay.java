@@ -271,6 +271,7 @@ final class Relay {
   private boolean writeChecked() throws IOException {
     int filled = buf.position();
     int from = sent;
+    int checked = ready - sent;
     boolean handOver = filled - ready <= MAX_STASH;
     byte[] head = handOver && filled > ready ? new byte[filled - ready] : null;
     if (head != null) {
@@ -298,7 +299,7 @@ final class Relay {
       stash = head;
     }
     if (sent < ready || !dst.flushTransport()) {
-      stalled(handedOver ? 1 : sent - from);
+      stalled(handedOver ? checked : sent - from);
       return false;
     }
     return true;

@@ -472,9 +472,8 @@ final class UringConduit extends Registration implements Conduit {
     if (held >= transport.sends.bufferSize()) {
       return false;
     }
-    if (!src.hasRemaining()) {
-      pool.release(src);
-      return true;
+    if (pool.releaseIfWritten(src)) {
+      return true; // nothing to send
     }
     enqueue(src, pool);
     queueSend();
