@@ -28,10 +28,9 @@ final class Ring {
   static final int IORING_OP_CLOSE = 19;
   static final int IORING_OP_SEND = 26;
   static final int IORING_OP_RECV = 27;
-  static final int IORING_OP_LINK_TIMEOUT = 15;
 
-  static final int IOSQE_IO_LINK = 1 << 2;
   static final int IOSQE_BUFFER_SELECT = 1 << 5;
+  static final int IORING_RECVSEND_POLL_FIRST = 1;
   static final int IORING_RECV_MULTISHOT = 1 << 1;
   static final int IORING_ACCEPT_MULTISHOT = 1;
   static final int IORING_ASYNC_CANCEL_ALL = 1;
@@ -222,30 +221,22 @@ final class Ring {
    * what is queued first when the submission ring is full.
    */
   long nextSqe() throws IOException {
-    makeRoom(1);
+    // liburing's _io_uring_get_sqe reads the kernel's SQ head with a load-acquire (it orders the
+    // kernel's reading of the SQEs before our reuse of their slots).
+    int head = (int) INT.getAcquire(rings, sqHead);
+    if (localSqTail - head >= sqEntries) {
+      submit(0);
+      head = (int) INT.getAcquire(rings, sqHead);
+      if (localSqTail - head >= sqEntries) {
+        throw new IOException("io_uring submission queue stays full");
+      }
+    }
     long sqe = (long) (localSqTail & sqMask) * SQE_SIZE;
     localSqTail++;
     for (int i = 0; i < SQE_SIZE; i += 8) {
       sqes.set(JAVA_LONG, sqe + i, 0L);
     }
     return sqe;
-  }
-
-  /**
-   * Makes room for {@code count} SQEs, submitting what is queued first when there is less: SQEs
-   * linked to each other (IOSQE_IO_LINK) must go in one submission.
-   */
-  void makeRoom(int count) throws IOException {
-    // liburing's _io_uring_get_sqe reads the kernel's SQ head with a load-acquire (it orders the
-    // kernel's reading of the SQEs before our reuse of their slots).
-    int head = (int) INT.getAcquire(rings, sqHead);
-    if (localSqTail - head > sqEntries - count) {
-      submit(0);
-      head = (int) INT.getAcquire(rings, sqHead);
-      if (localSqTail - head > sqEntries - count) {
-        throw new IOException("io_uring submission queue stays full");
-      }
-    }
   }
 
   /** Fills the common fields of an SQE obtained from {@link #nextSqe()}. */

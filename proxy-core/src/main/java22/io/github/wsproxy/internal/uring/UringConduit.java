@@ -18,8 +18,9 @@ import java.nio.channels.NotYetConnectedException;
  * holds a bounded number of buffers. In bulk (a ring buffer received full), when its reader takes
  * pooled buffers ({@link #takeReceived}: the relay), it receives instead into one buffer of the
  * reader's pool at a time, by a single-shot receive, and the reader takes that buffer whole, no
- * copy; a timeout linked to the receive brings it back to the buffer ring when no byte comes for
- * {@link UringTransport#BULK_IDLE_NANOS}, so a quiet connection holds no buffer. Sending: a queue
+ * copy; the transport cancels a receive that waits for bytes longer than
+ * {@link UringTransport#BULK_IDLE_NANOS}, which brings the connection back to the buffer ring, so a
+ * quiet connection holds no buffer. Sending: a queue
  * of buffers, sent in order by one IORING_OP_SEND at a time, submitted with the loop's next turn:
  * buffers handed over ({@link #handOver}: the relay's, sent from their own memory, no copy) and send
  * buffers of the loop's that {@link #write} copies into. Both take only what fits in the
@@ -49,8 +50,15 @@ final class UringConduit extends Registration implements Conduit {
   private BufferPool receivePool;
   /** Whether receives go single-shot into buffers of {@link #receivePool} rather than to the buffer ring. */
   private boolean bulk;
+  /** Whether the transport watches this conduit's receives into pooled buffers ({@link #stillInBulk}). */
+  private boolean watched;
   /** The buffer of the single-shot receive in flight: the kernel's until that receive completes. */
   private ByteBuffer inbound;
+  /** The transport's bulk check count when the receive into {@link #inbound} was submitted. */
+  private int inboundSince;
+  /** Whether the last receive into a pooled buffer filled it: then more bytes are likely waiting. */
+  private boolean inboundFilled;
+  private boolean cancellingInbound;
   /**
    * Bytes received into a buffer of {@link #receivePool} and not read yet, in {@code [position,
    * limit)}; they come after the ring buffers queued.
@@ -200,8 +208,13 @@ final class UringConduit extends Registration implements Conduit {
     }
     if (bulk) {
       if (filled == null) { // one buffer of bytes at a time: the bound on what a reader that stopped holds
+        if (!watched) {
+          watched = true;
+          transport.watchBulk(this);
+        }
         inbound = receivePool.acquire();
-        transport.receiveInto(this, inbound);
+        inboundSince = transport.bulkChecks;
+        transport.receiveInto(this, inbound, !inboundFilled);
         receiving = true;
       }
       return;
@@ -221,14 +234,31 @@ final class UringConduit extends Registration implements Conduit {
    * does not read): it would otherwise go on taking buffers from the loop's ring for bytes nobody
    * reads, up to the kernel's 32 per wake-up. The cancel goes with the next turn's submission, no
    * system call of its own; reading again re-arms the receive. A single-shot receive into a pooled
-   * buffer (in bulk) is left to complete: it fills one buffer at most, and its timeout ends it if
-   * no byte comes.
+   * buffer (in bulk) is left to complete: it fills one buffer at most, and the transport's bulk
+   * check ends it if no byte comes.
    */
   private void stopReceiving() {
     if (receiving && inbound == null && !cancellingReceive) {
       cancellingReceive = true;
       transport.cancel(this, UringTransport.OP_RECV);
     }
+  }
+
+  /**
+   * The transport's bulk check number {@code check}: cancels the receive into a pooled buffer
+   * submitted before the previous check and still waiting (no byte for a check's interval at
+   * least). Returns whether the conduit is still in bulk, to be watched further.
+   */
+  boolean stillInBulk(int check) {
+    if (closed || !bulk) {
+      watched = false;
+      return false;
+    }
+    if (inbound != null && !cancellingInbound && check - inboundSince >= 2) {
+      cancellingInbound = true;
+      transport.cancel(this, UringTransport.OP_RECV_INTO);
+    }
+    return true;
   }
 
   /** Buffers came back to the ring after a receive ended with -ENOBUFS. */
@@ -283,8 +313,10 @@ final class UringConduit extends Registration implements Conduit {
   /** A single-shot receive into {@link #inbound} completed. */
   private void receivedInto(int result) {
     receiving = false;
+    cancellingInbound = false;
     ByteBuffer buffer = inbound;
     inbound = null;
+    inboundFilled = result == buffer.remaining();
     if (closed || result <= 0) {
       receivePool.release(buffer);
     } else {
@@ -641,7 +673,8 @@ final class UringConduit extends Registration implements Conduit {
     closed = true;
     releaseReceived();
     stopReceiving();
-    if (inbound != null) {
+    if (inbound != null && !cancellingInbound) {
+      cancellingInbound = true;
       transport.cancel(this, UringTransport.OP_RECV_INTO); // its buffer goes back when it completes
     }
     if (connectPending) {
@@ -713,7 +746,7 @@ final class UringConduit extends Registration implements Conduit {
       }
       case UringTransport.OP_CLOSE -> descriptorClosed = true;
       default -> {
-        // a cancel, or a receive's linked timeout: nothing to do with its result
+        // a cancel: nothing to do with its result
       }
     }
   }
