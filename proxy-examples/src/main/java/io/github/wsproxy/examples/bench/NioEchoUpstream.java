@@ -287,7 +287,8 @@ public final class NioEchoUpstream {
     return all;
   }
 
-  private static String accept(String key) {
+  /** The Sec-WebSocket-Accept answering Sec-WebSocket-Key {@code key}. */
+  static String accept(String key) {
     try {
       MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
       sha1.update(key.getBytes(StandardCharsets.US_ASCII));
