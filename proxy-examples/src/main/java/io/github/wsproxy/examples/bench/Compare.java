@@ -75,6 +75,8 @@ final class Compare {
     }
   }
 
+  /** The scenarios on {@link EchoLoad}. */
+  private static final List<String> ECHO_SCENARIOS = List.of("small", "large", "pingpong");
   /** Keep-alive connections of the http-get scenario. */
   private static final int HTTP_CONNECTIONS = 64;
 
@@ -249,12 +251,12 @@ final class Compare {
     return new EchoLoad(t.uri(), connections, inFlight, size, options.load().forTarget(t.uri()));
   }
 
-  /** The report's line on the WebSocket client of the echo scenarios. */
+  /** The WebSocket client of the echo scenarios, for the report's header. */
   private String echoClient() {
     boolean nio = options.direct() != null && options.load().forTarget(options.direct()) == EchoLoad.Client.NIO
         || options.targets().stream().anyMatch(t -> options.load().forTarget(t.uri()) == EchoLoad.Client.NIO);
-    return nio ? "the echo scenarios on a light raw WebSocket client over NIO (NioEchoClient, one selector thread, `--load nio`),"
-        + " the others on java.net.http's" : "java.net.http WebSocket client (`--load jdk`, or wss://)";
+    return nio ? "a light raw WebSocket client over NIO (`--load nio`: one selector thread, one write per batch of echoes)"
+        : "java.net.http's WebSocket client (`--load jdk`, or wss://)";
   }
 
   private HttpGetLoad httpGet(Target t) {
@@ -308,7 +310,10 @@ final class Compare {
     boolean http = options.scenarios().stream().anyMatch(CompareOptions.HTTP_SCENARIOS::contains);
     out.append(String.format(Locale.ROOT, "- load generator: JDK %s %s, %d processors seen, load average at end %s%n",
         System.getProperty("java.version"), http ? "raw HTTP/1.1 over NIO sockets (one thread for the 64 GET connections)"
-            : echoClient(), Runtime.getRuntime().availableProcessors(), loadAverage()));
+            : "java.net.http WebSocket client", Runtime.getRuntime().availableProcessors(), loadAverage()));
+    if (options.scenarios().stream().anyMatch(ECHO_SCENARIOS::contains)) {
+      out.append("- echo scenarios' load generator: ").append(echoClient()).append('\n');
+    }
     out.append(String.format(Locale.ROOT, "- %.1f s warm-up pass per target, then %d rounds (idle: %d), %.1f s measured after %.1f s warm-up per run, targets rotated every round; medians shown; run took %.0f s%n",
         options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));
     out.append("- `Bench compare ").append(commandLine).append("`\n\n");

@@ -172,11 +172,7 @@ final class NioEchoClient implements EchoClient {
 
     void closeAll() {
       connections.forEach(Connection::close);
-      try {
-        selector.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
+      NioEchoUpstream.closeQuietly(selector);
     }
   }
 
@@ -375,11 +371,7 @@ final class NioEchoClient implements EchoClient {
 
     @Override
     void close() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
+      NioEchoUpstream.closeQuietly(channel);
     }
   }
 }
