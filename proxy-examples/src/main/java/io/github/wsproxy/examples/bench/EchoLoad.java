@@ -60,11 +60,6 @@ public final class EchoLoad {
   private final Client client;
   private final int nioThreads;
 
-  /** A load on the {@link Client#NIO} client, or for a wss:// target the {@link Client#JDK} one. */
-  public EchoLoad(URI target, int connections, int inFlight, int size) {
-    this(target, connections, inFlight, size, Client.NIO.forTarget(target));
-  }
-
   /** A load on {@code client}, the {@link Client#NIO} one with one selector thread. */
   public EchoLoad(URI target, int connections, int inFlight, int size, Client client) {
     this(target, connections, inFlight, size, client, 1);
