@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  * java -cp proxy-examples/target/wsproxy.jar io.github.wsproxy.examples.bench.Bench upstream PORT
  * java -cp ... Bench nio-upstream PORT [THREADS]
- * java -cp ... Bench echo URL CONNECTIONS IN_FLIGHT SIZE SECONDS
+ * java -cp ... Bench echo URL CONNECTIONS IN_FLIGHT SIZE SECONDS [nio|jdk]
  * java -cp ... Bench idle URL CONNECTIONS PID
  * java -cp ... Bench compare --target NAME=URL@PID ... (see bench/run-vs-nginx)
  * java -cp ... Bench jfr-top RECORDING.jfr [N]
@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * {@code upstream} runs the demo echo server (Java-WebSocket), {@code nio-upstream} the
  * benchmark's own lighter one ({@link NioEchoUpstream}, which answers plain HTTP too); {@code echo} drives a closed-loop echo load and prints
- * round trips/s, MB/s and latency; {@code idle} opens idle connections and prints the RSS and
+ * round trips/s, MB/s and latency (on the light NIO client by default, or the JDK's; wss:// on the JDK's); {@code idle} opens idle connections and prints the RSS and
  * thread count of process PID (the proxy) before and after; {@code compare} is the side-by-side
  * benchmark; {@code jfr-top} summarises the CPU samples of a flight recording.
  */
@@ -37,10 +37,12 @@ public final class Bench {
         new CompletableFuture<Void>().join();
       }
       case "echo" -> {
-        EchoLoad.Result result = new EchoLoad(URI.create(args[1]), Integer.parseInt(args[2]),
-            Integer.parseInt(args[3]), Integer.parseInt(args[4])).run(2, Double.parseDouble(args[5]));
-        System.out.printf(Locale.ROOT, "%s round_trips_per_s=%.0f MB_per_s=%.1f p50_us=%.0f p99_us=%.0f%n",
-            args[1], result.roundTripsPerSecond(), result.megabytesPerSecond(), result.p50Micros(), result.p99Micros());
+        URI target = URI.create(args[1]);
+        EchoLoad.Client client = EchoLoad.Client.valueOf(args.length > 6 ? args[6].toUpperCase(Locale.ROOT) : "NIO").forTarget(target);
+        EchoLoad.Result result = new EchoLoad(target, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), client)
+            .run(2, Double.parseDouble(args[5]));
+        System.out.printf(Locale.ROOT, "%s client=%s round_trips_per_s=%.0f MB_per_s=%.1f p50_us=%.0f p99_us=%.0f%n",
+            args[1], client.name().toLowerCase(Locale.ROOT), result.roundTripsPerSecond(), result.megabytesPerSecond(), result.p50Micros(), result.p99Micros());
       }
       case "idle" -> {
         IdleLoad.Result result = new IdleLoad(URI.create(args[1]), Integer.parseInt(args[2])).run(Long.parseLong(args[3]));
@@ -53,7 +55,7 @@ public final class Bench {
       case "compare" -> Compare.main(Arrays.copyOfRange(args, 1, args.length));
       case "jfr-top" -> JfrTop.print(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 25, System.out);
       default -> {
-        System.err.println("usage: Bench upstream PORT | nio-upstream PORT [THREADS] | echo URL CONNS IN_FLIGHT SIZE SECONDS | idle URL CONNS PID"
+        System.err.println("usage: Bench upstream PORT | nio-upstream PORT [THREADS] | echo URL CONNS IN_FLIGHT SIZE SECONDS [nio|jdk] | idle URL CONNS PID"
             + " | compare --target NAME=URL@PID ... | jfr-top FILE [N]");
         System.exit(2);
       }

@@ -75,6 +75,8 @@ final class Compare {
     }
   }
 
+  /** The scenarios on {@link EchoLoad}. */
+  private static final List<String> ECHO_SCENARIOS = List.of("small", "large", "pingpong");
   /** Keep-alive connections of the http-get scenario. */
   private static final int HTTP_CONNECTIONS = 64;
 
@@ -147,8 +149,8 @@ final class Compare {
     for (Target t : all) {
       System.err.printf(Locale.ROOT, "warm-up: %s ...%n", t.name());
       if (webSocket) {
-        new EchoLoad(t.uri(), 64, 8, 64).run(0, seconds);
-        new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(0, seconds / 2);
+        echo(t, 64, 8, 64).run(0, seconds);
+        echo(t, 8, 2, 64 * 1024).run(0, seconds / 2);
         new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0, () -> 0);
       }
       if (http) {
@@ -167,7 +169,7 @@ final class Compare {
       case "small" -> {
         PerfStat[] perf = new PerfStat[1];
         boolean counting = options.perf() && t.pid() > 0;
-        EchoLoad.Result r = new EchoLoad(t.uri(), 64, 8, 64).run(warmup, seconds, t.cpuTicks(),
+        EchoLoad.Result r = echo(t, 64, 8, 64).run(warmup, seconds, t.cpuTicks(),
             () -> perf[0] = counting ? PerfStat.start(t.pid(), seconds) : null);
         record(t, new Row("64 B, 64 conns x 8 in flight", "round trips/s", Better.HIGHER, 1.05, false, "k"), r.roundTripsPerSecond());
         record(t, new Row("64 B, 64 conns x 8 in flight", "p50 latency us", Better.LOWER, Double.NaN, false, "0"), r.p50Micros());
@@ -182,12 +184,12 @@ final class Compare {
         }
       }
       case "large" -> {
-        EchoLoad.Result r = new EchoLoad(t.uri(), 8, 2, 64 * 1024).run(warmup, seconds, t.cpuTicks());
+        EchoLoad.Result r = echo(t, 8, 2, 64 * 1024).run(warmup, seconds, t.cpuTicks());
         record(t, new Row("64 KiB, 8 conns x 2 in flight", "MB/s (each way)", Better.HIGHER, 1.15, false, "0.0"), r.megabytesPerSecond());
         record(t, new Row("64 KiB, 8 conns x 2 in flight", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0"), cpu(t, r.cpuMicrosPerMessage()));
       }
       case "pingpong" -> {
-        EchoLoad.Result r = new EchoLoad(t.uri(), 1, 1, 64).run(warmup, seconds, t.cpuTicks());
+        EchoLoad.Result r = echo(t, 1, 1, 64).run(warmup, seconds, t.cpuTicks());
         record(t, new Row("64 B ping-pong, 1 conn x 1", "round trips/s", Better.HIGHER, Double.NaN, false, "k"), r.roundTripsPerSecond());
         record(t, new Row("64 B ping-pong, 1 conn x 1", "p50 latency us", Better.LOWER, Double.NaN, false, "0"), r.p50Micros());
         record(t, new Row("64 B ping-pong, 1 conn x 1", "p99 latency us", Better.LOWER, 1.2, false, "0"), r.p99Micros());
@@ -244,6 +246,19 @@ final class Compare {
     }
   }
 
+  /** The echo load of {@code --load}, or the JDK client's toward a wss:// target. */
+  private EchoLoad echo(Target t, int connections, int inFlight, int size) {
+    return new EchoLoad(t.uri(), connections, inFlight, size, options.load().forTarget(t.uri()));
+  }
+
+  /** The WebSocket client of the echo scenarios, for the report's header. */
+  private String echoClient() {
+    boolean nio = options.direct() != null && options.load().forTarget(options.direct()) == EchoLoad.Client.NIO
+        || options.targets().stream().anyMatch(t -> options.load().forTarget(t.uri()) == EchoLoad.Client.NIO);
+    return nio ? "a light raw WebSocket client over NIO (`--load nio`: one selector thread, one write per batch of echoes)"
+        : "java.net.http's WebSocket client (`--load jdk`, or wss://)";
+  }
+
   private HttpGetLoad httpGet(Target t) {
     return new HttpGetLoad(t.uri(), HTTP_CONNECTIONS, "/1k", 1024);
   }
@@ -296,6 +311,9 @@ final class Compare {
     out.append(String.format(Locale.ROOT, "- load generator: JDK %s %s, %d processors seen, load average at end %s%n",
         System.getProperty("java.version"), http ? "raw HTTP/1.1 over NIO sockets (one thread for the 64 GET connections)"
             : "java.net.http WebSocket client", Runtime.getRuntime().availableProcessors(), loadAverage()));
+    if (options.scenarios().stream().anyMatch(ECHO_SCENARIOS::contains)) {
+      out.append("- echo scenarios' load generator: ").append(echoClient()).append('\n');
+    }
     out.append(String.format(Locale.ROOT, "- %.1f s warm-up pass per target, then %d rounds (idle: %d), %.1f s measured after %.1f s warm-up per run, targets rotated every round; medians shown; run took %.0f s%n",
         options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));
     out.append("- `Bench compare ").append(commandLine).append("`\n\n");

@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 /** The command line of {@code Bench compare}. */
 record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> ratios, List<String> scenarios,
     double seconds, double warmupSeconds, double warmupPassSeconds, int rounds, int idleRounds, int idleConnections, int handshakeConcurrency,
-    String out, List<String> info, Path trust, long httpBytes, int longPolls, boolean perf) {
+    String out, List<String> info, Path trust, long httpBytes, int longPolls, boolean perf,
+    EchoLoad.Client load) {
 
   /** A ratio column of the table: {@code mine}'s figure over {@code other}'s. */
   record Ratio(String mine, String other) {
@@ -54,6 +55,9 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --long-polls N          long polls of http-longpoll (default 2000)
         --perf on|off           small: also count the proxy's system calls and context switches per round
                                 trip with Linux perf (perf stat; needs perf and the right to trace, e.g. root)
+        --load nio|jdk          the WebSocket client of the echo scenarios (small, large, pingpong): nio, a
+                                light raw one (the default), or jdk, java.net.http's; wss:// targets always
+                                get jdk, the only one speaking TLS
         --out FILE              also write the report there
         --info TEXT             a line for the report's header (repeatable)
         --trust FILE            PEM certificate(s) to trust for wss:// targets (handshake: full TLS
@@ -77,6 +81,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
     long httpBytes = 1L << 30;
     int longPolls = 2000;
     boolean perf = false;
+    EchoLoad.Client load = EchoLoad.Client.NIO;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -112,6 +117,11 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
           case "off" -> false;
           default -> throw new IllegalArgumentException("--perf: on or off, not " + value);
         };
+        case "--load" -> load = switch (value) {
+          case "nio" -> EchoLoad.Client.NIO;
+          case "jdk" -> EchoLoad.Client.JDK;
+          default -> throw new IllegalArgumentException("--load: nio or jdk, not " + value);
+        };
         default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
       }
     }
@@ -129,7 +139,7 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
       }
     }
     return new CompareOptions(List.copyOf(targets), direct, List.copyOf(ratios), scenarios, seconds, warmup, warmupPass, rounds, idleRounds,
-        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust, httpBytes, longPolls, perf);
+        idleConnections, handshakeConcurrency, out, List.copyOf(info), trust, httpBytes, longPolls, perf, load);
   }
 
   /** A byte count with an optional binary suffix: {@code 64M} is 64 MiB. */

@@ -1,27 +1,36 @@
 package io.github.wsproxy.examples.bench;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
-import java.util.stream.LongStream;
 
 /**
- * A closed-loop echo load: {@code connections} WebSockets (the JDK's async client, no thread per
- * connection), each keeping {@code inFlight} binary messages of {@code size} bytes outstanding and
- * sending a new one whenever an echo returns. Measures round trips per second and latency.
+ * A closed-loop echo load: {@code connections} WebSockets, each keeping {@code inFlight} binary
+ * messages of {@code size} bytes outstanding and sending a new one whenever an echo returns.
+ * Measures round trips per second and latency. The client is a {@link Client} choice: a light raw
+ * one on NIO (plain ws:// only) or the JDK's java.net.http one.
  */
 public final class EchoLoad {
+
+  /** The WebSocket client the load runs on. */
+  public enum Client {
+    /**
+     * Raw WebSocket frames over NIO, selector threads of its own (one by default), a write per batch
+     * of echoes: light enough that a proxy's own efficiency shows in the rate. Plain ws:// only.
+     */
+    NIO,
+    /** The JDK's java.net.http WebSocket client: ws:// and wss://, but it takes much of the CPU itself. */
+    JDK;
+
+    /** This client for {@code target}, or {@link #JDK} for a wss:// one, which only the JDK client speaks. */
+    public Client forTarget(URI target) {
+      return "wss".equals(target.getScheme()) ? JDK : this;
+    }
+  }
+
+  /** Seconds to wait for the connections to open. */
+  private static final long OPEN_SECONDS = 10;
 
   /**
    * What one measured run produced.
@@ -48,14 +57,24 @@ public final class EchoLoad {
   private final int connections;
   private final int inFlight;
   private final int size;
-  private final ByteBuffer payload;
+  private final Client client;
+  private final int nioThreads;
 
-  public EchoLoad(URI target, int connections, int inFlight, int size) {
+  /** A load on {@code client}, the {@link Client#NIO} one with one selector thread. */
+  public EchoLoad(URI target, int connections, int inFlight, int size, Client client) {
+    this(target, connections, inFlight, size, client, 1);
+  }
+
+  EchoLoad(URI target, int connections, int inFlight, int size, Client client, int nioThreads) {
+    if (client != client.forTarget(target)) {
+      throw new IllegalArgumentException("the " + client + " echo client does not speak TLS, needed for " + target);
+    }
     this.target = target;
     this.connections = connections;
     this.inFlight = inFlight;
     this.size = size;
-    this.payload = ByteBuffer.allocate(size).asReadOnlyBuffer();
+    this.client = client;
+    this.nioThreads = nioThreads;
   }
 
   /** Opens the connections, warms up, measures for {@code seconds}, closes everything. */
@@ -71,130 +90,35 @@ public final class EchoLoad {
     return run(warmupSeconds, seconds, cpuTicks, () -> { });
   }
 
-  /** Like {@link #run(double, double, LongSupplier)}, and runs {@code atWindowStart} as the measured interval starts. */
+  /**
+   * Like {@link #run(double, double, LongSupplier)}, and runs {@code atWindowStart} as the measured
+   * interval starts. Throws, naming the target, when a connection failed to open or failed later.
+   */
   Result run(double warmupSeconds, double seconds, LongSupplier cpuTicks, Runnable atWindowStart) throws Exception {
-    HttpClient http = BenchTls.newClient();
-    List<Connection> open = new ArrayList<>();
-    try {
-      for (int i = 0; i < connections; i++) {
-        open.add(new Connection(http));
+    try (EchoClient open = open()) {
+      List<? extends EchoConnection> all = open.connections();
+      for (EchoConnection connection : all) {
+        connection.awaitOpen(OPEN_SECONDS);
       }
-      for (Connection connection : open) {
-        connection.ready.get(10, TimeUnit.SECONDS);
-      }
-      open.forEach(Connection::startSending);
+      open.startSending();
       TimeUnit.MILLISECONDS.sleep((long) (warmupSeconds * 1000));
       long cpuBefore = cpuTicks.getAsLong();
       atWindowStart.run();
-      open.forEach(Connection::startMeasuring);
+      all.forEach(EchoConnection::startMeasuring);
       long start = System.nanoTime();
       TimeUnit.MILLISECONDS.sleep((long) (seconds * 1000));
       double elapsed = (System.nanoTime() - start) / 1e9;
-      long[] latencies = open.stream().flatMapToLong(Connection::stopMeasuring).sorted().toArray();
+      long[] latencies = all.stream().flatMapToLong(EchoConnection::stopMeasuring).sorted().toArray();
       double cpu = (cpuTicks.getAsLong() - cpuBefore) / (double) ProcStats.TICKS_PER_SECOND;
       return new Result(latencies.length, elapsed, size,
           Stats.percentile(latencies, 0.50) / 1e3, Stats.percentile(latencies, 0.99) / 1e3, cpu);
-    } finally {
-      for (Connection connection : open) {
-        connection.close();
-      }
     }
   }
 
-  /**
-   * One WebSocket. The JDK client takes one send at a time, so sends are queued and a single pump
-   * issues them one after the other; no lock is held while calling into the client.
-   */
-  private final class Connection implements WebSocket.Listener {
-    final CompletableFuture<WebSocket> ready;
-    private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private long[] samples = new long[1 << 12];
-    private int samplesTaken;
-    private volatile boolean measuring;
-    private volatile boolean stopped;
-    private WebSocket socket;
-    private int received;
-
-    Connection(HttpClient http) {
-      ready = http.newWebSocketBuilder().buildAsync(target, this);
-    }
-
-    void startSending() {
-      socket = ready.join();
-      for (int i = 0; i < inFlight; i++) {
-        send();
-      }
-    }
-
-    void startMeasuring() {
-      measuring = true;
-    }
-
-    LongStream stopMeasuring() {
-      measuring = false;
-      stopped = true;
-      Throwable failed = failure.get();
-      if (failed != null) {
-        throw new IllegalStateException("echo connection to " + target + " failed", failed);
-      }
-      synchronized (this) {
-        return Arrays.stream(samples, 0, samplesTaken);
-      }
-    }
-
-    private void send() {
-      if (stopped) {
-        return;
-      }
-      synchronized (this) {
-        sentAt.addLast(System.nanoTime());
-      }
-      if (queued.getAndIncrement() == 0) {
-        pump();
-      }
-    }
-
-    /** Sends one queued message, and the next when it completes; only one pump runs at a time. */
-    private void pump() {
-      socket.sendBinary(payload.duplicate(), true).whenComplete((s, error) -> {
-        if (error != null) {
-          failure.compareAndSet(null, error);
-        } else if (queued.decrementAndGet() > 0 && !stopped) {
-          pump();
-        }
-      });
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      received += data.remaining();
-      if (received >= size) {
-        received -= size;
-        synchronized (this) {
-          long latency = System.nanoTime() - sentAt.removeFirst();
-          if (measuring) {
-            if (samplesTaken == samples.length) {
-              samples = Arrays.copyOf(samples, samples.length * 2);
-            }
-            samples[samplesTaken++] = latency;
-          }
-        }
-        send();
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      failure.compareAndSet(null, error);
-    }
-
-    void close() {
-      stopped = true;
-      ready.thenAccept(WebSocket::abort);
-    }
+  private EchoClient open() throws Exception {
+    return switch (client) {
+      case NIO -> NioEchoClient.open(target, connections, inFlight, size, nioThreads);
+      case JDK -> new JdkEchoClient(target, connections, inFlight, size);
+    };
   }
 }

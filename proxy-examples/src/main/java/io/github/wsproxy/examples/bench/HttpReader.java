@@ -19,6 +19,7 @@ final class HttpReader {
 
   private State state = State.HEAD;
   private String startLine;
+  private String head;
   private long left;
   private long bodyBytes;
 
@@ -108,13 +109,24 @@ final class HttpReader {
     return Integer.parseInt(startLine.substring(9, 12));
   }
 
+  /** The value of header {@code name} (any case) of the message read last, null when absent. */
+  String header(String name) {
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+        return line.substring(colon + 1).trim();
+      }
+    }
+    return null;
+  }
+
   /** The body bytes of the message read last (or so far, while it is being read). */
   long bodyBytes() {
     return bodyBytes;
   }
 
   private void readHead(ByteBuffer in, int end) {
-    String head = ascii(in, in.position(), end);
+    head = ascii(in, in.position(), end);
     in.position(end + 4);
     int firstLineEnd = head.indexOf("\r\n");
     startLine = firstLineEnd < 0 ? head : head.substring(0, firstLineEnd);

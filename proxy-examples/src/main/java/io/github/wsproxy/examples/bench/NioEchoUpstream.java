@@ -1,5 +1,6 @@
 package io.github.wsproxy.examples.bench;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -33,7 +34,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * answers (a long poll held until the connection closes), anything else 404. Trusted peers only:
  * it checks little.
  */
-public final class NioEchoUpstream {
+public final class NioEchoUpstream implements AutoCloseable {
   private static final int BUFFER = 32 * 1024;
   private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
   /** Room in {@code out} needed before an HTTP request is read: its response head, with 1 KiB of body. */
@@ -42,24 +43,70 @@ public final class NioEchoUpstream {
   private static final byte[] OK_1K = response(200, new byte[1024]);
   private static final byte[] NOT_FOUND = response(404, new byte[0]);
 
-  private NioEchoUpstream() {}
+  private final ServerSocketChannel server;
+  private final Loop[] loops;
+  private final Thread acceptor;
+
+  private NioEchoUpstream(ServerSocketChannel server, Loop[] loops) {
+    this.server = server;
+    this.loops = loops;
+    this.acceptor = new Thread(this::accept, "echo-accept");
+  }
 
   /** Accepts on {@code port} of 127.0.0.1 forever, handing connections to the loops round-robin. */
-  public static void run(int port, int threads) throws IOException {
+  public static void run(int port, int threads) throws IOException, InterruptedException {
+    NioEchoUpstream upstream = start(new InetSocketAddress("127.0.0.1", port), threads);
+    System.out.println("echo upstream on ws://127.0.0.1:" + upstream.port());
+    upstream.acceptor.join();
+  }
+
+  /** Starts accepting on {@code bind} with {@code threads} selector threads, until {@link #close()}. */
+  static NioEchoUpstream start(InetSocketAddress bind, int threads) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open();
     Loop[] loops = new Loop[threads];
-    for (int i = 0; i < threads; i++) {
-      loops[i] = new Loop();
-      Thread thread = new Thread(loops[i], "echo-loop-" + i);
-      thread.start();
+    try {
+      server.bind(bind, 4096);
+      for (int i = 0; i < threads; i++) {
+        loops[i] = new Loop();
+      }
+    } catch (IOException e) {
+      server.close();
+      throw e;
     }
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
-      server.bind(new InetSocketAddress("127.0.0.1", port), 4096);
-      System.out.println("echo upstream on ws://127.0.0.1:" + port);
-      for (int next = 0; ; next = (next + 1) % threads) {
+    NioEchoUpstream upstream = new NioEchoUpstream(server, loops);
+    for (int i = 0; i < threads; i++) {
+      new Thread(loops[i], "echo-loop-" + i).start();
+    }
+    upstream.acceptor.start();
+    return upstream;
+  }
+
+  /** The port it accepts on. */
+  int port() {
+    return server.socket().getLocalPort();
+  }
+
+  /** Stops accepting and closes every connection; the threads end. */
+  @Override
+  public void close() throws IOException {
+    server.close();
+    for (Loop loop : loops) {
+      loop.closing = true;
+      loop.selector.wakeup();
+    }
+  }
+
+  private void accept() {
+    try {
+      for (int next = 0; ; next = (next + 1) % loops.length) {
         SocketChannel channel = server.accept();
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         channel.configureBlocking(false);
         loops[next].add(channel);
+      }
+    } catch (IOException e) {
+      if (server.isOpen()) {
+        throw new UncheckedIOException(e);
       }
     }
   }
@@ -67,6 +114,7 @@ public final class NioEchoUpstream {
   private static final class Loop implements Runnable {
     private final Selector selector;
     private final Queue<SocketChannel> added = new ConcurrentLinkedQueue<>();
+    private volatile boolean closing;
 
     Loop() throws IOException {
       selector = Selector.open();
@@ -79,21 +127,25 @@ public final class NioEchoUpstream {
 
     @Override
     public void run() {
-      while (true) {
-        try {
+      try {
+        while (!closing) {
           selector.select(key -> ((Connection) key.attachment()).onReady());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        SocketChannel channel;
-        while ((channel = added.poll()) != null) {
-          Connection connection = new Connection(channel);
-          try {
-            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
-          } catch (IOException e) {
-            connection.close();
+          SocketChannel channel;
+          while ((channel = added.poll()) != null) {
+            Connection connection = new Connection(channel);
+            try {
+              connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+            } catch (IOException e) {
+              connection.close();
+            }
           }
         }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        selector.keys().forEach(key -> ((Connection) key.attachment()).close());
+        added.forEach(NioEchoUpstream::closeQuietly);
+        closeQuietly(selector);
       }
     }
   }
@@ -157,11 +209,7 @@ public final class NioEchoUpstream {
     }
 
     void close() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
+      closeQuietly(channel);
     }
 
     private void handshake() {
@@ -287,7 +335,17 @@ public final class NioEchoUpstream {
     return all;
   }
 
-  private static String accept(String key) {
+  /** Closes a socket or selector, whatever goes wrong (nothing to do about it). */
+  static void closeQuietly(Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  /** The Sec-WebSocket-Accept answering Sec-WebSocket-Key {@code key}. */
+  static String accept(String key) {
     try {
       MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
       sha1.update(key.getBytes(StandardCharsets.US_ASCII));

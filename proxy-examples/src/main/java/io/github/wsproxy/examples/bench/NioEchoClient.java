@@ -1,0 +1,377 @@
+package io.github.wsproxy.examples.bench;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The light echo client of {@link EchoLoad}, plain ws:// only: raw WebSocket over NIO, {@code
+ * threads} selector threads of its own with the connections spread round-robin. Each connection
+ * upgrades with an HTTP/1.1 handshake (checking the 101 and its Sec-WebSocket-Accept), then sends
+ * one pre-built masked binary frame per message and parses the unmasked frames that come back,
+ * skipping the payloads. The new messages for the echoes a read completed leave in one write;
+ * pings are answered with pongs, a close or any other surprise fails the connection. At the end
+ * the sockets are just closed.
+ */
+final class NioEchoClient implements EchoClient {
+  /** The mask of every client frame: fixed, so the masked frame is built once. */
+  private static final byte[] MASK = {0x5a, (byte) 0xc3, 0x0f, 0x71};
+  /** Room in the output buffer beyond the messages in flight: pongs and the handshake request. */
+  private static final int CONTROL_ROOM = 1024;
+  private static final int READ_BUFFER = 64 * 1024;
+  /** How long {@link #close()} waits for a selector thread to end. */
+  private static final long JOIN_MILLIS = 10_000;
+
+  private final URI target;
+  private final int size;
+  private final int inFlight;
+  /** The masked binary frame every message is, read-only. */
+  private final ByteBuffer frame;
+  private final List<Loop> loops = new ArrayList<>();
+  private final List<Connection> connections = new ArrayList<>();
+
+  private NioEchoClient(URI target, int inFlight, int size) {
+    this.target = target;
+    this.inFlight = inFlight;
+    this.size = size;
+    this.frame = frame(size);
+  }
+
+  /**
+   * Connects {@code connections} sockets to {@code target} and starts their WebSocket handshakes on
+   * {@code threads} selector threads; {@link EchoConnection#awaitOpen} tells when each is open.
+   */
+  static NioEchoClient open(URI target, int connections, int inFlight, int size, int threads) throws IOException {
+    NioEchoClient client = new NioEchoClient(target, inFlight, size);
+    try {
+      for (int i = 0; i < threads; i++) {
+        client.loops.add(new Loop(Selector.open(), "echo-client-" + i));
+      }
+      InetSocketAddress address = new InetSocketAddress(target.getHost(), target.getPort() > 0 ? target.getPort() : 80);
+      for (int i = 0; i < connections; i++) {
+        client.connect(address, client.loops.get(i % threads));
+      }
+      client.loops.forEach(loop -> loop.thread.start());
+      return client;
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  private void connect(InetSocketAddress address, Loop loop) throws IOException {
+    SocketChannel channel = SocketChannel.open();
+    try {
+      channel.connect(address);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      channel.configureBlocking(false);
+    } catch (IOException e) {
+      channel.close();
+      throw new IOException("connecting to " + target + " failed: " + e, e);
+    }
+    Connection connection = new Connection(channel);
+    connections.add(connection);
+    loop.connections.add(connection);
+    connection.key = channel.register(loop.selector, SelectionKey.OP_WRITE, connection);
+  }
+
+  @Override
+  public List<Connection> connections() {
+    return connections;
+  }
+
+  @Override
+  public void startSending() {
+    for (Loop loop : loops) {
+      loop.sending = true;
+      loop.selector.wakeup();
+    }
+  }
+
+  /** Ends the selector threads, which close their connections; closes what no thread does. */
+  @Override
+  public void close() {
+    for (Loop loop : loops) {
+      loop.closing = true;
+      loop.selector.wakeup();
+    }
+    for (Loop loop : loops) {
+      if (loop.thread.isAlive()) {
+        try {
+          loop.thread.join(JOIN_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else {
+        loop.closeAll();
+      }
+    }
+  }
+
+  /** A binary frame of {@code size} zero bytes, masked with {@link #MASK}. */
+  private static ByteBuffer frame(int size) {
+    ByteBuffer frame = ByteBuffer.allocateDirect(14 + size);
+    frame.put((byte) 0x82);
+    if (size < 126) {
+      frame.put((byte) (0x80 | size));
+    } else if (size <= 0xffff) {
+      frame.put((byte) (0x80 | 126)).putShort((short) size);
+    } else {
+      frame.put((byte) (0x80 | 127)).putLong(size);
+    }
+    frame.put(MASK);
+    for (int i = 0; i < size; i++) {
+      frame.put(MASK[i & 3]); // 0 ^ mask
+    }
+    return frame.flip().asReadOnlyBuffer();
+  }
+
+  /** A selector thread and its connections, which only it touches once it runs. */
+  private static final class Loop implements Runnable {
+    final Selector selector;
+    final Thread thread;
+    final List<Connection> connections = new ArrayList<>();
+    volatile boolean sending;
+    volatile boolean closing;
+    private boolean sent;
+
+    Loop(Selector selector, String name) {
+      this.selector = selector;
+      this.thread = new Thread(this, name);
+      thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!closing) {
+          selector.select(key -> ((Connection) key.attachment()).onReady());
+          if (sending && !sent) {
+            sent = true;
+            connections.forEach(Connection::startSending);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        connections.forEach(c -> c.fail(e));
+      } finally {
+        closeAll();
+      }
+    }
+
+    void closeAll() {
+      connections.forEach(Connection::close);
+      NioEchoUpstream.closeQuietly(selector);
+    }
+  }
+
+  /** One WebSocket: the handshake, then the frames. Runs on its loop's thread only, but for close. */
+  final class Connection extends EchoConnection {
+    private final SocketChannel channel;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
+    /** Bytes to write, in write mode: never more than the messages in flight, a pong or two, the request. */
+    private final ByteBuffer out = ByteBuffer.allocateDirect(inFlight * frame.limit() + CONTROL_ROOM);
+    private final ByteBuffer message = frame.duplicate();
+    /** The Sec-WebSocket-Key of the handshake. */
+    private final String nonce;
+    /** Null once the handshake is done. */
+    private HttpReader handshake = new HttpReader();
+    SelectionKey key;
+    /** Payload bytes of the current frame still to skip. */
+    private long payloadLeft;
+    private boolean inFrame;
+    private boolean finalFrame;
+    private boolean inMessage;
+    private long messageBytes;
+
+    Connection(SocketChannel channel) {
+      super(NioEchoClient.this.target, inFlight);
+      this.channel = channel;
+      byte[] random = new byte[16];
+      ThreadLocalRandom.current().nextBytes(random);
+      this.nonce = Base64.getEncoder().encodeToString(random);
+      out.put(("GET " + (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
+          + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()) + " HTTP/1.1\r\nHost: " + target.getAuthority()
+          + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + nonce
+          + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    void startSending() {
+      try {
+        send(inFlight);
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    void onReady() {
+      try {
+        if (key.isReadable()) {
+          read();
+        }
+        if (key.isValid() && key.isWritable()) {
+          flush();
+        }
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    private void read() throws IOException {
+      if (channel.read(in) < 0) {
+        throw new EOFException(target + " closed the connection");
+      }
+      in.flip();
+      try {
+        if (handshake != null && !readHandshake()) {
+          return;
+        }
+        int echoes = frames();
+        if (echoes > 0) {
+          echoed(System.nanoTime(), echoes);
+          send(echoes);
+        } else if (out.position() > 0) {
+          flush();
+        }
+      } finally {
+        in.compact();
+      }
+    }
+
+    /** Reads the handshake response as far as it came; true once it is complete (and right). */
+    private boolean readHandshake() throws ProtocolException {
+      if (!handshake.read(in)) {
+        return false;
+      }
+      if (handshake.status() != 101) {
+        throw new ProtocolException(target + " answered the WebSocket upgrade with " + handshake.startLine());
+      }
+      String accept = handshake.header("Sec-WebSocket-Accept");
+      if (!NioEchoUpstream.accept(nonce).equals(accept)) {
+        throw new ProtocolException(target + " answered the upgrade with Sec-WebSocket-Accept " + accept);
+      }
+      handshake = null;
+      opened();
+      return true;
+    }
+
+    /** Queues {@code messages} new messages and writes what is queued: one write for them all. */
+    private void send(int messages) throws IOException {
+      for (int i = 0; i < messages; i++) {
+        out.put(message.rewind());
+      }
+      sent(System.nanoTime(), messages);
+      flush();
+    }
+
+    private void flush() throws IOException {
+      out.flip();
+      channel.write(out);
+      out.compact();
+      int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+      if (key.interestOps() != ops) {
+        key.interestOps(ops);
+      }
+    }
+
+    /**
+     * Parses the frames complete enough in {@code in}, skipping data payloads and answering pings;
+     * returns the number of echoes that ended.
+     */
+    private int frames() throws ProtocolException {
+      int echoes = 0;
+      while (true) {
+        if (inFrame) {
+          int n = (int) Math.min(payloadLeft, in.remaining());
+          in.position(in.position() + n);
+          payloadLeft -= n;
+          if (payloadLeft > 0) {
+            return echoes;
+          }
+          inFrame = false;
+          if (finalFrame) {
+            if (messageBytes != size) {
+              throw new ProtocolException(target + " echoed " + messageBytes + " bytes for a message of " + size);
+            }
+            messageBytes = 0;
+            echoes++;
+          }
+        }
+        int start = in.position();
+        if (in.remaining() < 2) {
+          return echoes;
+        }
+        int b0 = in.get(start) & 0xff;
+        int b1 = in.get(start + 1) & 0xff;
+        if ((b1 & 0x80) != 0) {
+          throw new ProtocolException(target + " sent a masked frame");
+        }
+        int len7 = b1 & 0x7f;
+        int headLength = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
+        if (in.remaining() < headLength) {
+          return echoes;
+        }
+        long length = len7 == 126 ? in.getShort(start + 2) & 0xffff : len7 == 127 ? in.getLong(start + 2) : len7;
+        int opcode = b0 & 0x0f;
+        boolean fin = (b0 & 0x80) != 0;
+        if (opcode >= 0x8) {
+          if (in.remaining() < headLength + length) {
+            return echoes;
+          }
+          in.position(start + headLength);
+          control(opcode, fin, (int) length);
+        } else if (opcode == (inMessage ? 0x0 : 0x2)) {
+          in.position(start + headLength);
+          inFrame = true;
+          payloadLeft = length;
+          finalFrame = fin;
+          inMessage = !fin;
+          messageBytes += length;
+        } else {
+          throw new ProtocolException(target + " sent an unexpected frame, opcode " + opcode + (inMessage ? " within a message" : ""));
+        }
+      }
+    }
+
+    /** A control frame, its payload of {@code length} bytes at {@code in}'s position. */
+    private void control(int opcode, boolean fin, int length) throws ProtocolException {
+      if (!fin || length > 125) {
+        throw new ProtocolException(target + " sent a fragmented or long control frame");
+      }
+      switch (opcode) {
+        case 0x9 -> {
+          out.put((byte) 0x8a).put((byte) (0x80 | length)).put(MASK);
+          for (int i = 0; i < length; i++) {
+            out.put((byte) (in.get() ^ MASK[i & 3]));
+          }
+        }
+        case 0xa -> in.position(in.position() + length);
+        case 0x8 -> throw new ProtocolException(target + " closed the WebSocket"
+            + (length >= 2 ? " with code " + (in.getShort(in.position()) & 0xffff) : ""));
+        default -> throw new ProtocolException(target + " sent a frame with opcode " + opcode);
+      }
+    }
+
+    @Override
+    void fail(Throwable error) {
+      super.fail(error);
+      close();
+    }
+
+    @Override
+    void close() {
+      NioEchoUpstream.closeQuietly(channel);
+    }
+  }
+}
