@@ -151,7 +151,7 @@ final class Compare {
       if (webSocket) {
         echo(t, 64, 8, 64).run(0, seconds);
         echo(t, 8, 2, 64 * 1024).run(0, seconds / 2);
-        new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(0, seconds / 2, () -> 0, () -> 0);
+        handshakes(t, false).run(0, seconds / 2, () -> 0, () -> 0);
       }
       if (http) {
         httpGet(t).run(0, seconds, () -> 0);
@@ -196,7 +196,7 @@ final class Compare {
         record(t, new Row("64 B ping-pong, 1 conn x 1", "proxy CPU us/msg", Better.LOWER, Double.NaN, false, "0.00"), cpu(t, r.cpuMicrosPerMessage()));
       }
       case "handshake" -> {
-        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), false).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
+        HandshakeLoad.Result r = handshakes(t, false).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
         String name = "open+close, " + options.handshakeConcurrency() + " at a time";
         record(t, new Row(name, "handshakes/s", Better.HIGHER, 1.0, false, "0"), r.perSecond());
         record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
@@ -206,7 +206,7 @@ final class Compare {
         if (!"wss".equals(t.uri().getScheme())) {
           return; // only TLS resumes
         }
-        HandshakeLoad.Result r = new HandshakeLoad(t.uri(), options.handshakeConcurrency(), true).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
+        HandshakeLoad.Result r = handshakes(t, true).run(warmup, seconds, t.cpuTicks(), t.compilerTicks());
         String name = "TLS resumed open+close, " + options.handshakeConcurrency() + " at a time";
         record(t, new Row(name, "handshakes/s", Better.HIGHER, Double.NaN, false, "0"), r.perSecond());
         record(t, new Row(name, "proxy CPU us/handshake", Better.LOWER, Double.NaN, false, "0"), r.cpuMicrosPerHandshake());
@@ -251,11 +251,18 @@ final class Compare {
     return new EchoLoad(t.uri(), connections, inFlight, size, options.load().forTarget(t.uri()));
   }
 
-  /** The WebSocket client of the echo scenarios, for the report's header. */
-  private String echoClient() {
+  /** The handshake load of {@code --load}, or the JDK client's toward a wss:// target (resumed is wss:// only). */
+  private HandshakeLoad handshakes(Target t, boolean resumed) {
+    return new HandshakeLoad(t.uri(), options.handshakeConcurrency(), resumed, options.load().forTarget(t.uri()));
+  }
+
+  /** The WebSocket client of the echo and handshake scenarios, for the report's header. */
+  private String loadClient() {
     boolean nio = options.direct() != null && options.load().forTarget(options.direct()) == EchoLoad.Client.NIO
         || options.targets().stream().anyMatch(t -> options.load().forTarget(t.uri()) == EchoLoad.Client.NIO);
-    return nio ? "a light raw WebSocket client over NIO (`--load nio`: one selector thread, one write per batch of echoes)"
+    return nio ? "a light raw WebSocket client over NIO (`--load nio`: one selector thread; one write per batch of echoes,"
+        + " handshakes one connection after another per loop, waiting for the peer's FIN after its close frame);"
+        + " idle and resumed (wss:// only) stay on java.net.http's"
         : "java.net.http's WebSocket client (`--load jdk`, or wss://)";
   }
 
@@ -311,8 +318,8 @@ final class Compare {
     out.append(String.format(Locale.ROOT, "- load generator: JDK %s %s, %d processors seen, load average at end %s%n",
         System.getProperty("java.version"), http ? "raw HTTP/1.1 over NIO sockets (one thread for the 64 GET connections)"
             : "java.net.http WebSocket client", Runtime.getRuntime().availableProcessors(), loadAverage()));
-    if (options.scenarios().stream().anyMatch(ECHO_SCENARIOS::contains)) {
-      out.append("- echo scenarios' load generator: ").append(echoClient()).append('\n');
+    if (options.scenarios().stream().anyMatch(s -> ECHO_SCENARIOS.contains(s) || s.equals("handshake"))) {
+      out.append("- echo and handshake scenarios' load generator: ").append(loadClient()).append('\n');
     }
     out.append(String.format(Locale.ROOT, "- %.1f s warm-up pass per target, then %d rounds (idle: %d), %.1f s measured after %.1f s warm-up per run, targets rotated every round; medians shown; run took %.0f s%n",
         options.warmupPassSeconds(), options.rounds(), options.idleRounds(), options.seconds(), options.warmupSeconds(), elapsedSeconds));

@@ -55,9 +55,9 @@ record CompareOptions(List<Compare.Target> targets, URI direct, List<Ratio> rati
         --long-polls N          long polls of http-longpoll (default 2000)
         --perf on|off           small: also count the proxy's system calls and context switches per round
                                 trip with Linux perf (perf stat; needs perf and the right to trace, e.g. root)
-        --load nio|jdk          the WebSocket client of the echo scenarios (small, large, pingpong): nio, a
-                                light raw one (the default), or jdk, java.net.http's; wss:// targets always
-                                get jdk, the only one speaking TLS
+        --load nio|jdk          the WebSocket client of the echo scenarios (small, large, pingpong) and of
+                                handshake: nio, a light raw one (the default), or jdk, java.net.http's; wss://
+                                targets always get jdk, the only one speaking TLS (idle: always jdk)
         --out FILE              also write the report there
         --info TEXT             a line for the report's header (repeatable)
         --trust FILE            PEM certificate(s) to trust for wss:// targets (handshake: full TLS

@@ -13,11 +13,12 @@ import java.util.function.LongSupplier;
  */
 public final class EchoLoad {
 
-  /** The WebSocket client the load runs on. */
+  /** The WebSocket client the load (and a {@link HandshakeLoad}) runs on. */
   public enum Client {
     /**
      * Raw WebSocket frames over NIO, selector threads of its own (one by default), a write per batch
-     * of echoes: light enough that a proxy's own efficiency shows in the rate. Plain ws:// only.
+     * of echoes (for handshakes: one connection after another per loop): light enough that a proxy's
+     * own efficiency shows in the rate. Plain ws:// only.
      */
     NIO,
     /** The JDK's java.net.http WebSocket client: ws:// and wss://, but it takes much of the CPU itself. */

@@ -10,11 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The light echo client of {@link EchoLoad}, plain ws:// only: raw WebSocket over NIO, {@code
@@ -26,8 +23,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * the sockets are just closed.
  */
 final class NioEchoClient implements EchoClient {
-  /** The mask of every client frame: fixed, so the masked frame is built once. */
-  private static final byte[] MASK = {0x5a, (byte) 0xc3, 0x0f, 0x71};
   /** Room in the output buffer beyond the messages in flight: pongs and the handshake request. */
   private static final int CONTROL_ROOM = 1024;
   private static final int READ_BUFFER = 64 * 1024;
@@ -46,7 +41,7 @@ final class NioEchoClient implements EchoClient {
     this.target = target;
     this.inFlight = inFlight;
     this.size = size;
-    this.frame = frame(size);
+    this.frame = RawWebSocket.maskedFrame(0x2, new byte[size]);
   }
 
   /**
@@ -120,24 +115,6 @@ final class NioEchoClient implements EchoClient {
     }
   }
 
-  /** A binary frame of {@code size} zero bytes, masked with {@link #MASK}. */
-  private static ByteBuffer frame(int size) {
-    ByteBuffer frame = ByteBuffer.allocateDirect(14 + size);
-    frame.put((byte) 0x82);
-    if (size < 126) {
-      frame.put((byte) (0x80 | size));
-    } else if (size <= 0xffff) {
-      frame.put((byte) (0x80 | 126)).putShort((short) size);
-    } else {
-      frame.put((byte) (0x80 | 127)).putLong(size);
-    }
-    frame.put(MASK);
-    for (int i = 0; i < size; i++) {
-      frame.put(MASK[i & 3]); // 0 ^ mask
-    }
-    return frame.flip().asReadOnlyBuffer();
-  }
-
   /** A selector thread and its connections, which only it touches once it runs. */
   private static final class Loop implements Runnable {
     final Selector selector;
@@ -198,13 +175,8 @@ final class NioEchoClient implements EchoClient {
     Connection(SocketChannel channel) {
       super(NioEchoClient.this.target, inFlight);
       this.channel = channel;
-      byte[] random = new byte[16];
-      ThreadLocalRandom.current().nextBytes(random);
-      this.nonce = Base64.getEncoder().encodeToString(random);
-      out.put(("GET " + (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
-          + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()) + " HTTP/1.1\r\nHost: " + target.getAuthority()
-          + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + nonce
-          + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      this.nonce = RawWebSocket.newKey();
+      out.put(RawWebSocket.upgradeRequest(target, nonce));
     }
 
     void startSending() {
@@ -254,13 +226,7 @@ final class NioEchoClient implements EchoClient {
       if (!handshake.read(in)) {
         return false;
       }
-      if (handshake.status() != 101) {
-        throw new ProtocolException(target + " answered the WebSocket upgrade with " + handshake.startLine());
-      }
-      String accept = handshake.header("Sec-WebSocket-Accept");
-      if (!NioEchoUpstream.accept(nonce).equals(accept)) {
-        throw new ProtocolException(target + " answered the upgrade with Sec-WebSocket-Accept " + accept);
-      }
+      RawWebSocket.checkUpgrade(handshake, nonce, target);
       handshake = null;
       opened();
       return true;
@@ -309,22 +275,13 @@ final class NioEchoClient implements EchoClient {
           }
         }
         int start = in.position();
-        if (in.remaining() < 2) {
+        int headLength = RawWebSocket.headLength(in, target);
+        if (headLength == 0) {
           return echoes;
         }
-        int b0 = in.get(start) & 0xff;
-        int b1 = in.get(start + 1) & 0xff;
-        if ((b1 & 0x80) != 0) {
-          throw new ProtocolException(target + " sent a masked frame");
-        }
-        int len7 = b1 & 0x7f;
-        int headLength = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
-        if (in.remaining() < headLength) {
-          return echoes;
-        }
-        long length = len7 == 126 ? in.getShort(start + 2) & 0xffff : len7 == 127 ? in.getLong(start + 2) : len7;
-        int opcode = b0 & 0x0f;
-        boolean fin = (b0 & 0x80) != 0;
+        long length = RawWebSocket.payloadLength(in);
+        int opcode = RawWebSocket.opcode(in);
+        boolean fin = RawWebSocket.fin(in);
         if (opcode >= 0x8) {
           if (in.remaining() < headLength + length) {
             return echoes;
@@ -351,9 +308,9 @@ final class NioEchoClient implements EchoClient {
       }
       switch (opcode) {
         case 0x9 -> {
-          out.put((byte) 0x8a).put((byte) (0x80 | length)).put(MASK);
+          out.put((byte) 0x8a).put((byte) (0x80 | length)).put(RawWebSocket.MASK);
           for (int i = 0; i < length; i++) {
-            out.put((byte) (in.get() ^ MASK[i & 3]));
+            out.put((byte) (in.get() ^ RawWebSocket.MASK[i & 3]));
           }
         }
         case 0xa -> in.position(in.position() + length);

@@ -33,16 +33,19 @@ class CompareOptionsTest {
   }
 
   @Test
-  void echoScenariosRunOnTheNioClientUnlessTheJdkOneIsAskedFor() {
+  void echoAndHandshakeScenariosRunOnTheNioClientUnlessTheJdkOneIsAskedFor() {
     String[] plain = {"--target", "wsproxy=ws://127.0.0.1:1/@0", "--scenarios", "small,idle"};
     CompareOptions defaults = CompareOptions.parse(plain);
     assertThat(defaults.load()).isEqualTo(EchoLoad.Client.NIO);
-    assertThat(new Compare(defaults).report(1, "")).contains("- echo scenarios' load generator: a light raw WebSocket client over NIO");
+    assertThat(new Compare(defaults).report(1, "")).contains("- echo and handshake scenarios' load generator: a light raw WebSocket client over NIO");
     CompareOptions jdk = CompareOptions.parse(new String[] {"--target", "wsproxy=ws://127.0.0.1:1/@0", "--load", "jdk"});
     assertThat(jdk.load()).isEqualTo(EchoLoad.Client.JDK);
-    assertThat(new Compare(jdk).report(1, "")).contains("- echo scenarios' load generator: java.net.http's WebSocket client");
+    assertThat(new Compare(jdk).report(1, "")).contains("- echo and handshake scenarios' load generator: java.net.http's WebSocket client");
     CompareOptions tls = CompareOptions.parse(new String[] {"--target", "wsproxy=wss://127.0.0.1:1/@0"});
-    assertThat(new Compare(tls).report(1, "")).contains("- echo scenarios' load generator: java.net.http's WebSocket client");
+    assertThat(new Compare(tls).report(1, "")).contains("- echo and handshake scenarios' load generator: java.net.http's WebSocket client");
+    assertThat(new Compare(CompareOptions.parse(new String[] {"--target", "wsproxy=ws://127.0.0.1:1/@0", "--scenarios", "handshake"}))
+        .report(1, "")).contains("- echo and handshake scenarios' load generator: a light raw WebSocket client over NIO")
+        .contains("idle and resumed (wss:// only) stay on java.net.http's");
     assertThat(new Compare(CompareOptions.parse(new String[] {"--target", "wsproxy=ws://127.0.0.1:1/@0", "--scenarios", "idle"}))
         .report(1, "")).doesNotContain("echo scenarios");
     assertThatThrownBy(() -> CompareOptions.parse(new String[] {"--target", "wsproxy=ws://127.0.0.1:1/@0", "--load", "netty"}))
