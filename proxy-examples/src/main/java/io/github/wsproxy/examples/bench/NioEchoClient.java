@@ -242,13 +242,7 @@ final class NioEchoClient implements EchoClient {
     }
 
     private void flush() throws IOException {
-      out.flip();
-      channel.write(out);
-      out.compact();
-      int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
-      if (key.interestOps() != ops) {
-        key.interestOps(ops);
-      }
+      RawWebSocket.flush(channel, out, key);
     }
 
     /**

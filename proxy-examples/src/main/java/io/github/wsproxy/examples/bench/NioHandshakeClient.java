@@ -219,13 +219,7 @@ final class NioHandshakeClient implements HandshakeClient {
     }
 
     private void flush() throws IOException {
-      out.flip();
-      channel.write(out);
-      out.compact();
-      int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
-      if (key.interestOps() != ops) {
-        key.interestOps(ops);
-      }
+      RawWebSocket.flush(channel, out, key);
     }
 
     /** Reads what came; once the close frame is in, reads on as the FIN often came with it. */

@@ -1,16 +1,19 @@
 package io.github.wsproxy.examples.bench;
 
+import java.io.IOException;
 import java.net.ProtocolException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The client side of WebSocket on raw bytes, shared by the light NIO loads ({@link NioEchoClient},
- * {@link NioHandshakeClient}): the upgrade request and the check of its answer, masked frames, and
- * the heads of the server's frames. Trusted peers only: it checks little.
+ * {@link NioHandshakeClient}): the upgrade request and the check of its answer, masked frames, the
+ * heads of the server's frames, and the writes. Trusted peers only: it checks little.
  */
 final class RawWebSocket {
   /** The mask of every client frame: fixed, so a masked frame is built once. */
@@ -44,6 +47,20 @@ final class RawWebSocket {
     String accept = answer.header("Sec-WebSocket-Accept");
     if (!NioEchoUpstream.accept(key).equals(accept)) {
       throw new ProtocolException(target + " answered the upgrade with Sec-WebSocket-Accept " + accept);
+    }
+  }
+
+  /**
+   * Writes what {@code out} (in write mode) holds to {@code channel}, keeping the rest, and has
+   * {@code key} select writes too while some is left, else reads only.
+   */
+  static void flush(SocketChannel channel, ByteBuffer out, SelectionKey key) throws IOException {
+    out.flip();
+    channel.write(out);
+    out.compact();
+    int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+    if (key.interestOps() != ops) {
+      key.interestOps(ops);
     }
   }
 

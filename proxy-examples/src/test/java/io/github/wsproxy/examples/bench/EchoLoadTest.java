@@ -85,14 +85,17 @@ class EchoLoadTest {
     }
   }
 
+  /** Answers the upgrade with a 101 whose Sec-WebSocket-Accept is wrong, then waits for the client to close. */
+  static final RawUpstream.Script WRONG_ACCEPT = c -> {
+    c.readRequest();
+    c.sendRaw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    c.awaitEof(Duration.ofSeconds(30));
+  };
+
   @Test
   void aWrongAcceptFailsTheRun() throws Exception {
-    try (RawUpstream upstream = RawUpstream.start(c -> {
-      c.readRequest();
-      c.sendRaw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-      c.awaitEof(Duration.ofSeconds(30));
-    })) {
+    try (RawUpstream upstream = RawUpstream.start(WRONG_ACCEPT)) {
       assertFails(upstream.uri(), "Sec-WebSocket-Accept");
     }
   }

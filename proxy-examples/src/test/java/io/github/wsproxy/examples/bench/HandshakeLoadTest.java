@@ -65,12 +65,7 @@ class HandshakeLoadTest {
 
   @Test
   void aWrongAcceptFailsTheRun() throws Exception {
-    try (RawUpstream upstream = RawUpstream.start(c -> {
-      c.readRequest();
-      c.sendRaw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-      c.awaitEof(Duration.ofSeconds(30));
-    })) {
+    try (RawUpstream upstream = RawUpstream.start(EchoLoadTest.WRONG_ACCEPT)) {
       assertFails(upstream.uri(), "Sec-WebSocket-Accept");
     }
   }
