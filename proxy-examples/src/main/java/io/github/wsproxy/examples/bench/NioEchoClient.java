@@ -302,10 +302,9 @@ final class NioEchoClient implements EchoClient {
       }
       switch (opcode) {
         case 0x9 -> {
-          out.put((byte) 0x8a).put((byte) (0x80 | length)).put(RawWebSocket.MASK);
-          for (int i = 0; i < length; i++) {
-            out.put((byte) (in.get() ^ RawWebSocket.MASK[i & 3]));
-          }
+          byte[] payload = new byte[length];
+          in.get(payload);
+          out.put(RawWebSocket.maskedFrame(0xa, payload));
         }
         case 0xa -> in.position(in.position() + length);
         case 0x8 -> throw new ProtocolException(target + " closed the WebSocket"
