@@ -4,9 +4,13 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Random;
 import java.util.function.Consumer;
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Masking keys for frames the proxy sends upstream (RFC 6455 §5.3 wants them unpredictable), and
@@ -15,21 +19,31 @@ import java.util.function.Consumer;
  */
 public final class Masking {
   /**
-   * The kernel's CSPRNG, read directly where there is one: the JDK's default SecureRandom on Linux
-   * (NativePRNG) reads it too and then mixes in SHA1PRNG output, a SHA-1 computation per 20 bytes
-   * that added nothing but some 1% of a small-message relay's CPU. Null elsewhere (or when it
-   * cannot be opened): SecureRandom then. Opened once, kept for the life of the JVM (as NativePRNG
-   * keeps its own); a stream, not a FileChannel, so that an interrupted loop thread cannot close it.
+   * The kernel's CSPRNG, read directly where there is one, for the keystream's seeds: the JDK's
+   * default SecureRandom on Linux (NativePRNG) reads it too and then mixes in SHA1PRNG output.
+   * Null elsewhere (or when it cannot be opened): SecureRandom then. Opened once, kept for the
+   * life of the JVM (as NativePRNG keeps its own); a stream, not a FileChannel, so that an
+   * interrupted loop thread cannot close it.
    */
   private static final InputStream URANDOM = openUrandom();
+
+  /** Keystream batches between two seeds: a fresh AES key and counter every 1 MiB of keys. */
+  private static final int BATCHES_PER_SEED = 256;
 
   private final Consumer<byte[]> source;
   private final int[] keys = new int[1024];
   private final byte[] batch = new byte[keys.length * 4];
   private int next = keys.length;
 
+  /**
+   * Keys from an AES-256 counter-mode keystream seeded from the system's CSPRNG and re-seeded
+   * every {@value #BATCHES_PER_SEED} batches (the construction of NIST's CTR_DRBG, without its
+   * derivation function): the kernel's generator costs about 12 ns a key (a ChaCha20 block in
+   * plain C per 64 bytes), which was some 0.7% of a small-message relay's CPU; AES-NI makes the
+   * same 4 KiB in about 0.3 µs. Where AES-CTR is not available the seeds themselves are the keys.
+   */
   public Masking() {
-    this(URANDOM != null ? Masking::readUrandom : new SecureRandom()::nextBytes);
+    this(keystream());
   }
 
   /** Keys from {@code random}: tests pass a seeded one to get reproducible output. */
@@ -52,6 +66,44 @@ public final class Masking {
       next = 0;
     }
     return keys[next++];
+  }
+
+  private static Consumer<byte[]> keystream() {
+    Consumer<byte[]> seeds = URANDOM != null ? Masking::readUrandom : new SecureRandom()::nextBytes;
+    try {
+      return new Keystream(Cipher.getInstance("AES/CTR/NoPadding"), seeds);
+    } catch (GeneralSecurityException e) {
+      return seeds;
+    }
+  }
+
+  /** AES-256-CTR over zeros, a fresh key and counter from {@code seeds} every {@value #BATCHES_PER_SEED} batches. */
+  private static final class Keystream implements Consumer<byte[]> {
+    private final Cipher cipher;
+    private final Consumer<byte[]> seeds;
+    private final byte[] zeros = new byte[4096];
+    private int untilSeed;
+
+    Keystream(Cipher cipher, Consumer<byte[]> seeds) {
+      this.cipher = cipher;
+      this.seeds = seeds;
+    }
+
+    @Override
+    public void accept(byte[] batch) {
+      try {
+        if (untilSeed-- == 0) {
+          byte[] seed = new byte[48];
+          seeds.accept(seed);
+          cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, 0, 32, "AES"), new IvParameterSpec(seed, 32, 16));
+          untilSeed = BATCHES_PER_SEED - 1;
+        }
+        cipher.update(zeros, 0, batch.length, batch);
+      } catch (GeneralSecurityException e) {
+        untilSeed = 0; // seed again next time
+        seeds.accept(batch);
+      }
+    }
   }
 
   private static InputStream openUrandom() {

@@ -11,6 +11,12 @@ abstract class Registration {
   UringTransport transport;
   int fd;
   int slot = -1;
+  /**
+   * Whether the socket is also in the ring's table of fixed files, at index {@link #slot}: its
+   * operations then name it by that index (IOSQE_FIXED_FILE), which spares the kernel a look-up and
+   * a reference count of the descriptor per operation.
+   */
+  boolean fixed;
   /** Operations submitted (or queued) whose last completion has not arrived. */
   int inflight;
   /** Whether this registration is in the transport's ready list. */

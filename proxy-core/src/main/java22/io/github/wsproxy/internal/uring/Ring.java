@@ -26,9 +26,11 @@ final class Ring {
   static final int IORING_OP_ASYNC_CANCEL = 14;
   static final int IORING_OP_CONNECT = 16;
   static final int IORING_OP_CLOSE = 19;
+  static final int IORING_OP_FILES_UPDATE = 20;
   static final int IORING_OP_SEND = 26;
   static final int IORING_OP_RECV = 27;
 
+  static final int IOSQE_FIXED_FILE = 1;
   static final int IOSQE_BUFFER_SELECT = 1 << 5;
   static final int IORING_RECVSEND_POLL_FIRST = 1;
   static final int IORING_RECV_MULTISHOT = 1 << 1;
@@ -36,6 +38,7 @@ final class Ring {
   static final int IORING_ASYNC_CANCEL_ALL = 1;
   static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
   static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
+  static final int IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3;
 
   static final int IORING_CQE_F_BUFFER = 1;
   static final int IORING_CQE_F_MORE = 1 << 1;
@@ -62,6 +65,8 @@ final class Ring {
 
   private static final long IORING_OFF_SQES = 0x10000000L;
   private static final int IORING_REGISTER_ENABLE_RINGS = 12;
+  private static final int IORING_REGISTER_FILES2 = 13;
+  private static final int IORING_RSRC_REGISTER_SPARSE = 1;
   private static final int IORING_REGISTER_PBUF_RING = 22;
   private static final int IORING_REGISTER_RING_FDS = 20;
   private static final int IORING_UNREGISTER_RING_FDS = 21;
@@ -248,8 +253,9 @@ final class Ring {
     sqes.set(JAVA_LONG, sqe + 32, userData);
   }
 
-  void sqeFlags(long sqe, int flags) {
-    sqes.set(JAVA_BYTE, sqe + 1, (byte) flags);
+  /** Adds {@code flags} (IOSQE_*) to those of the SQE. */
+  void addSqeFlags(long sqe, int flags) {
+    sqes.set(JAVA_BYTE, sqe + 1, (byte) (sqes.get(JAVA_BYTE, sqe + 1) | flags));
   }
 
   void sqeIoprio(long sqe, int ioprio) {
@@ -371,6 +377,19 @@ final class Ring {
   }
 
   /** Registers a provided-buffer ring ({@code io_uring_buf_reg} at {@code registration}). */
+  /**
+   * Registers an empty table of {@code count} fixed files (IORING_REGISTER_FILES2, sparse), using
+   * {@code scratch} (32 bytes) for the request; false if the kernel refused it (EMFILE when {@code
+   * count} exceeds RLIMIT_NOFILE).
+   */
+  boolean registerSparseFiles(MemorySegment scratch, int count) {
+    // io_uring_rsrc_register {u32 nr; u32 flags; u64 resv2; u64 data; u64 tags}
+    scratch.asSlice(0, 32).fill((byte) 0);
+    scratch.set(JAVA_INT, 0, count);
+    scratch.set(JAVA_INT, 4, IORING_RSRC_REGISTER_SPARSE);
+    return Native.ioUringRegister(errno, fd, IORING_REGISTER_FILES2, scratch.address(), 32) >= 0;
+  }
+
   void registerBufferRing(long registration) throws IOException {
     if (Native.ioUringRegister(errno, fd, IORING_REGISTER_PBUF_RING, registration, 1) < 0) {
       throw Native.exception("IORING_REGISTER_PBUF_RING", Native.errno(errno));

@@ -224,7 +224,7 @@ final class UringConduit extends Registration implements Conduit {
     }
     long sqe = transport.submitUnchecked(this, Ring.IORING_OP_RECV, UringTransport.OP_RECV, 0, 0);
     transport.ring.sqeIoprio(sqe, Ring.IORING_RECV_MULTISHOT);
-    transport.ring.sqeFlags(sqe, Ring.IOSQE_BUFFER_SELECT);
+    transport.ring.addSqeFlags(sqe, Ring.IOSQE_BUFFER_SELECT);
     transport.ring.sqeBufferGroup(sqe, BufferRing.GROUP);
     receiving = true;
   }
@@ -728,6 +728,7 @@ final class UringConduit extends Registration implements Conduit {
 
   private void closeDescriptor() {
     descriptorClosing = true;
+    transport.unfix(this);
     transport.submitUnchecked(this, Ring.IORING_OP_CLOSE, UringTransport.OP_CLOSE, 0, 0);
   }
 

@@ -36,6 +36,8 @@ final class UringTransport implements Transport, Ring.Completions {
   static final int OP_CLOSE = 6;
   /** A single-shot receive into a pooled buffer (a conduit in bulk). */
   static final int OP_RECV_INTO = 7;
+  /** The installing or removing of a socket in the ring's table of fixed files. */
+  static final int OP_FIX = 8;
   /**
    * How often the receives into pooled buffers are checked: one still waiting for bytes at a check
    * that was already waiting at the previous one (for at least this long, at most about twice it) is
@@ -83,6 +85,17 @@ final class UringTransport implements Transport, Ring.Completions {
   private int usedSlots;
   /** Memory for one socket address per slot (a connect's, which must live until submitted). */
   private MemorySegment addresses;
+  /**
+   * The size of the ring's table of fixed files (0 if the kernel refused one): the sockets in
+   * slots below it are installed there. Slots are reused lowest-freed first, so a loop with fewer
+   * connections than this has all of its sockets fixed.
+   */
+  final int fixedFiles;
+  /**
+   * The descriptor of each fixed slot to install, read by the kernel when the update is submitted,
+   * and after them a -1 that every removal names.
+   */
+  private final MemorySegment fixedFds;
 
   private Registration[] ready = new Registration[64];
   private int readyCount;
@@ -99,8 +112,8 @@ final class UringTransport implements Transport, Ring.Completions {
   int bulkChecks;
   private long nextBulkCheck;
 
-  UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos)
-      throws IOException {
+  UringTransport(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos,
+      int fixedFiles) throws IOException {
     this.lingerNanos = lingerNanos;
     Ring opened = null;
     int efd = -1;
@@ -126,6 +139,19 @@ final class UringTransport implements Transport, Ring.Completions {
     wakeValue = arena.allocate(8, 8);
     wakeValue.set(JAVA_LONG, 0, 1L);
     addresses = arena.allocate((long) slots.length * SocketAddresses.MAX_SIZE, 8);
+    this.fixedFiles = fixedTable(ring, scratch, fixedFiles);
+    fixedFds = arena.allocate((this.fixedFiles + 1L) * 4, 4);
+    fixedFds.set(JAVA_INT, this.fixedFiles * 4L, -1);
+  }
+
+  /** Registers the largest table of fixed files up to {@code wanted} the kernel takes (halving on refusal). */
+  private static int fixedTable(Ring ring, MemorySegment scratch, int wanted) {
+    for (int size = wanted; size > 0; size /= 2) {
+      if (ring.registerSparseFiles(scratch, size)) {
+        return size;
+      }
+    }
+    return 0;
   }
 
   @Override
@@ -245,7 +271,14 @@ final class UringTransport implements Transport, Ring.Completions {
       pending--;
       registration.inflight--;
     }
-    registration.complete(op, result, flags);
+    if (op == OP_FIX) {
+      if (result < 0) { // the socket's operations then fail with EBADF, and its connection with them
+        log.warn("io_uring: updating fixed file {} of {}: {}", registration.slot, registration,
+            Native.exception("IORING_OP_FILES_UPDATE", -result).getMessage());
+      }
+    } else {
+      registration.complete(op, result, flags);
+    }
     if (registration.inflight == 0) {
       released(registration);
     }
@@ -283,13 +316,58 @@ final class UringTransport implements Transport, Ring.Completions {
     starved[starvedCount++] = conduit;
   }
 
-  /** Queues an operation of {@code registration}: prepares its SQE and counts it in flight. */
+  /**
+   * Queues an operation of {@code registration}: prepares its SQE, naming a fixed socket by its
+   * index (except for a close, which is of the descriptor), and counts it in flight.
+   */
   long submit(Registration registration, int opcode, int op, long address, int length) throws IOException {
+    boolean fixed = registration.fixed && opcode != Ring.IORING_OP_CLOSE;
+    long sqe = queue(registration, opcode, op, fixed ? registration.slot : registration.fd, address, length);
+    if (fixed) {
+      ring.addSqeFlags(sqe, Ring.IOSQE_FIXED_FILE);
+    }
+    return sqe;
+  }
+
+  private long queue(Registration registration, int opcode, int op, int fd, long address, int length)
+      throws IOException {
     long sqe = ring.nextSqe();
-    ring.prepare(sqe, opcode, registration.fd, address, length, registration.userData(op));
+    ring.prepare(sqe, opcode, fd, address, length, registration.userData(op));
     registration.inflight++;
     pending++;
     return sqe;
+  }
+
+  /**
+   * Installs a newly registered socket in the table of fixed files, at its slot, if the table has
+   * that index: submitted before any operation of the socket, and the kernel issues a batch's SQEs
+   * in order, so those find it installed.
+   */
+  private void fix(Registration registration) throws IOException {
+    if (registration.slot < fixedFiles) {
+      long cell = registration.slot * 4L;
+      fixedFds.set(JAVA_INT, cell, registration.fd);
+      long sqe = queue(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX, -1, fixedFds.address() + cell, 1);
+      ring.sqeOffset(sqe, registration.slot);
+      registration.fixed = true;
+    }
+  }
+
+  /**
+   * Removes a socket from the table of fixed files (with its descriptor, the table's reference
+   * keeps it open). Counted in flight: its slot, the table's index, is reused only after.
+   */
+  void unfix(Registration registration) {
+    if (registration.fixed) {
+      registration.fixed = false;
+      long sqe;
+      try {
+        sqe = queue(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX, -1, fixedFds.address() + fixedFiles * 4L, 1);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      ring.sqeOffset(sqe, registration.slot);
+    }
   }
 
   /** Like {@link #submit}, for the paths that cannot report an IOException (a full SQ that stays full). */
@@ -315,7 +393,10 @@ final class UringTransport implements Transport, Ring.Completions {
     }
   }
 
-  /** Cancels every operation of {@code registration} on its descriptor (IORING_ASYNC_CANCEL_FD). */
+  /**
+   * Cancels every operation of {@code registration} on its descriptor (IORING_ASYNC_CANCEL_FD; a
+   * fixed socket is named by its index, as {@link #submit} does).
+   */
   void cancelAll(Registration registration) {
     long sqe = submitUnchecked(registration, Ring.IORING_OP_ASYNC_CANCEL, OP_CANCEL, 0, 0);
     ring.sqeOpFlags(sqe, Ring.IORING_ASYNC_CANCEL_FD | Ring.IORING_ASYNC_CANCEL_ALL);
@@ -390,6 +471,7 @@ final class UringTransport implements Transport, Ring.Completions {
     }
     UringConduit conduit = new UringConduit(this, fd, handler, address);
     register(conduit);
+    fix(conduit);
     long at = addressOffset(conduit.slot);
     int length = SocketAddresses.write(address, family, addresses, at);
     long sqe = submit(conduit, Ring.IORING_OP_CONNECT, OP_CONNECT, addresses.address() + at, 0);
@@ -398,10 +480,11 @@ final class UringTransport implements Transport, Ring.Completions {
   }
 
   @Override
-  public Conduit adopt(Accepted socket, int ops, Readiness handler) {
+  public Conduit adopt(Accepted socket, int ops, Readiness handler) throws IOException {
     // TCP_NODELAY is inherited from the listen socket, which has it set.
     UringConduit conduit = new UringConduit(this, ((UringAccepted) socket).fd(), handler, null);
     register(conduit);
+    fix(conduit);
     conduit.connected();
     conduit.interestOps(ops);
     return conduit;

@@ -20,12 +20,18 @@ public final class UringTransportProvider implements TransportProvider {
   static final int BUFFER_SIZE = 16 * 1024;
   static final int SEND_BUFFER_SIZE = 64 * 1024;
   static final long LINGER_NANOS = 30_000_000_000L;
+  /**
+   * Each ring's table of fixed files: 8 bytes of kernel memory per entry, and 16,384 sockets per
+   * loop named by index rather than descriptor (those beyond it work the same, by descriptor).
+   */
+  static final int FIXED_FILES = 16 * 1024;
 
   private final int ringEntries;
   private final int bufferCount;
   private final int bufferSize;
   private final int sendBufferSize;
   private final long lingerNanos;
+  private final int fixedFiles;
 
   /**
    * The default sizes: a ring of 1,024 submissions (4,096 completions), 256 receive buffers of 16
@@ -46,6 +52,13 @@ public final class UringTransportProvider implements TransportProvider {
    */
   UringTransportProvider(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos,
       boolean unavailable) {
+    this(ringEntries, bufferCount, bufferSize, sendBufferSize, lingerNanos, FIXED_FILES, unavailable);
+  }
+
+  /** As above, with the size of each ring's table of fixed files (tests use a small one). */
+  UringTransportProvider(int ringEntries, int bufferCount, int bufferSize, int sendBufferSize, long lingerNanos,
+      int fixedFiles, boolean unavailable) {
+    this.fixedFiles = fixedFiles;
     this.ringEntries = ringEntries;
     this.bufferCount = bufferCount;
     this.bufferSize = bufferSize;
@@ -105,7 +118,7 @@ public final class UringTransportProvider implements TransportProvider {
 
   @Override
   public Transport open() throws IOException {
-    return new UringTransport(ringEntries, bufferCount, bufferSize, sendBufferSize, lingerNanos);
+    return new UringTransport(ringEntries, bufferCount, bufferSize, sendBufferSize, lingerNanos, fixedFiles);
   }
 
   @Override

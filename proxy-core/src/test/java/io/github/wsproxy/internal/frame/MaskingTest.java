@@ -28,6 +28,17 @@ class MaskingTest {
     assertThat(ones / (32.0 * first.length)).as("share of one bits").isBetween(0.48, 0.52);
   }
 
+  @Test
+  void theKeystreamIsSeededAgainWithoutRepeatingItself() {
+    // 258 batches of 1024 keys cross a re-seed (every 256 batches). 264,192 keys of 32 bits repeat
+    // about 8 times by chance (n^2 / 2^33); a re-seed that restarted the same keystream, or a
+    // counter that went back, would repeat whole batches: 1,024 keys at least.
+    int[] keys = keys(new Masking(), 258 * 1024);
+    Set<Integer> distinct = new HashSet<>();
+    Arrays.stream(keys).forEach(distinct::add);
+    assertThat(keys.length - distinct.size()).as("repeated keys").isLessThan(100);
+  }
+
   private static int[] keys(Masking masking, int count) {
     int[] keys = new int[count];
     for (int i = 0; i < count; i++) {

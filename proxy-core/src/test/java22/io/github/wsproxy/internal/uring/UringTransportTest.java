@@ -232,9 +232,53 @@ class UringTransportTest {
       Await.until(() -> server.conduits.size() == 2, "the client accepted");
       int accepted = onLoop(loop, () -> ((UringConduit) server.conduits.get(1)).fd);
       assertThat(tcpNoDelay(accepted)).as("TCP_NODELAY, inherited from the listen socket").isTrue();
+      assertThat(onLoop(loop, () -> ((UringConduit) server.conduits.get(1)).fixed)).as("in the table of fixed files")
+          .isTrue();
     }
     byte[] large = randomBytes(1 << 20, 1);
     assertThat(echo(server.port(), large)).isEqualTo(large);
+  }
+
+  @Test
+  void socketsInAndBeyondTheTableOfFixedFilesEchoAndCloseAlikeAndFreedIndexesAreReused() throws Exception {
+    // A table of 3 fixed files: the listen socket takes slot 0 (not fixed: it accepts by
+    // descriptor), the accepted sockets slots 1 to 5, of which 1 and 2 are fixed and the others go
+    // by their descriptors. Closing must really close the fixed ones too (the table holds a
+    // reference), and the slots freed, fixed indexes included, serve the next round.
+    EventLoop loop = loop(new UringTransportProvider(64, 64, 4096, 64 * 1024, UringTransportProvider.LINGER_NANOS, 3,
+        false));
+    EchoServer server = new EchoServer(loop, provider());
+    for (int round = 0; round < 2; round++) {
+      List<Socket> clients = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        clients.add(new Socket(InetAddress.getLoopbackAddress(), server.port()));
+      }
+      int first = round * 5;
+      Await.until(() -> server.conduits.size() == first + 5, "5 clients accepted");
+      List<Conduit> round5 = List.copyOf(server.conduits.subList(first, first + 5));
+      List<String> fixed = onLoop(loop, () -> round5.stream()
+          .map(c -> ((UringConduit) c).slot + (((UringConduit) c).fixed ? " fixed" : "")).sorted().toList());
+      assertThat(fixed).as("slots, and which are fixed").containsExactly("1 fixed", "2 fixed", "3", "4", "5");
+      for (int i = 0; i < clients.size(); i++) {
+        Socket client = clients.get(i);
+        client.setSoTimeout(10_000);
+        byte[] bytes = ("echo " + i).getBytes();
+        client.getOutputStream().write(bytes);
+        assertThat(new DataInputStream(client.getInputStream()).readNBytes(bytes.length)).isEqualTo(bytes);
+      }
+      onLoop(loop, () -> {
+        for (Conduit conduit : round5) {
+          conduit.close();
+        }
+        return null;
+      });
+      for (Socket client : clients) {
+        assertThat(client.getInputStream().read()).as("end of stream after the close").isEqualTo(-1);
+        client.close();
+      }
+      Await.until(() -> onLoopQuietly(loop, () -> round5.stream().allMatch(c -> ((UringConduit) c).slot < 0)),
+          "the closed sockets' slots freed");
+    }
   }
 
   @Test
