@@ -151,6 +151,11 @@ public final class FrameScanner {
         continue;
       }
       frameStart = pos;
+      int whole = wholeShortMessage(buf, pos, to);
+      if (whole > 0) {
+        pos += whole;
+        continue;
+      }
       if (!header.decode(buf, pos, to)) {
         return pos;
       }
@@ -317,6 +322,41 @@ public final class FrameScanner {
       default:
         return "reserved opcode " + opcode;
     }
+  }
+
+  /**
+   * The common frame, checked and re-masked without the general path's bookkeeping: a whole message
+   * in one final frame, binary (or text whose UTF-8 is not validated), no RSV bit, a 7-bit length,
+   * masked exactly when from a client, within the limits, and all arrived. Returns its size, or 0
+   * for any other frame (or bytes), which the general path then takes.
+   */
+  private int wholeShortMessage(ByteBuffer buf, int pos, int to) {
+    if (messageInProgress || to - pos < 2) {
+      return 0;
+    }
+    int b0 = buf.get(pos) & 0xFF;
+    int b1 = buf.get(pos + 1) & 0xFF;
+    if (b0 != (WebSocketProtocol.B0_FLAG_FIN | WebSocketProtocol.OPCODE_BINARY)
+        && (b0 != (WebSocketProtocol.B0_FLAG_FIN | WebSocketProtocol.OPCODE_TEXT) || validateUtf8)) {
+      return 0;
+    }
+    int length = b1 & WebSocketProtocol.B1_MASK_LENGTH;
+    if (length >= WebSocketProtocol.LENGTH_16 || ((b1 & WebSocketProtocol.B1_FLAG_MASK) != 0) != fromClient
+        || length > maxFrameBytes || length > maxMessageBytes) {
+      return 0;
+    }
+    int payloadStart = pos + (fromClient ? 6 : 2);
+    int end = payloadStart + length;
+    if (end > to) {
+      return 0;
+    }
+    if (fromClient) {
+      unmaskKey = buf.getInt(pos + 2);
+      remask(buf, pos + 2);
+      Masking.xor(buf, payloadStart, end, Masking.repeated(remaskDelta, 0));
+    }
+    messages++;
+    return end - pos;
   }
 
   private boolean payload(ByteBuffer buf, int from, int to) {

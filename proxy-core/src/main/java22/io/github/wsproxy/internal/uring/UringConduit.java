@@ -40,7 +40,11 @@ final class UringConduit extends Registration implements Conduit {
   private boolean receiving;
   private boolean cancellingReceive;
   private boolean starved;
-  /** Received buffers not read yet: a queue of buffer ids and lengths; the first one read from {@link #readOffset}. */
+  /**
+   * Received buffers not read yet: a queue of buffer ids and lengths; the first one read from {@link
+   * #readOffset}. Its capacity is a power of two (it doubles), so an index wraps with a mask, not a
+   * division (a loop reads on every receive).
+   */
   private int[] receivedIds = new int[4];
   private int[] receivedLengths = new int[4];
   private int receivedHead;
@@ -352,7 +356,7 @@ final class UringConduit extends Registration implements Conduit {
       receivedLengths = lengths;
       receivedHead = 0;
     }
-    int at = (receivedHead + receivedCount) % receivedIds.length;
+    int at = (receivedHead + receivedCount) & (receivedIds.length - 1);
     receivedIds[at] = bid;
     receivedLengths[at] = length;
     receivedCount++;
@@ -379,7 +383,7 @@ final class UringConduit extends Registration implements Conduit {
       total += n;
       if (readOffset == length) {
         readOffset = 0;
-        receivedHead = (receivedHead + 1) % receivedIds.length;
+        receivedHead = (receivedHead + 1) & (receivedIds.length - 1);
         receivedCount--;
         transport.buffers.recycle(bid);
       }
@@ -433,7 +437,7 @@ final class UringConduit extends Registration implements Conduit {
   private void releaseReceived() {
     while (receivedCount > 0) {
       transport.buffers.recycle(receivedIds[receivedHead]);
-      receivedHead = (receivedHead + 1) % receivedIds.length;
+      receivedHead = (receivedHead + 1) & (receivedIds.length - 1);
       receivedCount--;
     }
     readOffset = 0;

@@ -44,6 +44,56 @@ class FrameScannerTest {
   }
 
   @Test
+  void shortWholeMessagesAreRemaskedAtEverySplitAndHeldToTheLimitsLikeAnyOther() {
+    // Binary messages (and text when UTF-8 is not validated) of up to 125 bytes in one frame take
+    // the scanner's short path when they have arrived whole; split anywhere, they take the general
+    // one. Either way: re-masked with a fresh key, the payload unchanged, counted once.
+    for (int length : new int[] {0, 1, 7, 8, 9, 64, 125}) {
+      byte[] payload = new byte[length];
+      for (int i = 0; i < length; i++) {
+        payload[i] = (byte) (i * 7);
+      }
+      for (int firstByte : new int[] {0x82, 0x81}) {
+        byte[] one = frame(firstByte, payload, 0x0BADF00D);
+        byte[] two = concat(one, frame(firstByte, payload, 0x7EA7C0DE));
+        for (int split = 0; split <= two.length; split++) {
+          FrameScanner scanner = new FrameScanner(true, 1 << 20, false, masking);
+          ByteBuffer buf = ByteBuffer.allocate(two.length).put(two);
+          int ready = scanner.scan(buf, 0, split);
+          ready = scanner.scan(buf, ready, two.length);
+          String at = "0x" + Integer.toHexString(firstByte) + ", " + length + " bytes, split at " + split;
+          assertThat(ready).as(at).isEqualTo(two.length);
+          assertThat(scanner.messages()).as(at).isEqualTo(2);
+          assertThat(buf.getInt(2)).as(at).isNotEqualTo(0x0BADF00D);
+          assertThat(unmask(Arrays.copyOf(buf.array(), one.length), 6, buf.getInt(2))).as(at).isEqualTo(payload);
+          assertThat(unmask(buf.array(), one.length + 6, buf.getInt(one.length + 2))).as(at).isEqualTo(payload);
+        }
+      }
+    }
+    byte[] atLimit = frame(0x82, new byte[64], 0x01020304);
+    FrameScanner limited = new FrameScanner(true, 64, true, masking);
+    assertThat(limited.scan(ByteBuffer.wrap(atLimit.clone()), 0, atLimit.length)).isEqualTo(atLimit.length);
+    byte[] overLimit = frame(0x82, new byte[65], 0x01020304);
+    limited = new FrameScanner(true, 64, true, masking);
+    limited.scan(ByteBuffer.wrap(overLimit), 0, overLimit.length);
+    assertThat(limited.violationCode()).as("one byte over the message limit").isEqualTo(1009);
+    FrameScanner frameLimited = new FrameScanner(true, 1 << 20, true, masking);
+    frameLimited.limitFrames(10);
+    frameLimited.scan(ByteBuffer.wrap(frame(0x82, new byte[11], 0x01020304)), 0, 17);
+    assertThat(frameLimited.violationCode()).as("one byte over the frame limit").isEqualTo(1009);
+    FrameScanner fromClient = new FrameScanner(true, 1 << 20, true, masking);
+    fromClient.scan(ByteBuffer.wrap(frame(0x82, new byte[3], 0)), 0, 5);
+    assertThat(fromClient.violationReason()).isEqualTo("frame is not masked");
+    FrameScanner fromUpstream = new FrameScanner(false, 1 << 20, true, null);
+    fromUpstream.scan(ByteBuffer.wrap(frame(0x82, new byte[3], 0x01020304)), 0, 9);
+    assertThat(fromUpstream.violationReason()).isEqualTo("frame is masked");
+    byte[] badText = frame(0x81, new byte[] {(byte) 0xFF}, 0x01020304);
+    FrameScanner validating = new FrameScanner(true, 1 << 20, true, masking);
+    validating.scan(ByteBuffer.wrap(badText), 0, badText.length);
+    assertThat(validating.violationCode()).as("short text is still validated when asked").isEqualTo(1007);
+  }
+
+  @Test
   void acceptsUtf8CharacterSplitAcrossFragments() {
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream stream = new ByteArrayOutputStream();
