@@ -38,7 +38,6 @@ final class Ring {
   static final int IORING_ASYNC_CANCEL_ALL = 1;
   static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
   static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
-  static final int IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3;
 
   static final int IORING_CQE_F_BUFFER = 1;
   static final int IORING_CQE_F_MORE = 1 << 1;
@@ -376,7 +375,6 @@ final class Ring {
     return reaped;
   }
 
-  /** Registers a provided-buffer ring ({@code io_uring_buf_reg} at {@code registration}). */
   /**
    * Registers an empty table of {@code count} fixed files (IORING_REGISTER_FILES2, sparse), using
    * {@code scratch} (32 bytes) for the request; false if the kernel refused it (EMFILE when {@code
@@ -390,6 +388,7 @@ final class Ring {
     return Native.ioUringRegister(errno, fd, IORING_REGISTER_FILES2, scratch.address(), 32) >= 0;
   }
 
+  /** Registers a provided-buffer ring ({@code io_uring_buf_reg} at {@code registration}). */
   void registerBufferRing(long registration) throws IOException {
     if (Native.ioUringRegister(errno, fd, IORING_REGISTER_PBUF_RING, registration, 1) < 0) {
       throw Native.exception("IORING_REGISTER_PBUF_RING", Native.errno(errno));
