@@ -120,7 +120,12 @@ public final class EventLoop implements Runnable {
         long wakeAt = timers.isEmpty() || nextTick - timers.peek().getKey() < 0 ? nextTick : timers.peek().getKey();
         long waitMillis = Math.max(1, (wakeAt - turnEnd + 999_999) / 1_000_000);
         transport.poll(tasks.isEmpty() ? waitMillis : 0);
-        wakeupPending.set(false);
+        // Re-allow wake-ups before the tasks run. Only when one was made: the volatile store's fence
+        // costs a busy loop more than this read, and a flag still false needs none (a task queued
+        // after the read finds it false and wakes the loop, which then runs it next turn).
+        if (wakeupPending.get()) {
+          wakeupPending.set(false);
+        }
         runTasks();
         // The time this turn's events read, if they read it (a turn's few microseconds do not
         // matter to timers and ticks of 100 ms): one clock read per busy turn instead of two.

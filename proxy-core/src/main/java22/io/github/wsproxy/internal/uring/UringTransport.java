@@ -168,7 +168,9 @@ final class UringTransport implements Transport, Ring.Completions {
       ring.submit(0);
       ring.reap(this);
     }
-    wakeupPending.set(false);
+    if (wakeupPending.get()) { // as in EventLoop.run: no fenced store on a turn no wake-up ended
+      wakeupPending.set(false);
+    }
     dispatchReady();
   }
 
