@@ -324,17 +324,11 @@ final class UringTransport implements Transport, Ring.Completions {
    */
   long submit(Registration registration, int opcode, int op, long address, int length) throws IOException {
     boolean fixed = registration.fixed && opcode != Ring.IORING_OP_CLOSE;
-    long sqe = queue(registration, opcode, op, fixed ? registration.slot : registration.fd, address, length);
+    long sqe = ring.nextSqe();
+    ring.prepare(sqe, opcode, fixed ? registration.slot : registration.fd, address, length, registration.userData(op));
     if (fixed) {
       ring.addSqeFlags(sqe, Ring.IOSQE_FIXED_FILE);
     }
-    return sqe;
-  }
-
-  private long queue(Registration registration, int opcode, int op, int fd, long address, int length)
-      throws IOException {
-    long sqe = ring.nextSqe();
-    ring.prepare(sqe, opcode, fd, address, length, registration.userData(op));
     registration.inflight++;
     pending++;
     return sqe;
@@ -343,13 +337,14 @@ final class UringTransport implements Transport, Ring.Completions {
   /**
    * Installs a newly registered socket in the table of fixed files, at its slot, if the table has
    * that index: submitted before any operation of the socket, and the kernel issues a batch's SQEs
-   * in order, so those find it installed.
+   * in order, so those find it installed. (Its SQE names the descriptor, which an update ignores:
+   * the socket is not fixed yet.)
    */
   private void fix(Registration registration) throws IOException {
     if (registration.slot < fixedFiles) {
       long cell = registration.slot * 4L;
       fixedFds.set(JAVA_INT, cell, registration.fd);
-      long sqe = queue(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX, -1, fixedFds.address() + cell, 1);
+      long sqe = submit(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX, fixedFds.address() + cell, 1);
       ring.sqeOffset(sqe, registration.slot);
       registration.fixed = true;
     }
@@ -361,13 +356,9 @@ final class UringTransport implements Transport, Ring.Completions {
    */
   void unfix(Registration registration) {
     if (registration.fixed) {
-      registration.fixed = false;
-      long sqe;
-      try {
-        sqe = queue(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX, -1, fixedFds.address() + fixedFiles * 4L, 1);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      registration.fixed = false; // first: an update must not carry IOSQE_FIXED_FILE
+      long sqe = submitUnchecked(registration, Ring.IORING_OP_FILES_UPDATE, OP_FIX,
+          fixedFds.address() + fixedFiles * 4L, 1);
       ring.sqeOffset(sqe, registration.slot);
     }
   }
